@@ -1,0 +1,88 @@
+package io.hatchway.agent;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The agent's options: {@code key=value,key=value...} from {@code -javaagent:jar=...} or the attach
+ * CLI, and {@code config=<file>} for a properties file of the same keys (explicit keys win).
+ * Unknown keys are kept in {@link #unknown()} for one log line and otherwise ignored.
+ */
+record AgentOptions(String backend, Path stateDir, boolean jolokia, String host, int port, String auth,
+        List<String> unknown) {
+
+    static final Set<String> KEYS = Set.of("backend", "stateDir", "jolokia", "host", "port", "auth", "config");
+
+    /** @throws IllegalArgumentException naming the option that is malformed */
+    static AgentOptions parse(String args) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (args != null && !args.isBlank()) {
+            for (String pair : args.split(",")) {
+                int eq = pair.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("option '" + pair + "': expected key=value");
+                }
+                values.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+            }
+        }
+        if (values.containsKey("config")) {
+            Properties file = new Properties();
+            Path path = Path.of(values.get("config"));
+            try (Reader reader = Files.newBufferedReader(path)) {
+                file.load(reader);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("config '" + path + "': cannot read: " + e.getMessage());
+            }
+            file.stringPropertyNames().forEach(k -> values.putIfAbsent(k, file.getProperty(k).trim()));
+        }
+        List<String> unknown = new ArrayList<>();
+        for (String key : values.keySet()) {
+            if (!KEYS.contains(key)) {
+                unknown.add(key);
+            }
+        }
+        String stateDir = values.getOrDefault("stateDir", "");
+        return new AgentOptions(
+                values.getOrDefault("backend", "auto"),
+                stateDir.isEmpty() ? Path.of(System.getProperty("user.home"), ".hatchway") : Path.of(stateDir),
+                bool("jolokia", values.getOrDefault("jolokia", "true")),
+                values.getOrDefault("host", "127.0.0.1"),
+                port(values.getOrDefault("port", "8778")),
+                oneOf("auth", values.getOrDefault("auth", "basic"), "basic", "none"),
+                List.copyOf(unknown));
+    }
+
+    private static boolean bool(String key, String value) {
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + "=" + value + ": must be true or false");
+        };
+    }
+
+    private static int port(String value) {
+        try {
+            int port = Integer.parseInt(value);
+            if (port >= 0 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) { // reported below
+        }
+        throw new IllegalArgumentException("port=" + value + ": must be a number from 0 to 65535");
+    }
+
+    private static String oneOf(String key, String value, String... allowed) {
+        if (List.of(allowed).contains(value)) {
+            return value;
+        }
+        throw new IllegalArgumentException(key + "=" + value + ": must be one of " + String.join(", ", allowed));
+    }
+}

@@ -1,0 +1,28 @@
+package io.hatchway.hcs;
+
+import io.hatchway.hcs.oci.Bundle;
+
+/**
+ * A compute backend: what creates the compute systems that run tasks (host processes, an OCI
+ * runtime, the Windows Host Compute Service). Implementations are thread-safe.
+ */
+public interface ComputeBackend extends AutoCloseable {
+
+    /** The backend's name as the {@code backend} agent option spells it ({@code process}, {@code runc}, ...). */
+    String name();
+
+    /**
+     * Creates the compute system of task {@code id} from its bundle. Nothing runs yet: the init
+     * process is launched by {@link ComputeSystem#start}. Non-blocking beyond the runtime's own
+     * create command.
+     *
+     * @throws HatchwayException InvalidArgument when the bundle's process cannot run here (e.g. a
+     *     user other than the JVM's on the process backend), NotImplemented for an option this
+     *     backend lacks (e.g. sandbox isolation), Unavailable when the runtime fails
+     */
+    ComputeSystem create(String id, Bundle bundle, TaskOptions options);
+
+    /** Releases what the backend holds. Compute systems it created are not stopped. */
+    @Override
+    void close();
+}

@@ -1,0 +1,47 @@
+package io.hatchway.hcs;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One process launched in a {@link ComputeSystem}. hcsshim's {@code cow.Process}. Thread-safe;
+ * nothing here blocks.
+ */
+public interface ComputeProcess {
+
+    /** Exit code reported when the real one cannot be read ({@code uint32(-1)} in containerd). */
+    long UNKNOWN_EXIT_CODE = 4294967295L;
+
+    /** The process id as the caller's tools see it (host pid on Linux). */
+    int pid();
+
+    /**
+     * Delivers {@code signal}, already checked by {@link ComputeSystem#checkSignal}.
+     *
+     * @return false when the process had already exited, so nothing was delivered
+     * @throws HatchwayException Unavailable when delivery failed for another reason
+     */
+    boolean signal(int signal);
+
+    /**
+     * Completes with the exit code once the process has exited and its output is flushed: the code
+     * it exited with, 128+N for a death by signal N, {@link #UNKNOWN_EXIT_CODE} when unknown.
+     * Never completes exceptionally.
+     */
+    CompletionStage<Long> exited();
+
+    /**
+     * Kills the process at once (SIGKILL), and on a backend without a container to hold them its
+     * descendants too. A process that already exited is left alone.
+     */
+    void kill();
+
+    /** Closes the process's standard input. Idempotent. */
+    void closeStdin();
+
+    /**
+     * Resizes the process's console.
+     *
+     * @throws HatchwayException NotImplemented where consoles are not supported
+     */
+    void resizeConsole(int width, int height);
+}

@@ -1,0 +1,106 @@
+package io.hatchway.hcs;
+
+import io.hatchway.hcs.oci.ProcessSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The compute system of one task: a container, or on the process backend the task's host process
+ * trees. hcsshim's {@code cow.Container}. It owns the init process and every additional process.
+ *
+ * <p>All methods are thread-safe and none blocks beyond the bound it names. The task state machine
+ * (module {@code mbeans}) decides <em>when</em> to call them; this interface only says what each
+ * does.
+ */
+public interface ComputeSystem {
+
+    String id();
+
+    /** Whether the system runs in a host of its own (a utility VM; on Linux a sandbox). */
+    boolean isolated();
+
+    /**
+     * @throws HatchwayException FailedPrecondition {@code signal <n>: invalid signal value} when this
+     *     system's processes cannot take {@code signal} (CONTRACT.md, Signals)
+     */
+    void checkSignal(int signal);
+
+    /**
+     * Checks, before an exec is stored, that this system can run {@code spec}.
+     *
+     * @throws HatchwayException InvalidArgument or NotImplemented naming what cannot be honoured
+     */
+    void checkProcess(ProcessSpec spec);
+
+    /**
+     * Starts the system and its init process. On failure the caller tears the system down with
+     * {@link #terminate()} and {@link #close()}.
+     *
+     * @throws HatchwayException InvalidArgument when the process cannot be launched (missing or
+     *     non-executable binary, bad cwd), Unavailable when the runtime fails
+     */
+    ComputeProcess start(Stdio stdio);
+
+    /**
+     * Launches an additional process in the started system.
+     *
+     * @throws HatchwayException as {@link #start}; FailedPrecondition when the system has stopped
+     */
+    ComputeProcess exec(ProcessSpec spec, Stdio stdio);
+
+    /**
+     * Every process of the system (the init process, additional processes and their children),
+     * with {@code execId} left empty: the caller knows which pid is which exec.
+     *
+     * @throws HatchwayException NotFound {@code failed to fetch pids: ...} when they cannot be listed
+     */
+    List<ProcessDetails> processes();
+
+    /**
+     * The system's figures now.
+     *
+     * @throws HatchwayException NotFound {@code failed to fetch stats: ...} when the system is gone
+     */
+    Statistics statistics();
+
+    /** The figures of the system's own host, for an isolated system that owns one. */
+    Optional<Statistics> hostStatistics();
+
+    /**
+     * Runs {@code spec} in the system's host, outside the container, and waits for it.
+     *
+     * @return its exit code, -1 when unknown
+     * @throws HatchwayException FailedPrecondition {@code task is not isolated}; DeadlineExceeded
+     *     when it runs longer than {@code timeout} (it is then killed)
+     */
+    int execInHost(ProcessSpec spec, Duration timeout);
+
+    /** The stacks of what runs in the host, bounded by {@code timeout}; {@code ""} when not isolated. */
+    String dumpGuestStacks(Duration timeout);
+
+    /**
+     * Makes {@code hostPath} visible in the host at {@code guestPath}.
+     *
+     * @throws HatchwayException FailedPrecondition {@code task is not isolated}; InvalidArgument
+     *     for a path that does not exist or is not allowed
+     */
+    void share(Path hostPath, String guestPath, boolean readOnly);
+
+    /** Asks every process of the system to stop (SIGTERM on Linux). Returns at once. */
+    void shutdown();
+
+    /** Kills every process of the system. Returns at once. */
+    void terminate();
+
+    /**
+     * Completes once the system has stopped: it was never started or its init process has exited,
+     * and no other process of it is left. Never completes exceptionally.
+     */
+    CompletionStage<Void> exited();
+
+    /** Releases the system's resources once it has stopped. Idempotent. */
+    void close();
+}

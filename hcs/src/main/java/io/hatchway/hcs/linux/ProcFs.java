@@ -1,0 +1,191 @@
+package io.hatchway.hcs.linux;
+
+import io.hatchway.hcs.ProcessDetails;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads processes from {@code /proc}: the parent/child tree and each process's times and memory.
+ * Every read tolerates a process that exits meanwhile (it is then left out). Thread-safe.
+ */
+public final class ProcFs {
+    private static final Path PROC = Path.of("/proc");
+    private static final long TICKS_PER_SECOND;
+    private static final long PAGE_SIZE;
+    private static final long BOOT_EPOCH_SECONDS;
+
+    static {
+        long ticks = 100;
+        long page = 4096;
+        try {
+            ticks = LibC.INSTANCE.sysconf(LibC._SC_CLK_TCK);
+            page = LibC.INSTANCE.sysconf(LibC._SC_PAGESIZE);
+        } catch (Throwable e) { // no libc through JNA: keep Linux's usual values
+        }
+        TICKS_PER_SECOND = ticks > 0 ? ticks : 100;
+        PAGE_SIZE = page > 0 ? page : 4096;
+        BOOT_EPOCH_SECONDS = readBootTime();
+    }
+
+    private ProcFs() {
+    }
+
+    /** Whether {@code /proc} is there to read. */
+    public static boolean available() {
+        return Files.isReadable(PROC.resolve("self/stat"));
+    }
+
+    /** One process's {@code /proc/<pid>/stat} line, the fields Hatchway uses. */
+    public record Stat(int pid, int parentPid, String command, char state, long userTicks,
+            long kernelTicks, long startTicks, long virtualBytes, long residentPages) {
+    }
+
+    /** {@code /proc/<pid>/stat}, or empty when the process is gone. */
+    public static Optional<Stat> stat(int pid) {
+        String line;
+        try {
+            line = Files.readString(PROC.resolve(pid + "/stat"));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(parseStat(line));
+    }
+
+    static Stat parseStat(String line) {
+        // "pid (comm) state ppid ..."; comm may hold spaces and parentheses: split after the last ')'.
+        int open = line.indexOf('(');
+        int close = line.lastIndexOf(')');
+        if (open < 0 || close < open) {
+            return null;
+        }
+        String[] f = line.substring(close + 2).trim().split(" ");
+        if (f.length < 22) {
+            return null;
+        }
+        return new Stat(Integer.parseInt(line.substring(0, open).trim()), Integer.parseInt(f[1]),
+                line.substring(open + 1, close), f[0].charAt(0), Long.parseLong(f[11]),
+                Long.parseLong(f[12]), Long.parseLong(f[19]), Long.parseLong(f[20]), Long.parseLong(f[21]));
+    }
+
+    /** Every process's parent, read in one pass over {@code /proc}. */
+    public static Map<Integer, List<Integer>> childrenByParent() {
+        Map<Integer, List<Integer>> children = new HashMap<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC)) {
+            for (Path dir : dirs) {
+                String name = dir.getFileName().toString();
+                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
+                    continue;
+                }
+                stat(Integer.parseInt(name)).ifPresent(
+                        s -> children.computeIfAbsent(s.parentPid(), k -> new ArrayList<>()).add(s.pid()));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return children;
+    }
+
+    /** The live processes among {@code roots} and all their descendants, roots first. */
+    public static Set<Integer> tree(Collection<Integer> roots) {
+        Map<Integer, List<Integer>> children = childrenByParent();
+        Set<Integer> out = new LinkedHashSet<>();
+        Deque<Integer> todo = new ArrayDeque<>();
+        for (int root : roots) {
+            if (Files.exists(PROC.resolve(Integer.toString(root)))) {
+                todo.add(root);
+            }
+        }
+        while (!todo.isEmpty()) {
+            int pid = todo.poll();
+            if (out.add(pid)) {
+                todo.addAll(children.getOrDefault(pid, List.of()));
+            }
+        }
+        return out;
+    }
+
+    /** The {@link ProcessDetails} of {@code pid} with an empty exec id, or empty when it is gone. */
+    public static Optional<ProcessDetails> details(int pid) {
+        return stat(pid).map(s -> {
+            long sharedPages = statmShared(pid);
+            long resident = s.residentPages() * PAGE_SIZE;
+            long shared = Math.min(sharedPages * PAGE_SIZE, resident);
+            return new ProcessDetails(pid, imageName(pid, s.command()), startTime(s).toString(),
+                    ticksTo100ns(s.userTicks()), ticksTo100ns(s.kernelTicks()), s.virtualBytes(),
+                    resident - shared, shared, "");
+        });
+    }
+
+    /** Bytes read and written to storage by {@code pid} ({@code /proc/<pid>/io}); zeros when unreadable. */
+    public static long[] storageBytes(int pid) {
+        long read = 0;
+        long write = 0;
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(pid + "/io"))) {
+                if (line.startsWith("read_bytes:")) {
+                    read = Long.parseLong(line.substring(11).trim());
+                } else if (line.startsWith("write_bytes:")) {
+                    write = Long.parseLong(line.substring(12).trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) { // gone, or not ours to read
+        }
+        return new long[] {read, write};
+    }
+
+    public static long pageSize() {
+        return PAGE_SIZE;
+    }
+
+    public static long ticksTo100ns(long ticks) {
+        return ticks * (10_000_000L / TICKS_PER_SECOND);
+    }
+
+    public static Instant startTime(Stat stat) {
+        long millis = stat.startTicks() * 1000 / TICKS_PER_SECOND;
+        return Instant.ofEpochSecond(BOOT_EPOCH_SECONDS).plusMillis(millis);
+    }
+
+    private static String imageName(int pid, String command) {
+        try {
+            Path exe = Files.readSymbolicLink(PROC.resolve(pid + "/exe"));
+            return exe.getFileName().toString().replace(" (deleted)", "");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return command; // kernel threads, zombies, or another user's process
+        }
+    }
+
+    private static long statmShared(int pid) {
+        try {
+            String[] f = Files.readString(PROC.resolve(pid + "/statm")).trim().split(" ");
+            return Long.parseLong(f[2]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private static long readBootTime() {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve("stat"))) {
+                if (line.startsWith("btime ")) {
+                    return Long.parseLong(line.substring(6).trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) { // no /proc: start times fall back to ProcessHandle
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,166 @@
+package io.hatchway.hcs.oci;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hatchway.hcs.ErrorKind;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An OCI runtime-spec {@code process} object, validated, with typed access to the fields Hatchway
+ * reads. The object itself is kept whole so a runtime receives every field the caller gave.
+ *
+ * <p><b>(ours)</b> Three optional string fields beside the OCI ones name files for the exec's
+ * standard streams: {@code stdin}, {@code stdout}, {@code stderr} (containerd passes them beside
+ * the spec). They are not part of {@link #toOciJson()}.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class ProcessSpec {
+    private final ObjectNode oci;
+    private final List<String> args;
+    private final List<String> env;
+    private final String cwd;
+    private final boolean terminal;
+    private final Integer uid;
+    private final Integer gid;
+    private final String stdin;
+    private final String stdout;
+    private final String stderr;
+
+    private ProcessSpec(ObjectNode oci, String what) {
+        this.stdin = optionalString(oci.remove("stdin"), what + ".stdin");
+        this.stdout = optionalString(oci.remove("stdout"), what + ".stdout");
+        this.stderr = optionalString(oci.remove("stderr"), what + ".stderr");
+        this.oci = oci;
+        this.args = strings(oci.get("args"), what + ".args");
+        if (args.isEmpty() || args.get(0).isEmpty()) {
+            throw ErrorKind.InvalidArgument.error("%s.args: missing command", what);
+        }
+        this.env = strings(oci.get("env"), what + ".env");
+        for (String entry : env) {
+            if (entry.indexOf('=') <= 0) {
+                throw ErrorKind.InvalidArgument.error("%s.env: '%s' is not KEY=VALUE", what, entry);
+            }
+        }
+        String dir = optionalString(oci.get("cwd"), what + ".cwd");
+        if (dir != null && !dir.startsWith("/")) {
+            throw ErrorKind.InvalidArgument.error("%s.cwd: '%s' is not an absolute path", what, dir);
+        }
+        this.cwd = dir == null ? "/" : dir;
+        JsonNode term = oci.get("terminal");
+        if (term != null && !term.isNull() && !term.isBoolean()) {
+            throw ErrorKind.InvalidArgument.error("%s.terminal: must be true or false", what);
+        }
+        this.terminal = term != null && term.asBoolean();
+        JsonNode user = oci.get("user");
+        if (user != null && !user.isNull() && !user.isObject()) {
+            throw ErrorKind.InvalidArgument.error("%s.user: must be an object", what);
+        }
+        this.uid = user == null ? null : optionalId(user.get("uid"), what + ".user.uid");
+        this.gid = user == null ? null : optionalId(user.get("gid"), what + ".user.gid");
+    }
+
+    /** Parses a caller's process JSON. @throws io.hatchway.hcs.HatchwayException InvalidArgument */
+    public static ProcessSpec parse(String json) {
+        return of(Json.parse(json, "process"), "process");
+    }
+
+    /** Validates a parsed process object; {@code what} names it in errors. */
+    static ProcessSpec of(JsonNode node, String what) {
+        if (node == null || !node.isObject()) {
+            throw ErrorKind.InvalidArgument.error("%s: must be a JSON object (an OCI process)", what);
+        }
+        return new ProcessSpec(((ObjectNode) node).deepCopy(), what);
+    }
+
+    /** The command and its arguments; never empty. */
+    public List<String> args() {
+        return args;
+    }
+
+    /** {@code KEY=VALUE} entries; the process gets exactly these. */
+    public List<String> env() {
+        return env;
+    }
+
+    /** Absolute working directory; {@code /} when the spec named none. */
+    public String cwd() {
+        return cwd;
+    }
+
+    public boolean terminal() {
+        return terminal;
+    }
+
+    public Optional<Integer> uid() {
+        return Optional.ofNullable(uid);
+    }
+
+    public Optional<Integer> gid() {
+        return Optional.ofNullable(gid);
+    }
+
+    /** File for standard input, or empty when the caller named none. */
+    public Optional<String> stdin() {
+        return Optional.ofNullable(stdin);
+    }
+
+    public Optional<String> stdout() {
+        return Optional.ofNullable(stdout);
+    }
+
+    public Optional<String> stderr() {
+        return Optional.ofNullable(stderr);
+    }
+
+    /** The OCI process object as a runtime takes it (without the stdio fields). */
+    public String toOciJson() {
+        return Json.write(oci);
+    }
+
+    private static String optionalString(JsonNode node, String what) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw ErrorKind.InvalidArgument.error("%s: must be a string", what);
+        }
+        return node.asText();
+    }
+
+    private static Integer optionalId(JsonNode node, String what) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < 0) {
+            throw ErrorKind.InvalidArgument.error("%s: must be a non-negative integer", what);
+        }
+        return node.asInt();
+    }
+
+    private static List<String> strings(JsonNode node, String what) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw ErrorKind.InvalidArgument.error("%s: must be an array of strings", what);
+        }
+        List<String> out = new ArrayList<>(node.size());
+        for (JsonNode item : node) {
+            if (!item.isTextual()) {
+                throw ErrorKind.InvalidArgument.error("%s: must be an array of strings", what);
+            }
+            out.add(item.asText());
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    @Override
+    public String toString() {
+        return "ProcessSpec" + Objects.toString(args);
+    }
+}

@@ -1,0 +1,422 @@
+package io.hatchway.mbeans;
+
+import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.ProcessDetails;
+import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.Statistics;
+import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.oci.Bundle;
+import io.hatchway.hcs.oci.ProcessSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One task: hcsshim's {@code hcsTask}. It owns the compute system, the init exec and the additional
+ * execs, and turns the init exec's exit into the task's teardown.
+ *
+ * <p>Teardown ({@link #close}) runs once, when the init exec has exited (by itself, killed, or
+ * force-exited from created): shut the system down (bounded, then terminate, bounded), force-exit
+ * what is left, release the system, then send the init {@code exit} event and release task-level
+ * waiters. {@code deleteExec("")} waits for it, bounded.
+ */
+public final class Task implements TaskMXBean {
+    private static final Logger log = LoggerFactory.getLogger(Task.class);
+
+    private final TaskService service;
+    private final String id;
+    private final Bundle bundle;
+    private final ComputeSystem system;
+    private final Path stateDir;
+    private final Exec init;
+    private final Map<String, Exec> execs = new ConcurrentHashMap<>();
+    private final Object createLock = new Object();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile boolean deleted;
+
+    private Task(TaskService service, String id, Bundle bundle, ComputeSystem system, Path stateDir) {
+        this.service = service;
+        this.id = id;
+        this.bundle = bundle;
+        this.system = system;
+        this.stateDir = stateDir;
+        this.init = newExec("", bundle.process());
+    }
+
+    /** A task around a created system; its teardown follows the init exec's exit. */
+    static Task create(TaskService service, String id, Bundle bundle, ComputeSystem system, Path stateDir) {
+        Task task = new Task(service, id, bundle, system, stateDir);
+        task.init.exited().thenRunAsync(task::close, service.executor());
+        return task;
+    }
+
+    private Exec newExec(String execId, ProcessSpec spec) {
+        Path dir = stateDir.resolve(execId.isEmpty() ? id : execId);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw ErrorKind.Unavailable.error("state directory '%s': %s", dir, e);
+        }
+        OutputLog out = spec.stdout().isPresent() ? null : service.outputLog(dir.resolve("stdout.log"));
+        OutputLog err = spec.stderr().isPresent() ? null : service.outputLog(dir.resolve("stderr.log"));
+        Stdio stdio = new Stdio(spec.stdin().map(Path::of),
+                out != null ? out.file() : Path.of(spec.stdout().get()),
+                err != null ? err.file() : Path.of(spec.stderr().get()));
+        return new Exec(this, execId, spec, stdio, out, err);
+    }
+
+    ComputeSystem system() {
+        return system;
+    }
+
+    Executor executor() {
+        return service.executor();
+    }
+
+    void publish(Event event) {
+        service.publish(this, event);
+    }
+
+    Exec init() {
+        return init;
+    }
+
+    /** @throws HatchwayException NotFound once the task is deleted */
+    void checkLive() {
+        if (deleted) {
+            throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
+        }
+    }
+
+    /** {@code ""} → the init exec; unknown → NotFound. */
+    Exec getExec(String execId) {
+        checkLive();
+        if (execId == null || execId.isEmpty()) {
+            return init;
+        }
+        Exec exec = execs.get(execId);
+        if (exec == null) {
+            throw ErrorKind.NotFound.error("exec: '%s' in task: '%s' not found", execId, id);
+        }
+        return exec;
+    }
+
+    /** Additional execs, for the service's registration bookkeeping. */
+    List<Exec> execs() {
+        return new ArrayList<>(execs.values());
+    }
+
+    @Override
+    public void createExec(String execId, String processJson) {
+        checkLive();
+        synchronized (createLock) {
+            if (execId == null || execId.isEmpty() || execId.equals(id) || execs.containsKey(execId)) {
+                throw ErrorKind.AlreadyExists.error("exec: '%s' in task: '%s' already exists", execId, id);
+            }
+            Ids.check(execId, "exec id");
+            if (init.state() != Exec.State.RUNNING) {
+                throw ErrorKind.FailedPrecondition.error(
+                        "exec: '' in task: '%s' must be running to create additional execs", id);
+            }
+            ProcessSpec spec = ProcessSpec.parse(processJson);
+            if (spec.terminal() && spec.stderr().isPresent()) {
+                throw ErrorKind.FailedPrecondition.error("if using terminal, stderr must be empty");
+            }
+            system.checkProcess(spec);
+            Exec exec = newExec(execId, spec);
+            service.register(exec); // throws before anything is stored
+            execs.put(execId, exec);
+            publish(Event.execAdded(id, execId));
+        }
+    }
+
+    @Override
+    public int start(String execId) {
+        return getExec(execId).start();
+    }
+
+    @Override
+    public ExecStatus state(String execId) {
+        return getExec(execId).status();
+    }
+
+    @Override
+    public void killExec(String execId, int signal, boolean all) {
+        Exec target = getExec(execId);
+        if (all && !target.isInit()) {
+            throw ErrorKind.FailedPrecondition.error("cannot signal all for non-empty exec: '%s'", execId);
+        }
+        if (all) {
+            for (Exec exec : execs.values()) {
+                try {
+                    exec.killInternal(signal);
+                } catch (RuntimeException e) {
+                    log.warn("kill all: signal {} to exec '{}' in task '{}' failed: {}", signal, exec.getId(), id,
+                            e.getMessage());
+                }
+            }
+        }
+        if (signal == Signals.SIGKILL && target.isInit() && system.isolated()) {
+            startKillWatchdog();
+        }
+        target.killInternal(signal);
+    }
+
+    /** An isolated task whose init exec ignores SIGKILL for too long loses its host. */
+    private void startKillWatchdog() {
+        Duration bound = service.timeouts().sigkillWatchdog();
+        ScheduledFuture<?> watchdog = service.scheduler().schedule(() -> {
+            if (init.state() != Exec.State.EXITED) {
+                log.warn("task '{}': init exec still running {} after SIGKILL; tearing its host down", id, bound);
+                system.terminate();
+                system.close();
+            }
+        }, bound.toMillis(), TimeUnit.MILLISECONDS);
+        init.exited().thenRun(() -> watchdog.cancel(false));
+    }
+
+    @Override
+    public DeleteResult deleteExec(String execId) {
+        Exec target = getExec(execId);
+        if (target.isInit()) {
+            // Deleting the task: no additional exec may outlive it, even if the rest fails.
+            for (Exec exec : execs.values()) {
+                exec.forceExit(1);
+            }
+        }
+        target.readyForDelete();
+        if (target.isInit()) {
+            try {
+                closed.get(service.timeouts().deleteTeardown().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup: interrupted");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+            if (!service.remove(this)) { // a concurrent delete won
+                throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
+            }
+            deleted = true;
+        } else if (!execs.remove(execId, target)) {
+            throw target.notFound();
+        }
+        DeleteResult result = target.deleteResult();
+        publish(Event.delete(id, execId, result.getPid(), result.getExitStatus(), result.getExitedAt()));
+        if (target.isInit()) {
+            service.unregister(this);
+            deleteQuietly(stateDir);
+        } else {
+            service.unregister(target);
+            deleteQuietly(stateDir.resolve(execId));
+        }
+        return result;
+    }
+
+    @Override
+    public List<ProcessDetails> pids() {
+        checkLive();
+        Map<Integer, String> owners = new HashMap<>();
+        init.runningPid().ifPresent(pid -> owners.put(pid, id));
+        for (Exec exec : execs.values()) {
+            exec.runningPid().ifPresent(pid -> owners.put(pid, exec.getId()));
+        }
+        List<ProcessDetails> out = new ArrayList<>();
+        for (ProcessDetails p : system.processes()) {
+            out.add(p.withExecId(owners.getOrDefault(p.getProcessId(), "")));
+        }
+        return out;
+    }
+
+    @Override
+    public ExitStatus waitExec(String execId, long timeoutMillis) {
+        Exec exec = getExec(execId);
+        Duration timeout = Timeouts.callerTimeout(timeoutMillis);
+        if (!exec.isInit()) {
+            return exec.waitInternal(timeout);
+        }
+        Exec.await(closed, timeout, "task: '" + id + "' to shut down");
+        return init.waitInternal(Duration.ZERO);
+    }
+
+    @Override
+    public TaskStatistics stats() {
+        checkLive();
+        return new TaskStatistics(system.statistics(), system.hostStatistics().orElse(null));
+    }
+
+    @Override
+    public int execInHost(String processJson, long timeoutMillis) {
+        checkLive();
+        ProcessSpec spec = ProcessSpec.parse(processJson);
+        return system.execInHost(spec, Timeouts.callerTimeout(timeoutMillis));
+    }
+
+    @Override
+    public String dumpGuestStacks() {
+        checkLive();
+        return system.dumpGuestStacks(service.timeouts().guestStacks());
+    }
+
+    @Override
+    public void share(String hostPath, String guestPath, boolean readOnly) {
+        checkLive();
+        if (hostPath == null || !hostPath.startsWith("/")) {
+            throw ErrorKind.InvalidArgument.error("hostPath '%s': not an absolute path", hostPath);
+        }
+        if (guestPath == null || !guestPath.startsWith("/")) {
+            throw ErrorKind.InvalidArgument.error("guestPath '%s': not an absolute path", guestPath);
+        }
+        system.share(Path.of(hostPath), guestPath, readOnly);
+    }
+
+    @Override
+    public void resizePty(String execId, int width, int height) {
+        getExec(execId).resizeInternal(width, height);
+    }
+
+    @Override
+    public void closeIO(String execId, boolean stdin) {
+        getExec(execId).closeInternal(stdin);
+    }
+
+    /**
+     * hcsshim's {@code hcsTask.close}: once, after the init exec exited. Every step is bounded; the
+     * init exit event and the release of task-level waiters happen whatever fails before.
+     */
+    private void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        Timeouts timeouts = service.timeouts();
+        try {
+            system.shutdown();
+            if (!stopped(timeouts.shutdown())) {
+                log.warn("task '{}': still running {} after shutdown; terminating", id, timeouts.shutdown());
+                system.terminate();
+                if (!stopped(timeouts.terminate())) {
+                    log.error("task '{}': still running {} after terminate; giving up on it", id,
+                            timeouts.terminate());
+                }
+            }
+            // The container is gone: created execs end with status 1, running ones are killed.
+            List<CompletableFuture<Void>> exits = new ArrayList<>();
+            for (Exec exec : execs.values()) {
+                exec.forceExit(1);
+                exits.add(exec.exited());
+            }
+            try {
+                CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
+                        .get(timeouts.stdioDrain().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                log.warn("task '{}': execs still reporting their exit after {}", id, timeouts.stdioDrain());
+            }
+            system.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
+            log.error("task '{}': teardown failed", id, e);
+        } finally {
+            ExitStatus status = init.waitInternal(Duration.ZERO);
+            publish(Event.exit(id, id, init.getPid(), status.getExitStatus(), status.getExitedAt()));
+            closed.complete(null);
+        }
+    }
+
+    private boolean stopped(Duration bound) throws InterruptedException {
+        try {
+            system.exited().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;
+        }
+    }
+
+    static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) { // already gone
+        }
+    }
+
+    @Override
+    public String getId() {
+        return id;
+    }
+
+    @Override
+    public String getBundle() {
+        return bundle.toString();
+    }
+
+    @Override
+    public boolean isIsolated() {
+        return system.isolated();
+    }
+
+    @Override
+    public int getPid() {
+        return init.getPid();
+    }
+
+    @Override
+    public String getStatus() {
+        return init.getState();
+    }
+
+    @Override
+    public List<String> getExecIds() {
+        return new ArrayList<>(execs.keySet());
+    }
+
+    @Override
+    public long getCpuTime100ns() {
+        return liveFigures().map(Statistics::getCpuTotal100ns).orElse(0L);
+    }
+
+    @Override
+    public long getMemoryBytes() {
+        return liveFigures().map(Statistics::getMemoryUsageBytes).orElse(0L);
+    }
+
+    @Override
+    public long getProcessCount() {
+        return liveFigures().map(Statistics::getPidsCurrent).orElse(0L);
+    }
+
+    /** Figures for the chart attributes: none (plotted as 0) once nothing runs. */
+    private Optional<Statistics> liveFigures() {
+        try {
+            return deleted ? Optional.empty() : Optional.of(system.statistics());
+        } catch (HatchwayException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Task{" + id + "}";
+    }
+}

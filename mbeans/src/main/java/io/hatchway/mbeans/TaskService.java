@@ -1,0 +1,284 @@
+package io.hatchway.mbeans;
+
+import io.hatchway.hcs.ComputeBackend;
+import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.TaskOptions;
+import io.hatchway.hcs.oci.Bundle;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.JMException;
+import javax.management.MBeanNotificationInfo;
+import javax.management.MBeanServer;
+import javax.management.MalformedObjectNameException;
+import javax.management.Notification;
+import javax.management.NotificationBroadcasterSupport;
+import javax.management.ObjectName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The task service and the MBean bookkeeping of all tasks: it creates tasks on one
+ * {@link ComputeBackend}, registers and unregisters their MBeans in one {@link MBeanServer}, sends
+ * their events, and owns the threads they use (all daemon, all named {@code hatchway-*}).
+ *
+ * <p>Lifecycle: {@link #start()} registers {@code hatchway:type=TaskService}; {@link #close()}
+ * unregisters every Hatchway MBean and stops the threads. Tasks' processes are not touched by
+ * {@code close}: they keep running (delete them first to stop them). Thread-safe.
+ */
+public final class TaskService implements TaskServiceMXBean, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TaskService.class);
+    public static final String DOMAIN = "hatchway";
+    public static final ObjectName NAME = objectName(DOMAIN + ":type=TaskService");
+
+    private final ComputeBackend backend;
+    private final Path stateDir;
+    private final MBeanServer server;
+    private final Timeouts timeouts;
+    private final Map<String, Task> tasks = new ConcurrentHashMap<>();
+    private final Set<String> creating = ConcurrentHashMap.newKeySet();
+    private final Map<Task, NotificationBroadcasterSupport> emitters = new ConcurrentHashMap<>();
+    private final NotificationBroadcasterSupport emitter = newEmitter();
+    private final AtomicLong sequence = new AtomicLong();
+    private final ExecutorService executor;
+    private final ScheduledExecutorService scheduler;
+    private volatile String jolokiaUrl = "";
+
+    public TaskService(ComputeBackend backend, Path stateDir, MBeanServer server, Timeouts timeouts) {
+        this.backend = Objects.requireNonNull(backend);
+        this.stateDir = Objects.requireNonNull(stateDir);
+        this.server = Objects.requireNonNull(server);
+        this.timeouts = Objects.requireNonNull(timeouts);
+        this.executor = Executors.newCachedThreadPool(daemons("hatchway-task-"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemons("hatchway-timer-"));
+    }
+
+    /**
+     * Registers {@code hatchway:type=TaskService} and starts bounding the kept output.
+     *
+     * @throws IllegalStateException AlreadyExists when a TaskService is registered already
+     */
+    public void start() {
+        try {
+            server.registerMBean(new DescribedMXBean.Emitting<>(this, TaskServiceMXBean.class, emitter), NAME);
+        } catch (javax.management.InstanceAlreadyExistsException e) {
+            throw ErrorKind.AlreadyExists.error("%s is registered already: Hatchway is loaded in this JVM", NAME);
+        } catch (JMException e) {
+            throw new IllegalStateException(e);
+        }
+        scheduler.scheduleWithFixedDelay(this::enforceOutputCaps, 1, 1, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public int createTask(String id, String bundlePath, String optionsJson) {
+        Ids.check(id, "task id");
+        if (tasks.containsKey(id) || !creating.add(id)) {
+            throw ErrorKind.AlreadyExists.error("task with id: '%s' already exists", id);
+        }
+        ComputeSystem system = null;
+        Path taskDir = stateDir.resolve("tasks").resolve(id);
+        try {
+            Bundle bundle = Bundle.load(bundlePath);
+            TaskOptions options = TaskOptions.parse(optionsJson);
+            system = backend.create(id, bundle, options);
+            Task task = Task.create(this, id, bundle, system, taskDir);
+            register(task);
+            tasks.put(id, task);
+            publish(task, Event.create(id, bundle.toString()));
+            return 0;
+        } catch (RuntimeException e) {
+            if (system != null) { // nothing half-made stays behind
+                system.terminate();
+                system.close();
+                Task.deleteQuietly(taskDir);
+            }
+            throw e;
+        } finally {
+            creating.remove(id);
+        }
+    }
+
+    /** @throws io.hatchway.hcs.HatchwayException NotFound {@code task with id: '<id>' not found} */
+    public Task task(String id) {
+        Task task = id == null ? null : tasks.get(id);
+        if (task == null) {
+            throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
+        }
+        return task;
+    }
+
+    @Override
+    public List<String> getTaskIds() {
+        return new ArrayList<>(tasks.keySet());
+    }
+
+    @Override
+    public String getBackend() {
+        return backend.name();
+    }
+
+    @Override
+    public String getVersion() {
+        String version = TaskService.class.getPackage().getImplementationVersion();
+        return version != null ? version : "dev";
+    }
+
+    @Override
+    public String getJolokiaUrl() {
+        return jolokiaUrl;
+    }
+
+    public void setJolokiaUrl(String url) {
+        this.jolokiaUrl = url == null ? "" : url;
+    }
+
+    public static ObjectName taskName(String taskId) {
+        return objectName(DOMAIN + ":type=Task,name=" + taskId);
+    }
+
+    public static ObjectName execName(String taskId, String execId) {
+        return objectName(DOMAIN + ":type=Exec,task=" + taskId + ",name=" + execId);
+    }
+
+    /** Registers a new task's MBean and its init exec's; both or neither. */
+    private void register(Task task) {
+        NotificationBroadcasterSupport taskEmitter = newEmitter();
+        ObjectName name = taskName(task.getId());
+        try {
+            server.registerMBean(new DescribedMXBean.Emitting<>(task, TaskMXBean.class, taskEmitter), name);
+        } catch (JMException e) {
+            throw ErrorKind.AlreadyExists.error("MBean %s: %s", name, e.getMessage());
+        }
+        try {
+            register(task.init());
+        } catch (RuntimeException e) {
+            unregisterQuietly(name);
+            throw e;
+        }
+        emitters.put(task, taskEmitter);
+    }
+
+    void register(Exec exec) {
+        ObjectName name = execName(exec.getTaskId(), exec.getId());
+        try {
+            server.registerMBean(new DescribedMXBean<>(exec, ExecMXBean.class), name);
+        } catch (JMException e) {
+            throw ErrorKind.AlreadyExists.error("MBean %s: %s", name, e.getMessage());
+        }
+    }
+
+    void unregister(Exec exec) {
+        unregisterQuietly(execName(exec.getTaskId(), exec.getId()));
+    }
+
+    /** Unregisters a deleted task's MBeans, its execs' and its init exec's. */
+    void unregister(Task task) {
+        for (Exec exec : task.execs()) {
+            unregister(exec);
+        }
+        unregister(task.init());
+        unregisterQuietly(taskName(task.getId()));
+        emitters.remove(task);
+    }
+
+    /** Takes a deleted task out of the service; false when another delete did already. */
+    boolean remove(Task task) {
+        return tasks.remove(task.getId(), task);
+    }
+
+    private void unregisterQuietly(ObjectName name) {
+        try {
+            server.unregisterMBean(name);
+        } catch (javax.management.InstanceNotFoundException e) { // already gone
+        } catch (JMException e) {
+            log.warn("unregistering {} failed", name, e);
+        }
+    }
+
+    /** Sends {@code event} from the task's MBean and from the service's. */
+    void publish(Task task, Event event) {
+        log.debug("event {} {}", event.topic(), event.fields());
+        NotificationBroadcasterSupport taskEmitter = emitters.get(task);
+        if (taskEmitter != null) {
+            taskEmitter.sendNotification(notification(event, taskName(task.getId())));
+        }
+        emitter.sendNotification(notification(event, NAME));
+    }
+
+    private Notification notification(Event event, ObjectName source) {
+        Notification n = new Notification(event.type(), source, sequence.incrementAndGet(),
+                System.currentTimeMillis(), event.topic());
+        n.setUserData(event.toCompositeData());
+        return n;
+    }
+
+    private static NotificationBroadcasterSupport newEmitter() {
+        return new NotificationBroadcasterSupport(new MBeanNotificationInfo(Event.TYPES,
+                Notification.class.getName(), "Task events (containerd topics /tasks/*)"));
+    }
+
+    OutputLog outputLog(Path file) {
+        return new OutputLog(file, OutputLog.DEFAULT_CAP);
+    }
+
+    private void enforceOutputCaps() {
+        for (Task task : tasks.values()) {
+            task.init().enforceOutputCaps();
+            task.execs().forEach(Exec::enforceOutputCaps);
+        }
+    }
+
+    ExecutorService executor() {
+        return executor;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    Timeouts timeouts() {
+        return timeouts;
+    }
+
+    /** Unregisters every Hatchway MBean and stops Hatchway's threads; tasks' processes keep running. */
+    @Override
+    public void close() {
+        for (Task task : tasks.values()) {
+            unregister(task);
+        }
+        tasks.clear();
+        unregisterQuietly(NAME);
+        scheduler.shutdownNow();
+        executor.shutdownNow();
+        backend.close();
+    }
+
+    private static ThreadFactory daemons(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread t = new Thread(runnable, prefix + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static ObjectName objectName(String name) {
+        try {
+            return new ObjectName(name);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
