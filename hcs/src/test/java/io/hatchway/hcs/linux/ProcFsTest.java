@@ -1,0 +1,66 @@
+package io.hatchway.hcs.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.hatchway.hcs.ProcessDetails;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ProcFsTest {
+    @BeforeAll
+    static void needsProc() {
+        assumeTrue(ProcFs.available(), "/proc is not readable on this host");
+    }
+
+    @Test
+    void parsesCommandsWithSpacesAndParentheses() {
+        ProcFs.Stat s = ProcFs.parseStat(
+                "42 (a (weird) name) S 7 42 42 0 -1 4194560 100 0 0 0 12 34 0 0 20 0 1 0 5000 1048576 25 18446744073709551615");
+        assertEquals(42, s.pid());
+        assertEquals(7, s.parentPid());
+        assertEquals("a (weird) name", s.command());
+        assertEquals('S', s.state());
+        assertEquals(12, s.userTicks());
+        assertEquals(34, s.kernelTicks());
+        assertEquals(5000, s.startTicks());
+        assertEquals(1048576, s.virtualBytes());
+        assertEquals(25, s.residentPages());
+    }
+
+    @Test
+    void describesThisJvm() {
+        int self = (int) ProcessHandle.current().pid();
+        ProcessDetails d = ProcFs.details(self).orElseThrow();
+        assertEquals(self, d.getProcessId());
+        assertEquals("java", d.getImageName());
+        assertTrue(d.getUserTime100ns() > 0, "a JVM has used user time by now");
+        assertTrue(d.getMemoryWorkingSetPrivateBytes() > 0);
+        assertTrue(d.getMemoryCommitBytes() > d.getMemoryWorkingSetPrivateBytes());
+        Instant created = Instant.parse(d.getCreatedAt());
+        Instant jvmStart = ProcessHandle.current().info().startInstant().orElseThrow();
+        assertTrue(Duration.between(created, jvmStart).abs().toSeconds() <= 2, created + " vs " + jvmStart);
+    }
+
+    @Test
+    void findsGrandchildrenInTheTree() throws Exception {
+        Process shell = new ProcessBuilder("/bin/sh", "-c", "sleep 30 & sleep 30 & wait").start();
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> ProcFs.tree(List.of((int) shell.pid())).size() == 3);
+            Set<Integer> tree = ProcFs.tree(List.of((int) shell.pid()));
+            assertEquals((int) shell.pid(), tree.iterator().next(), "roots come first");
+        } finally {
+            shell.descendants().forEach(ProcessHandle::destroyForcibly);
+            shell.destroyForcibly();
+            assertTrue(shell.waitFor(10, TimeUnit.SECONDS));
+        }
+        assertTrue(ProcFs.tree(List.of((int) shell.pid())).isEmpty(), "a gone root has no tree");
+    }
+}

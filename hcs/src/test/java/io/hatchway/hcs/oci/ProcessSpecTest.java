@@ -1,0 +1,61 @@
+package io.hatchway.hcs.oci;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class ProcessSpecTest {
+
+    @Test
+    void keepsEveryOciFieldAndSeparatesOurStdioFields() {
+        ProcessSpec spec = ProcessSpec.parse("""
+                {"args":["sh","-c","true"],"env":["PATH=/bin"],"cwd":"/","terminal":false,
+                 "user":{"uid":0,"gid":0},"noNewPrivileges":true,"stdout":"/tmp/out"}""");
+        assertEquals(List.of("sh", "-c", "true"), spec.args());
+        assertEquals(Optional.of(0), spec.uid());
+        assertEquals(Optional.of("/tmp/out"), spec.stdout());
+        assertTrue(spec.toOciJson().contains("noNewPrivileges"));
+        assertFalse(spec.toOciJson().contains("stdout"), "stdio paths are ours, not the runtime's");
+    }
+
+    @Test
+    void defaultsTheWorkingDirectoryToRoot() {
+        assertEquals("/", ProcessSpec.parse("{\"args\":[\"true\"]}").cwd());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "", "  ", "[]", "\"args\"", "{", "{\"args\":[]}", "{\"args\":[\"\"]}", "{}",
+        "{\"args\":[1]}", "{\"args\":\"true\"}", "{\"args\":[\"true\"],\"env\":[\"NOEQUALS\"]}",
+        "{\"args\":[\"true\"],\"cwd\":\"relative\"}", "{\"args\":[\"true\"],\"terminal\":\"yes\"}",
+        "{\"args\":[\"true\"],\"user\":{\"uid\":-1}}", "{\"args\":[\"true\"],\"user\":{\"uid\":\"root\"}}",
+        "{\"args\":[\"true\"]} trailing"
+    })
+    void refusesMalformedProcesses(String json) {
+        HatchwayException e = assertThrows(HatchwayException.class, () -> ProcessSpec.parse(json));
+        assertEquals(ErrorKind.InvalidArgument, e.kind(), e.getMessage());
+    }
+
+    @Test
+    void saysMissingCommandForEmptyArgs() {
+        HatchwayException e = assertThrows(HatchwayException.class, () -> ProcessSpec.parse("{\"args\":[]}"));
+        assertTrue(e.getMessage().contains("missing command"), e.getMessage());
+    }
+
+    @Test
+    void refusesInputOverOneMebibyte() {
+        String big = "{\"args\":[\"true\"],\"env\":[\"A=" + "x".repeat(Json.MAX_INPUT_CHARS) + "\"]}";
+        HatchwayException e = assertThrows(HatchwayException.class, () -> ProcessSpec.parse(big));
+        assertEquals(ErrorKind.InvalidArgument, e.kind());
+        assertTrue(e.getMessage().contains("limit"), e.getMessage());
+    }
+}
