@@ -19,7 +19,8 @@ import java.util.Set;
 record AgentOptions(String backend, Path stateDir, boolean jolokia, String host, int port, String auth,
         List<String> unknown) {
 
-    static final Set<String> KEYS = Set.of("backend", "stateDir", "jolokia", "host", "port", "auth", "config");
+    /** {@code mode} is the attach CLI's: {@code mode=stop} asks a loaded agent to stop. */
+    static final Set<String> KEYS = Set.of("backend", "stateDir", "jolokia", "host", "port", "auth", "config", "mode");
 
     /** @throws IllegalArgumentException naming the option that is malformed */
     static AgentOptions parse(String args) {

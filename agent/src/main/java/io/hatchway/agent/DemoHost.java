@@ -5,26 +5,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code java -jar hatchway-agent.jar [options]}: a minimal host that keeps a JVM alive with the
- * agent loaded and one demo task running, for a first look in JConsole. The attach CLI verbs
- * ({@code start|stop|status|list}) are answered with a clear "not yet" until they exist.
+ * agent loaded and one demo task running, for a first look in JConsole or over Jolokia.
  */
-public final class Main {
+final class DemoHost {
     static final String DEMO_TASK = "demo";
 
-    private Main() {
+    private DemoHost() {
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length > 0 && Set.of("start", "stop", "status", "list").contains(args[0])) {
-            System.err.println("hatchway: '" + args[0] + "': the attach CLI is not part of this build yet");
-            System.exit(1);
-        }
-        Optional<TaskService> started = HatchwayAgent.start(args.length > 0 ? args[0] : "");
+    static void run(String options) throws Exception {
+        Optional<TaskService> started = HatchwayAgent.start(options);
         if (started.isEmpty()) {
             System.exit(1);
         }

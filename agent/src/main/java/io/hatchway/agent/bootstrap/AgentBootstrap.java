@@ -1,0 +1,79 @@
+package io.hatchway.agent.bootstrap;
+
+import java.lang.instrument.Instrumentation;
+import java.net.URL;
+
+/**
+ * The only Hatchway classes on the host's class path: the entry points of the agent jar. Each
+ * hands over to {@code io.hatchway.agent.HatchwayAgent} inside a {@link PrivateClassLoader}.
+ * {@code premain} and {@code agentmain} return at once: the hand-over runs on the daemon thread
+ * {@code hatchway-start}, and nothing thrown there reaches the host.
+ */
+public final class AgentBootstrap {
+    private static final String AGENT = "io.hatchway.agent.HatchwayAgent";
+    private static PrivateClassLoader loader; // guarded by AgentBootstrap.class
+
+    private AgentBootstrap() {
+    }
+
+    public static void premain(String args, Instrumentation instrumentation) {
+        launch("premain", args);
+    }
+
+    public static void agentmain(String args, Instrumentation instrumentation) {
+        launch("agentmain", args);
+    }
+
+    /** {@code java -jar hatchway-agent.jar ...}: the attach CLI, or the demo host without arguments. */
+    public static void main(String[] args) throws Throwable {
+        ClassLoader cli = new PrivateClassLoader(jar(), ClassLoader.getSystemClassLoader());
+        Thread.currentThread().setContextClassLoader(cli);
+        try {
+            cli.loadClass("io.hatchway.agent.Cli").getMethod("main", String[].class).invoke(null, (Object) args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static void launch(String entry, String args) {
+        try {
+            Thread starter = new Thread(() -> handOver(entry, args), "hatchway-start");
+            starter.setDaemon(true);
+            starter.start();
+        } catch (Throwable t) {
+            System.err.println("[hatchway] ERROR not started: " + t);
+        }
+    }
+
+    private static void handOver(String entry, String args) {
+        try {
+            ClassLoader privateLoader = privateLoader();
+            Thread.currentThread().setContextClassLoader(privateLoader);
+            Object keep = privateLoader.loadClass(AGENT).getMethod(entry, String.class).invoke(null, args);
+            if (Boolean.FALSE.equals(keep)) {
+                release();
+            }
+        } catch (Throwable t) {
+            System.err.println("[hatchway] ERROR not started: " + t);
+        }
+    }
+
+    private static synchronized ClassLoader privateLoader() throws Exception {
+        if (loader == null) {
+            loader = new PrivateClassLoader(jar(), ClassLoader.getPlatformClassLoader());
+        }
+        return loader;
+    }
+
+    /** After a stop: drop the loader so Hatchway's classes can be unloaded. */
+    private static synchronized void release() {
+        if (loader != null) {
+            loader.close();
+            loader = null;
+        }
+    }
+
+    private static URL jar() {
+        return AgentBootstrap.class.getProtectionDomain().getCodeSource().getLocation();
+    }
+}
