@@ -28,11 +28,17 @@ import java.util.Optional;
  */
 public record ExposureConfig(String host, int port, String auth, String protocol, Path stateDir,
                              Optional<Path> keystore, Optional<String> keystorePassword) {
+    /** Loopback: reachable from this machine only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
+    /** Jolokia's customary port. */
     public static final int DEFAULT_PORT = 8778;
+    /** {@code auth}: HTTP basic authentication with the generated password. */
     public static final String AUTH_BASIC = "basic";
+    /** {@code auth}: none, allowed on a loopback address only. */
     public static final String AUTH_NONE = "none";
+    /** {@code protocol}: plain HTTP. */
     public static final String HTTP = "http";
+    /** {@code protocol}: HTTP over TLS. */
     public static final String HTTPS = "https";
 
     /**

@@ -199,14 +199,20 @@ public final class JolokiaExposure implements AutoCloseable {
     }
 
     /**
-     * The URL clients use, with the real port, e.g. {@code http://127.0.0.1:41234/jolokia/}. For a
-     * wildcard {@code host} ({@code 0.0.0.0}) it names one of this machine's addresses.
+     * The URL clients use.
+     *
+     * @return the URL with the real address and port, e.g. {@code http://127.0.0.1:41234/jolokia/};
+     *         for a wildcard {@code host} ({@code 0.0.0.0}) one of this machine's addresses
      */
     public String url() {
         return url;
     }
 
-    /** {@code <stateDir>/jolokia.password} with {@code auth=basic}; empty with {@code auth=none}. */
+    /**
+     * Where the password of user {@value #USER} is.
+     *
+     * @return {@code <stateDir>/jolokia.password} with {@code auth=basic}; empty with {@code auth=none}
+     */
     public Optional<Path> passwordFile() {
         return passwordFile;
     }

@@ -136,6 +136,15 @@ class JolokiaExposureTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void versionNamesJolokia260() {
+        // Jolokia reads its version from a /version.properties resource: a packaging check too
+        Map<String, Object> version = (Map<String, Object>) client.post("""
+                {"type":"version"}""").get("value");
+        assertEquals("2.6.0", version.get("agent"), version::toString);
+    }
+
+    @Test
     void onlyPostIsAnswered() {
         HttpResponse<String> get = client.send("GET", "read/java.lang:type=Runtime/VmName", null, Map.of());
         assertEquals(405, get.statusCode(), get::body);
