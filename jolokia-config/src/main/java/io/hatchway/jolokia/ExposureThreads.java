@@ -37,20 +37,33 @@ final class ExposureThreads implements ThreadFactory {
 
     /**
      * Runs {@code task} on a new thread {@code hatchway-jolokia-<name>} of our group and waits for it.
+     * An interrupt of the caller does not stop the wait (what the task makes would leak); it is
+     * passed on by setting the caller's interrupt flag again.
      *
      * @return what {@code task} returned
      * @throws Exception what {@code task} threw
      */
     <T> T runOnOwnThread(String name, Callable<T> task) throws Exception {
         FutureTask<T> future = new FutureTask<>(task);
-        Thread thread = thread(future, name);
-        thread.start();
+        thread(future, name).start();
+        boolean interrupted = false;
         try {
-            return future.get();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof Error error) {
+                        throw error;
+                    }
+                    throw e.getCause() instanceof Exception cause ? cause : e;
+                }
+            }
         } finally {
-            thread.join();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -36,6 +36,7 @@ import org.jolokia.server.core.detector.ServerDetectorLookup;
 import org.jolokia.server.core.service.JolokiaServiceManagerFactory;
 import org.jolokia.server.core.service.api.JolokiaContext;
 import org.jolokia.server.core.service.api.JolokiaServiceManager;
+import org.jolokia.server.core.service.api.SecurityDetails;
 import org.jolokia.server.core.util.NetworkUtil;
 import org.jolokia.server.core.util.jmx.DefaultMBeanServerAccess;
 import org.jolokia.service.jmx.LocalRequestHandler;
@@ -263,8 +264,13 @@ public final class JolokiaExposure implements AutoCloseable {
             int port = server.getAddress().getPort();
             String agentId = "hatchway-" + port + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
             AccessPolicy policy = new AccessPolicy(notificationStore(agentId));
-            jolokia = JolokiaServiceManagerFactory.createJolokiaServiceManager(jolokiaConfiguration(agentId),
-                    new Slf4jLogHandler(), policy, NO_DETECTORS);
+            StaticConfiguration configuration = jolokiaConfiguration(agentId);
+            if (authenticator != null) {
+                // announced by the "config" request, which tools such as Hawtio ask first
+                configuration.addSupportedAuthentication(SecurityDetails.AuthMethod.BASIC, REALM);
+            }
+            jolokia = JolokiaServiceManagerFactory.createJolokiaServiceManager(configuration, new Slf4jLogHandler(),
+                    policy, NO_DETECTORS);
             jolokia.addService(new PolicyGuard(policy));
             jolokia.addService(new LocalRequestHandler(1000));
             jolokia.addService(new JDKManagementCacheKeyProvider(100));
@@ -340,10 +346,8 @@ public final class JolokiaExposure implements AutoCloseable {
     }
 
     private static void enableNoDelay() {
-        synchronized (System.class) {
-            if (System.getProperty(NODELAY) == null) {
-                System.setProperty(NODELAY, "true");
-            }
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
         }
     }
 
