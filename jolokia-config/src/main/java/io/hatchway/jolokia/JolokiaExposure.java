@@ -166,6 +166,8 @@ public final class JolokiaExposure implements AutoCloseable {
      * @throws IOException              if the port is taken or the address cannot be bound (the message
      *                                  names {@code host:port}), {@code host} does not resolve, or a file
      *                                  in {@code stateDir} or the keystore cannot be created, read or used
+     * @throws IllegalStateException    if Jolokia itself cannot start, which means a broken packaging:
+     *                                  its classes or its {@code META-INF/jolokia/*} lists are missing
      */
     public static JolokiaExposure start(ExposureConfig config) throws IOException {
         Objects.requireNonNull(config, "config");
