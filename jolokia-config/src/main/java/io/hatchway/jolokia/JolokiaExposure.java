@@ -1,0 +1,424 @@
+package io.hatchway.jolokia;
+
+import com.sun.net.httpserver.BasicAuthenticator;
+import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
+import javax.net.ssl.SSLContext;
+import org.jolokia.jvmagent.handler.JolokiaHttpHandler;
+import org.jolokia.server.core.config.ConfigKey;
+import org.jolokia.server.core.config.StaticConfiguration;
+import org.jolokia.server.core.config.SystemPropertyMode;
+import org.jolokia.server.core.detector.ServerDetectorLookup;
+import org.jolokia.server.core.service.JolokiaServiceManagerFactory;
+import org.jolokia.server.core.service.api.JolokiaContext;
+import org.jolokia.server.core.service.api.JolokiaServiceManager;
+import org.jolokia.server.core.service.api.SecurityDetails;
+import org.jolokia.server.core.util.NetworkUtil;
+import org.jolokia.server.core.util.jmx.DefaultMBeanServerAccess;
+import org.jolokia.service.jmx.LocalRequestHandler;
+import org.jolokia.service.jmx.handler.list.JDKManagementCacheKeyProvider;
+import org.jolokia.service.notif.pull.PullNotificationBackend;
+import org.jolokia.service.serializer.JolokiaSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hatchway's MBeans as Jolokia JSON over HTTP: an embedded Jolokia 2.6.0 on the JDK HTTP server,
+ * with every security decision made here and none left to Jolokia's defaults, the host's system
+ * properties or its environment.
+ *
+ * <p>What a client meets at {@link #url()}:
+ * <ul>
+ *   <li>{@code POST} only (any other method: HTTP 405), at {@code /jolokia};
+ *   <li>with {@code auth=basic}, HTTP basic authentication as user {@value #USER} with the password
+ *       in {@code <stateDir>/}{@value #PASSWORD_FILE} — generated on first start (256 random bits,
+ *       URL-safe Base64, mode 0600 from creation on) and reused afterwards; no or wrong credentials:
+ *       HTTP 401;
+ *   <li>with {@code protocol=https}, TLS with the named PKCS12 keystore or a self-signed certificate
+ *       kept in {@code stateDir}; clients trust {@code <stateDir>/jolokia-tls.crt};
+ *   <li>the access policy of SPEC.md: the {@code hatchway} domain fully, {@code java.lang}
+ *       read-only, everything else refused (a {@code PermissionDenied:} error, Jolokia status 403)
+ *       and hidden from {@code list} and {@code search}; notification listeners on {@code hatchway}
+ *       MBeans only, fetched with the {@code pull} mode; no proxy requests; no browser pages (a
+ *       request carrying an {@code Origin} or {@code Referer} is refused);
+ *   <li>errors carry {@code error} (the exception's message, e.g. {@code NotFound: exec 'x' ...})
+ *       and {@code error_type}, never a stack trace nor a serialized exception, whatever the
+ *       request asks.
+ * </ul>
+ *
+ * <p>Side effects on the JVM: Jolokia registers a few MBeans of its own ({@code jolokia:*}, refused
+ * over HTTP) until {@link #close()}; and unless the host set it already, the system property
+ * {@code sun.net.httpserver.nodelay} is set to {@code true} before the first server starts — without
+ * it the JDK HTTP server answers each keep-alive request of a Java client about 45 ms late (Nagle's
+ * algorithm meeting delayed ACKs). The JDK reads that property once, when its HTTP server is first
+ * used in the JVM, so it has no effect when the host started a JDK HTTP server before us.
+ *
+ * <p>Threads: all daemon, named {@code hatchway-jolokia-*}: up to eight HTTP workers (ending when
+ * idle), the server's dispatcher and its idle timer. {@link #close()} ends them all.
+ *
+ * <p>Thread-safe: the accessors may be called from any thread, {@code close} too, any number of
+ * times.
+ */
+public final class JolokiaExposure implements AutoCloseable {
+    /*
+     * Design notes.
+     *
+     * Why not Jolokia's own JolokiaServer/JolokiaServerConfig: JolokiaServer.start() also creates an
+     * HTTP context "<agentContext>/config" on the same handler with no authenticator, and that
+     * handler takes the request type from the POST body, not the path: a POST of any request to
+     * /jolokia/config is served without credentials (verified on 2.6.0). It also reads the policy
+     * from the class path (none = allow all), instantiates the log handler, restrictor and
+     * authenticator by class name, looks services and detectors up in META-INF/jolokia/* through the
+     * context class loader, and starts threads of its own (a non-daemon "jolokia" thread group, a
+     * shutdown hook). Here the service manager is built by hand: the restrictor, log handler and
+     * services are instances, the detector lookup is empty, and the only class-path lookups left are
+     * inside Jolokia's JMX handler (META-INF/jolokia/command-handlers) and JSON serializer
+     * (META-INF/jolokia/simplifiers-default), made on our threads whose context class loader is ours.
+     *
+     * Jolokia settings, all from the map below with SystemPropertyMode.NEVER, so no jolokia.* system
+     * property or JOLOKIA_* environment variable is read:
+     *   agentId              hatchway-<port>-<random>: names Jolokia's own MBeans, unique in the JVM
+     *   agentContext         /jolokia: the path Jolokia's handler strips from request URIs
+     *   allowErrorDetails    false: no stack trace, no serialized exception, whatever the request
+     *   includeStackTrace    false, serializeException false: the same, as defaults
+     *   allowDnsReverseLookup false: no DNS lookup of clients
+     *   discoveryEnabled     false, disableDetectors true: no multicast, no probing of host MBeans
+     *   debug                false: no debug store of requests
+     *   maxDepth             15: as Jolokia's JVM agent, bounds serialization of deep objects
+     * Not present at all (excluded from the dependencies): JSR-160 proxy, discovery, history, SSE
+     * notifications, server detectors.
+     *
+     * Jolokia 2.6.0 registers a listener on each MBean server's delegate that its stop() never
+     * removes; close() removes it, or every start/stop would leave one behind.
+     *
+     * Known limit: notification listeners that clients added stay on the hatchway MBeans after close()
+     * (Jolokia keeps their registrations private); they hold at most 100 notifications each and go
+     * when those MBeans are unregistered.
+     */
+
+    /** The user of basic authentication. */
+    public static final String USER = "hatchway";
+    /** The password file's name in {@code stateDir}. */
+    public static final String PASSWORD_FILE = "jolokia.password";
+    static final String CONTEXT = "/jolokia";
+    static final String NODELAY = "sun.net.httpserver.nodelay";
+    private static final String REALM = "hatchway";
+    private static final int WORKERS = 8;
+    private static final int BACKLOG = 50;
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final ServerDetectorLookup NO_DETECTORS = log -> new TreeSet<>();
+    private static final Logger log = LoggerFactory.getLogger(JolokiaExposure.class);
+
+    private final HttpServer server;
+    private final ThreadPoolExecutor workers;
+    private final JolokiaServiceManager jolokia;
+    private final JolokiaContext context;
+    private final ExposureThreads threads;
+    private final String url;
+    private final Optional<Path> passwordFile;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private JolokiaExposure(HttpServer server, ThreadPoolExecutor workers, JolokiaServiceManager jolokia,
+                            JolokiaContext context, ExposureThreads threads, String url, Optional<Path> passwordFile) {
+        this.server = server;
+        this.workers = workers;
+        this.jolokia = jolokia;
+        this.context = context;
+        this.threads = threads;
+        this.url = url;
+        this.passwordFile = passwordFile;
+    }
+
+    /**
+     * Starts serving {@code config} and returns once the server listens. The work is done on a
+     * daemon thread {@code hatchway-jolokia-start}; the caller waits for it. With {@code https} and no
+     * keystore, the first start in a {@code stateDir} spends a few seconds making the key.
+     *
+     * @param config what to serve, where and how
+     * @return the running server
+     * @throws NullPointerException     if {@code config} is null
+     * @throws IllegalArgumentException if {@code auth=none} is asked for on an address that is not
+     *                                  loopback
+     * @throws IOException              if the port is taken or the address cannot be bound (the message
+     *                                  names {@code host:port}), {@code host} does not resolve, or a file
+     *                                  in {@code stateDir} or the keystore cannot be created, read or used
+     * @throws IllegalStateException    if Jolokia itself cannot start, which means a broken packaging:
+     *                                  its classes or its {@code META-INF/jolokia/*} lists are missing
+     */
+    public static JolokiaExposure start(ExposureConfig config) throws IOException {
+        Objects.requireNonNull(config, "config");
+        InetAddress address = InetAddress.getByName(config.host());
+        boolean basic = config.auth().equals(ExposureConfig.AUTH_BASIC);
+        if (!basic && !address.isLoopbackAddress()) {
+            throw new IllegalArgumentException("auth=none is refused on host " + config.host() + " ("
+                    + address.getHostAddress() + "): without authentication Jolokia may only listen on a loopback "
+                    + "address such as 127.0.0.1; use auth=basic or a loopback host");
+        }
+        PrivateFiles.createDirectories(config.stateDir());
+        Optional<Path> passwordFile = Optional.empty();
+        BasicAuthenticator authenticator = null;
+        if (basic) {
+            Path file = config.stateDir().resolve(PASSWORD_FILE);
+            authenticator = new PasswordAuthenticator(USER, PrivateFiles.readOrCreateSecret(file));
+            passwordFile = Optional.of(file);
+        }
+        SSLContext tls = config.protocol().equals(ExposureConfig.HTTPS) ? TlsContext.create(config) : null;
+        enableNoDelay();
+
+        ExposureThreads threads = new ExposureThreads();
+        BasicAuthenticator auth = authenticator;
+        Optional<Path> password = passwordFile;
+        try {
+            return threads.runOnOwnThread("start", () -> open(config, address, auth, tls, password, threads));
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot start Jolokia: " + e, e);
+        }
+    }
+
+    /**
+     * The URL clients use.
+     *
+     * @return the URL with the real address and port, e.g. {@code http://127.0.0.1:41234/jolokia/};
+     *         for a wildcard {@code host} ({@code 0.0.0.0}) one of this machine's addresses
+     */
+    public String url() {
+        return url;
+    }
+
+    /**
+     * Where the password of user {@value #USER} is.
+     *
+     * @return {@code <stateDir>/jolokia.password} with {@code auth=basic}; empty with {@code auth=none}
+     */
+    public Optional<Path> passwordFile() {
+        return passwordFile;
+    }
+
+    /**
+     * Stops serving: closes the port and open connections (a request in progress is cut), unregisters
+     * Jolokia's own MBeans and ends every thread this server started, waiting up to 10 seconds for
+     * them. Idempotent; never throws.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        server.stop(0);
+        workers.shutdownNow();
+        stopJolokia(jolokia, context);
+        if (!threads.awaitEnd(CLOSE_TIMEOUT)) {
+            log.warn("some hatchway-jolokia threads were still running {} after close", CLOSE_TIMEOUT);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JolokiaExposure[" + url + (closed.get() ? ", closed" : "") + "]";
+    }
+
+    // ---- start-up, on our own thread
+
+    private static JolokiaExposure open(ExposureConfig config, InetAddress address, BasicAuthenticator authenticator,
+                                        SSLContext tls, Optional<Path> passwordFile, ExposureThreads threads)
+            throws IOException {
+        InetSocketAddress socket = new InetSocketAddress(address, config.port());
+        HttpServer server;
+        try {
+            server = tls == null ? HttpServer.create(socket, BACKLOG) : HttpsServer.create(socket, BACKLOG);
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + hostAndPort(config.host(), config.port()) + ": "
+                    + e.getMessage(), e);
+        }
+        JolokiaServiceManager jolokia = null;
+        JolokiaContext context = null;
+        ThreadPoolExecutor workers = null;
+        try {
+            if (tls != null) {
+                ((HttpsServer) server).setHttpsConfigurator(new HttpsConfigurator(tls));
+            }
+            int port = server.getAddress().getPort();
+            String agentId = "hatchway-" + port + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
+            AccessPolicy policy = new AccessPolicy(notificationStore(agentId));
+            StaticConfiguration configuration = jolokiaConfiguration(agentId);
+            if (authenticator != null) {
+                // announced by the "config" request, which tools such as Hawtio ask first
+                configuration.addSupportedAuthentication(SecurityDetails.AuthMethod.BASIC, REALM);
+            }
+            jolokia = JolokiaServiceManagerFactory.createJolokiaServiceManager(configuration, new Slf4jLogHandler(),
+                    policy, NO_DETECTORS);
+            jolokia.addService(new PolicyGuard(policy));
+            jolokia.addService(new LocalRequestHandler(1000));
+            jolokia.addService(new JDKManagementCacheKeyProvider(100));
+            jolokia.addService(new JolokiaSerializer());
+            jolokia.addService(new PullNotificationBackend(100));
+            context = jolokia.start();
+
+            String url = url(config.protocol(), server.getAddress());
+            context.getAgentDetails().updateAgentParameters(url, authenticator != null);
+            HttpContext http = server.createContext(CONTEXT, new PostOnly(new JolokiaHttpHandler(context)));
+            if (authenticator != null) {
+                http.setAuthenticator(authenticator);
+            }
+            workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                    threads);
+            workers.allowCoreThreadTimeOut(true);
+            server.setExecutor(workers);
+            server.start();
+            threads.adoptOthers();
+            log.info("Jolokia serves {} ({})", url, authenticator != null
+                    ? "user " + USER + ", password in " + passwordFile.orElseThrow()
+                    : "no authentication, loopback only");
+            return new JolokiaExposure(server, workers, jolokia, context, threads, url, passwordFile);
+        } catch (RuntimeException | Error e) {
+            server.stop(0);
+            if (workers != null) {
+                workers.shutdownNow();
+            }
+            if (jolokia != null) {
+                stopJolokia(jolokia, context);
+            }
+            throw e;
+        }
+    }
+
+    // Never throws: stopping is best effort.
+    private static void stopJolokia(JolokiaServiceManager jolokia, JolokiaContext context) {
+        try {
+            jolokia.stop();
+        } catch (RuntimeException e) {
+            log.warn("stopping Jolokia's services failed: {}", e.toString());
+        }
+        try {
+            if (context != null && context.getMBeanServerAccess() instanceof DefaultMBeanServerAccess access) {
+                access.unregisterFromMBeanNotifications();
+            }
+        } catch (RuntimeException e) {
+            log.warn("removing Jolokia's MBean server listeners failed: {}", e.toString());
+        }
+    }
+
+    private static StaticConfiguration jolokiaConfiguration(String agentId) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put(ConfigKey.AGENT_ID.getKeyValue(), agentId);
+        settings.put(ConfigKey.AGENT_CONTEXT.getKeyValue(), CONTEXT);
+        settings.put(ConfigKey.ALLOW_ERROR_DETAILS.getKeyValue(), "false");
+        settings.put(ConfigKey.INCLUDE_STACKTRACE.getKeyValue(), "false");
+        settings.put(ConfigKey.SERIALIZE_EXCEPTION.getKeyValue(), "false");
+        settings.put(ConfigKey.ALLOW_DNS_REVERSE_LOOKUP.getKeyValue(), "false");
+        settings.put(ConfigKey.DISCOVERY_ENABLED.getKeyValue(), "false");
+        settings.put(ConfigKey.DISABLE_DETECTORS.getKeyValue(), "true");
+        settings.put(ConfigKey.DEBUG.getKeyValue(), "false");
+        settings.put(ConfigKey.MAX_DEPTH.getKeyValue(), "15");
+        return new StaticConfiguration(settings, null, SystemPropertyMode.NEVER);
+    }
+
+    private static ObjectName notificationStore(String agentId) {
+        try {
+            return new ObjectName(PullNotificationBackend.OBJECT_NAME + ",agent=" + agentId);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void enableNoDelay() {
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
+        }
+    }
+
+    static String url(String protocol, InetSocketAddress bound) {
+        InetAddress address = bound.getAddress();
+        if (address.isAnyLocalAddress()) {
+            try {
+                address = NetworkUtil.getLocalAddress();
+            } catch (IOException | RuntimeException e) {
+                address = InetAddress.getLoopbackAddress();
+            }
+        }
+        return protocol + "://" + hostAndPort(address.getHostAddress(), bound.getPort()) + CONTEXT + "/";
+    }
+
+    private static String hostAndPort(String host, int port) {
+        if (host.indexOf(':') >= 0) {
+            int scope = host.indexOf('%');
+            return "[" + (scope < 0 ? host : host.substring(0, scope)) + "]:" + port;
+        }
+        return host + ":" + port;
+    }
+
+    /** HTTP 405 for anything but POST: Jolokia itself would answer GET requests. */
+    private static final class PostOnly implements HttpHandler {
+        private static final byte[] REFUSAL =
+                "405 Method Not Allowed: Hatchway's Jolokia answers POST requests only\n".getBytes(StandardCharsets.UTF_8);
+        private final HttpHandler jolokia;
+
+        PostOnly(HttpHandler jolokia) {
+            this.jolokia = jolokia;
+        }
+
+        @Override
+        public void handle(HttpExchange exchange) throws IOException {
+            if ("POST".equals(exchange.getRequestMethod())) {
+                jolokia.handle(exchange);
+                return;
+            }
+            try {
+                exchange.getResponseHeaders().set("Allow", "POST");
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+                boolean head = "HEAD".equals(exchange.getRequestMethod());
+                exchange.sendResponseHeaders(405, head ? -1 : REFUSAL.length);
+                if (!head) {
+                    exchange.getResponseBody().write(REFUSAL);
+                }
+            } finally {
+                exchange.close();
+            }
+        }
+    }
+
+    /** User and password compared in constant time. */
+    private static final class PasswordAuthenticator extends BasicAuthenticator {
+        private final byte[] user;
+        private final byte[] password;
+
+        PasswordAuthenticator(String user, String password) {
+            super(REALM, StandardCharsets.UTF_8);
+            this.user = user.getBytes(StandardCharsets.UTF_8);
+            this.password = password.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public boolean checkCredentials(String user, String password) {
+            boolean userMatches = MessageDigest.isEqual(this.user, user.getBytes(StandardCharsets.UTF_8));
+            boolean passwordMatches = MessageDigest.isEqual(this.password, password.getBytes(StandardCharsets.UTF_8));
+            return userMatches & passwordMatches;
+        }
+    }
+}

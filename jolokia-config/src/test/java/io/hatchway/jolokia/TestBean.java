@@ -1,0 +1,62 @@
+package io.hatchway.jolokia;
+
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.JMException;
+import javax.management.MBeanNotificationInfo;
+import javax.management.MBeanServer;
+import javax.management.Notification;
+import javax.management.NotificationBroadcasterSupport;
+import javax.management.ObjectName;
+
+/** The test MXBean, registered once per JVM in the platform MBean server. */
+final class TestBean extends NotificationBroadcasterSupport implements TestMXBean {
+    static final String NAME = "hatchway:type=Test";
+    static final String ANNOUNCEMENT = "hatchway.test.announce";
+    private final AtomicLong sequence = new AtomicLong();
+    private volatile String name = "initial";
+
+    private TestBean() {
+        super(new MBeanNotificationInfo(new String[] {ANNOUNCEMENT}, Notification.class.getName(), "announcements"));
+    }
+
+    /** Registers {@value #NAME} unless it is registered already. */
+    static synchronized void register() throws JMException {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName objectName = new ObjectName(NAME);
+        if (!server.isRegistered(objectName)) {
+            server.registerMBean(new TestBean(), objectName);
+        }
+    }
+
+    @Override
+    public String getName() {
+        return name;
+    }
+
+    @Override
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public String echo(String text) {
+        return text;
+    }
+
+    @Override
+    public void fail(String message) {
+        throw new IllegalStateException(message);
+    }
+
+    @Override
+    public String currentThread() {
+        Thread thread = Thread.currentThread();
+        return thread.getName() + (thread.isDaemon() ? " daemon" : "");
+    }
+
+    @Override
+    public void announce(String message) {
+        sendNotification(new Notification(ANNOUNCEMENT, this, sequence.incrementAndGet(), message));
+    }
+}

@@ -1,0 +1,19 @@
+package io.hatchway.jolokia;
+
+/** A small MXBean under {@code hatchway:type=Test}: something to read, write, invoke and listen to. */
+public interface TestMXBean {
+    String getName();
+
+    void setName(String name);
+
+    String echo(String text);
+
+    /** Throws an IllegalStateException with {@code message}, as Hatchway's operations report errors. */
+    void fail(String message);
+
+    /** The name of the thread running this operation, and " daemon" when it is one. */
+    String currentThread();
+
+    /** Sends a notification of type {@value TestBean#ANNOUNCEMENT} with {@code message}. */
+    void announce(String message);
+}
