@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 
@@ -17,10 +18,11 @@ import java.util.Set;
  * Unknown keys are kept in {@link #unknown()} for one log line and otherwise ignored.
  */
 record AgentOptions(String backend, Path stateDir, boolean jolokia, String host, int port, String auth,
-        List<String> unknown) {
+        String protocol, Optional<Path> keystore, Optional<String> keystorePassword, List<String> unknown) {
 
     /** {@code mode} is the attach CLI's: {@code mode=stop} asks a loaded agent to stop. */
-    static final Set<String> KEYS = Set.of("backend", "stateDir", "jolokia", "host", "port", "auth", "config", "mode");
+    static final Set<String> KEYS = Set.of("backend", "stateDir", "jolokia", "host", "port", "auth", "protocol",
+            "keystore", "keystorePassword", "config", "mode");
 
     /** @throws IllegalArgumentException naming the option that is malformed */
     static AgentOptions parse(String args) {
@@ -58,6 +60,9 @@ record AgentOptions(String backend, Path stateDir, boolean jolokia, String host,
                 values.getOrDefault("host", "127.0.0.1"),
                 port(values.getOrDefault("port", "8778")),
                 oneOf("auth", values.getOrDefault("auth", "basic"), "basic", "none"),
+                oneOf("protocol", values.getOrDefault("protocol", "http"), "http", "https"),
+                Optional.ofNullable(values.get("keystore")).map(Path::of),
+                Optional.ofNullable(values.get("keystorePassword")),
                 List.copyOf(unknown));
     }
 

@@ -4,8 +4,11 @@ import io.hatchway.agent.logging.LogSink;
 import io.hatchway.hcs.Backends;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.jolokia.ExposureConfig;
+import io.hatchway.jolokia.JolokiaExposure;
 import io.hatchway.mbeans.TaskService;
 import io.hatchway.mbeans.Timeouts;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.util.Optional;
@@ -26,6 +29,7 @@ public final class HatchwayAgent {
     static final String FAILURE_PROPERTY = "hatchway.agent.failure";
 
     private static TaskService service; // guarded by HatchwayAgent.class
+    private static JolokiaExposure exposure; // guarded by HatchwayAgent.class; null when Jolokia is off
 
     private HatchwayAgent() {
     }
@@ -69,12 +73,27 @@ public final class HatchwayAgent {
                 started.close();
                 throw e;
             }
+            JolokiaExposure served = null;
+            if (options.jolokia()) {
+                try {
+                    served = JolokiaExposure.start(new ExposureConfig(options.host(), options.port(), options.auth(),
+                            options.protocol(), options.stateDir(), options.keystore(), options.keystorePassword()));
+                } catch (IOException | RuntimeException e) { // the agent serves as configured or not at all
+                    started.close();
+                    throw new IllegalArgumentException("Jolokia: " + e.getMessage());
+                }
+                started.setJolokiaUrl(served.url());
+                System.setProperty(JOLOKIA_URL_PROPERTY, served.url());
+            }
             service = started;
+            exposure = served;
             System.clearProperty(FAILURE_PROPERTY);
             System.setProperty(AGENT_PROPERTY, started.getVersion());
             AgentLog.info("started: backend " + backend.name() + ", state and log in " + options.stateDir()
                     + ", MBeans under " + TaskService.DOMAIN + ":*"
-                    + (options.jolokia() ? " (Jolokia is not part of this build yet)" : ""));
+                    + (served == null ? ", Jolokia off" : ", Jolokia at " + served.url()
+                    + served.passwordFile().map(f -> " (user " + JolokiaExposure.USER + ", password in " + f + ")")
+                            .orElse(" (no authentication)")));
             return Optional.of(started);
         } catch (IllegalArgumentException | HatchwayException e) {
             return failed(e.getMessage(), null);
@@ -100,11 +119,15 @@ public final class HatchwayAgent {
             return;
         }
         try {
+            if (exposure != null) {
+                exposure.close();
+            }
             service.close();
         } catch (Throwable t) {
             AgentLog.error("stop failed", t);
         } finally {
             service = null;
+            exposure = null;
             System.clearProperty(AGENT_PROPERTY);
             System.clearProperty(JOLOKIA_URL_PROPERTY);
             AgentLog.info("stopped; tasks' processes keep running");
