@@ -70,8 +70,7 @@ public final class HatchwayAgent {
                     + (options.jolokia() ? " (Jolokia is not part of this build yet)" : ""));
             return Optional.of(started);
         } catch (IllegalArgumentException | HatchwayException e) {
-            AgentLog.error("not started", null);
-            AgentLog.info("  " + e.getMessage());
+            AgentLog.error("not started: " + e.getMessage(), null); // one line says what and why
             return Optional.empty();
         } catch (Throwable t) {
             AgentLog.error("not started", t);
