@@ -169,6 +169,28 @@ class TaskErrorsTest extends HostJvmTest {
     }
 
     @Test
+    void whatTheProcessBackendCannotDoIsRefusedByName() throws Exception {
+        String bundle = TaskClient.bundle(bundleDir("t1"), SLEEP).toString();
+        client.failure("NotImplemented", ChildJvm.TASK_SERVICE, "createTask", "t1", bundle, "{\"isolation\":\"sandbox\"}");
+        client.failure("NotImplemented", ChildJvm.TASK_SERVICE, "createTask", "t1", bundle, "{\"runtime\":\"crun\"}");
+        client.failure("InvalidArgument", ChildJvm.TASK_SERVICE, "createTask", "t1", bundle, "{\"isolaton\":\"sandbox\"}");
+        assertEquals(Set.of(TASK_SERVICE), client.hatchwayMBeans(), "no half-created task");
+
+        client.startedTask("t1", bundleDir("t1"));
+        assertEquals("FailedPrecondition: task is not isolated",
+                client.failure("FailedPrecondition", task("t1"), "execInHost", process("true"), 1000L));
+        assertTrue(client.failure("InvalidArgument", task("t1"), "execInHost", "{\"args\":[]}", 1000L)
+                .endsWith("missing command"));
+        assertEquals("", client.invoke(task("t1"), "dumpGuestStacks"), "not isolated: no guest stacks");
+        String terminal = process(SLEEP).replace("{", "{\"terminal\":true,");
+        client.failure("NotImplemented", task("t1"), "createExec", "e1", terminal);
+        assertEquals("FailedPrecondition: if using terminal, stderr must be empty", client.failure("FailedPrecondition",
+                task("t1"), "createExec", "e1", terminal.replace("{", "{\"stderr\":\"/dev/null\",")));
+        assertEquals(Set.of("hatchway:name=t1,type=Task", "hatchway:name=t1,task=t1,type=Exec"), client.mbeansOf("t1"));
+        client.killAndDelete("t1");
+    }
+
+    @Test
     void aMissingOrBrokenBundleIsInvalidArgumentAndLeavesNothingBehind() throws Exception {
         Path empty = Files.createDirectories(dir.resolve("empty-bundle"));
         Path notJson = Files.createDirectories(dir.resolve("not-json"));

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -209,8 +210,31 @@ class TaskLifecycleTest extends HostJvmTest {
         assertEquals(new TreeSet<>(), client.mbeansOf("t1"));
     }
 
+    @Test
+    void statsArePlausibleWhileRunningAndNotFoundOnceTheTaskStopped() throws Exception {
+        client.startedTask("t1", bundleDir("t1"));
+        allForked(2);
+
+        CompositeData stats = (CompositeData) client.invoke(task("t1"), "stats");
+        CompositeData container = (CompositeData) stats.get("container");
+        assertEquals(2L, container.get("pidsCurrent"), "the shell and its sleep");
+        assertTrue((Long) container.get("memoryUsageBytes") > 0);
+        assertNull(stats.get("host"), "not isolated: no host figures");
+        assertEquals(2L, client.attribute(task("t1"), "ProcessCount"));
+        assertTrue((Long) client.attribute(task("t1"), "MemoryBytes") > 0);
+
+        client.killExec("t1", "", SIGKILL, false);
+        client.waitExec("t1", "");
+
+        assertTrue(client.failure("NotFound", task("t1"), "stats").startsWith("NotFound: failed to fetch stats: "));
+        assertTrue(client.failure("NotFound", task("t1"), "pids").startsWith("NotFound: failed to fetch pids: "));
+        assertEquals(0L, client.attribute(task("t1"), "ProcessCount"), "a chart plots 0 once nothing runs");
+        client.deleteExec("t1", "");
+    }
+
     /** pids() once the shells have forked their sleeps: {@code count} processes. */
     private CompositeData[] allForked(int count) {
+        // a bounded wait: a shell forks its sleep a moment after its start returns
         return await("the task's " + count + " processes").atMost(ChildJvm.TIMEOUT)
                 .until(() -> client.pids("t1"), pids -> pids.length == count);
     }
