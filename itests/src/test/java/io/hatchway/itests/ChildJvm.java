@@ -119,10 +119,6 @@ final class ChildJvm implements AutoCloseable {
         return t;
     }
 
-    long pid() {
-        return process.pid();
-    }
-
     List<String> stdout() {
         return List.copyOf(stdout);
     }

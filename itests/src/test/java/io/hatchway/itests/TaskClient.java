@@ -30,7 +30,6 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 final class TaskClient {
     static final String EMPTY_OPTIONS = "";
-    static final int SIGTERM = 15;
     static final int SIGKILL = 9;
     /** Long enough for any test; the tests stop their processes long before. */
     static final String SLEEP = "sleep 600";
@@ -113,10 +112,6 @@ final class TaskClient {
         return (String) state(taskId, execId).get("status");
     }
 
-    long exitStatus(String taskId, String execId) throws Exception {
-        return (Long) state(taskId, execId).get("exitStatus");
-    }
-
     void killExec(String taskId, String execId, int signal, boolean all) throws Exception {
         invoke(task(taskId), "killExec", execId, signal, all);
     }
@@ -183,11 +178,7 @@ final class TaskClient {
 
     /** Every MBean of the {@code hatchway} domain, sorted. */
     Set<String> hatchwayMBeans() throws IOException {
-        Set<String> names = new TreeSet<>();
-        for (ObjectName n : jmx.queryNames(name("hatchway:*"), null)) {
-            names.add(n.getCanonicalName());
-        }
-        return names;
+        return canonical(jmx.queryNames(name("hatchway:*"), null));
     }
 
     /** The Task and Exec MBeans of one task. */
