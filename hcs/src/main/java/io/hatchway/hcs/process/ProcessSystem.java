@@ -30,8 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * host process tree. The system has stopped once the init process has exited (or the system was
  * shut down before it started) and no root process is left.
  *
- * <p>Children that leave their tree (daemons that re-parent to init) are not the task's any more:
- * host processes have no container to hold them. That is the process backend's limit.
+ * <p>Children that a signal to their parent would orphan are remembered when the signal is sent,
+ * and the teardown signals them with the rest. Children that leave their tree by themselves
+ * (daemons that re-parent to init) are not the task's any more: host processes have no container
+ * to hold them. That is the process backend's limit.
  */
 final class ProcessSystem implements ComputeSystem {
     private static final File NO_INPUT = new File("/dev/null");
@@ -39,6 +41,7 @@ final class ProcessSystem implements ComputeSystem {
     private final String id;
     private final Bundle bundle;
     private final Set<HostProcess> live = ConcurrentHashMap.newKeySet();
+    private final Set<ProcessHandle> orphans = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private boolean started; // guarded by this
     private volatile boolean stopping;
@@ -122,7 +125,7 @@ final class ProcessSystem implements ComputeSystem {
         } catch (IOException e) {
             throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", spec.args().get(0), reason(e));
         }
-        HostProcess host = new HostProcess(process);
+        HostProcess host = new HostProcess(process, orphans::add);
         live.add(host);
         host.exited().whenComplete((code, error) -> {
             live.remove(host);
@@ -243,6 +246,14 @@ final class ProcessSystem implements ComputeSystem {
         } else {
             live.forEach(p -> p.signal(signal));
         }
+        orphans.removeIf(p -> !p.isAlive());
+        for (ProcessHandle orphan : orphans) { // the handle checks the start time: never a reused pid
+            if (signal == Signals.SIGKILL) {
+                orphan.destroyForcibly();
+            } else {
+                orphan.destroy();
+            }
+        }
         stopIfEmpty();
     }
 
@@ -260,7 +271,7 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public void close() {
-        if (!live.isEmpty()) {
+        if (!live.isEmpty() || orphans.stream().anyMatch(ProcessHandle::isAlive)) {
             terminate();
         }
     }

@@ -1,0 +1,223 @@
+package io.hatchway.itests;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.sun.tools.attach.VirtualMachine;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+
+/**
+ * A real child JVM, in the manner of OpenTelemetry's {@code IntegrationTestUtils.runOnSeparateJvm}:
+ * started from the JDK named by system property {@code hatchway.test.java} (else the JDK running
+ * the tests), its stdout and stderr drained on threads (and echoed with its pid), every wait
+ * bounded by {@link #TIMEOUT}, and {@link #close()} always leaves it dead.
+ *
+ * <p>{@link #jmx()} reaches it the way JConsole does: the Attach API starts its local management
+ * agent, and a JMX connector connects to the address that returns.
+ */
+final class ChildJvm implements AutoCloseable {
+    /** Bound of every wait on a child JVM: start, attach, exit. */
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    static final ObjectName TASK_SERVICE = TaskClient.name("hatchway:type=TaskService");
+
+    private final Process process;
+    private final List<String> stdout = new CopyOnWriteArrayList<>();
+    private final List<String> stderr = new CopyOnWriteArrayList<>();
+    private final List<Thread> drains = new ArrayList<>();
+    private JMXConnector connector;
+
+    private ChildJvm(List<String> command) throws IOException {
+        this.process = new ProcessBuilder(command).start();
+        drains.add(drain(process.getInputStream(), stdout, "out"));
+        drains.add(drain(process.getErrorStream(), stderr, "err"));
+    }
+
+    /** {@code java <arguments>} in a new JVM. */
+    static ChildJvm launch(List<String> arguments) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        // Small and quick: two cores are shared with the build.
+        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m"));
+        command.addAll(arguments);
+        return new ChildJvm(command);
+    }
+
+    /** A {@link HostMain} with {@code -javaagent:<agent jar>=<agentOptions>}, once it says it runs. */
+    static ChildJvm startHost(String agentOptions) throws IOException {
+        ChildJvm jvm = launch(List.of("-javaagent:" + agentJar() + "=" + agentOptions,
+                "-cp", hostClassPath(), HostMain.class.getName()));
+        try {
+            jvm.awaitStdout(HostMain.RUNNING);
+        } catch (RuntimeException | Error e) {
+            jvm.close();
+            throw e;
+        }
+        return jvm;
+    }
+
+    /** A host with the process backend and its state in {@code stateDir}. */
+    static ChildJvm startHost(Path stateDir) throws IOException {
+        return startHost("backend=process,stateDir=" + stateDir);
+    }
+
+    static Path agentJar() {
+        String jar = System.getProperty("hatchway.agent.jar");
+        assertTrue(jar != null && Files.isRegularFile(Path.of(jar)),
+                "system property hatchway.agent.jar must name the built agent jar (mvn package first): " + jar);
+        return Path.of(jar).toAbsolutePath().normalize();
+    }
+
+    private static String java() {
+        String home = System.getProperty("hatchway.test.java", "");
+        if (!home.isBlank()) {
+            Path bin = Path.of(home, "bin", "java");
+            return Files.isExecutable(bin) ? bin.toString() : home; // a JDK directory or the java binary
+        }
+        return ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** Only the host's own classes: the agent must bring everything it needs. */
+    private static String hostClassPath() {
+        try {
+            return Path.of(HostMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Thread drain(InputStream stream, List<String> lines, String name) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                for (String line; (line = reader.readLine()) != null; ) {
+                    lines.add(line);
+                    System.out.println("[child " + process.pid() + " " + name + "] " + line);
+                }
+            } catch (IOException e) { // the child is gone
+            }
+        }, "child-" + process.pid() + "-" + name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    List<String> stdout() {
+        return List.copyOf(stdout);
+    }
+
+    List<String> stderr() {
+        return List.copyOf(stderr);
+    }
+
+    /** Waits, bounded, until the child printed {@code line} on stdout; fails early if it exits. */
+    void awaitStdout(String line) {
+        await("child JVM to print '" + line + "'").atMost(TIMEOUT)
+                .failFast("child JVM exited; stderr: " + stderr, () -> !process.isAlive() && !stdout.contains(line))
+                .until(() -> stdout.contains(line));
+    }
+
+    /** Waits, bounded, until the child printed a line matching {@code line} on stderr. */
+    void awaitStderr(Predicate<String> line) {
+        await("child JVM to print the expected line on stderr").atMost(TIMEOUT)
+                .failFast("child JVM exited; stderr: " + stderr, () -> !process.isAlive() && stderr.stream().noneMatch(line))
+                .until(() -> stderr.stream().anyMatch(line));
+    }
+
+    /**
+     * The child's platform MBeans over a real JMX connector, once {@code hatchway:type=TaskService}
+     * is registered.
+     */
+    MBeanServerConnection jmx() throws Exception {
+        MBeanServerConnection connection = connect();
+        await("hatchway:type=TaskService in the child JVM").atMost(TIMEOUT)
+                .failFast("child JVM exited; stderr: " + stderr, () -> !process.isAlive())
+                .until(() -> connection.isRegistered(TASK_SERVICE));
+        return connection;
+    }
+
+    /** The child's platform MBeans as JConsole reaches them: Attach API, then the local connector address. */
+    MBeanServerConnection connect() throws Exception {
+        if (connector == null) {
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(process.pid()));
+            String address;
+            try {
+                address = vm.startLocalManagementAgent();
+            } finally {
+                vm.detach();
+            }
+            connector = JMXConnectorFactory.connect(new JMXServiceURL(address));
+        }
+        return connector.getMBeanServerConnection();
+    }
+
+    /** Closes the child's stdin and waits, bounded, for it to exit. @return its exit status */
+    int stop() throws IOException, InterruptedException {
+        closeConnector();
+        process.getOutputStream().close();
+        return awaitExit();
+    }
+
+    /** Waits, bounded, for the child to exit by itself. @return its exit status */
+    int awaitExit() throws InterruptedException {
+        if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            fail("child JVM " + process.pid() + " still running after " + TIMEOUT + "; stderr: " + stderr);
+        }
+        joinDrains();
+        return process.exitValue();
+    }
+
+    private void joinDrains() throws InterruptedException {
+        for (Thread t : drains) {
+            t.join(TIMEOUT.toMillis());
+        }
+    }
+
+    private void closeConnector() {
+        if (connector != null) {
+            try {
+                connector.close();
+            } catch (IOException e) { // the child is gone already
+            }
+            connector = null;
+        }
+    }
+
+    /** Always leaves the child dead: closes the connector and stdin, then destroys it if it lingers. */
+    @Override
+    public void close() {
+        closeConnector();
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) { // closed already
+        }
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            joinDrains();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        assertTrue(!process.isAlive(), "child JVM " + process.pid() + " could not be stopped");
+    }
+}
