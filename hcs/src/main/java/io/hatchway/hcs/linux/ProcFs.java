@@ -49,7 +49,7 @@ public final class ProcFs {
     }
 
     /** One process's {@code /proc/<pid>/stat} line, the fields Hatchway uses. */
-    public record Stat(int pid, int parentPid, String command, char state, long userTicks,
+    public record Stat(int pid, int parentPid, int session, String command, char state, long userTicks,
             long kernelTicks, long startTicks, long virtualBytes, long residentPages) {
     }
 
@@ -76,26 +76,28 @@ public final class ProcFs {
             return null;
         }
         return new Stat(Integer.parseInt(line.substring(0, open).trim()), Integer.parseInt(f[1]),
-                line.substring(open + 1, close), f[0].charAt(0), Long.parseLong(f[11]),
+                Integer.parseInt(f[3]), line.substring(open + 1, close), f[0].charAt(0), Long.parseLong(f[11]),
                 Long.parseLong(f[12]), Long.parseLong(f[19]), Long.parseLong(f[20]), Long.parseLong(f[21]));
     }
 
     /** Every process's parent, read in one pass over {@code /proc}. */
     public static Map<Integer, List<Integer>> childrenByParent() {
         Map<Integer, List<Integer>> children = new HashMap<>();
+        forEachProcess(s -> children.computeIfAbsent(s.parentPid(), k -> new ArrayList<>()).add(s.pid()));
+        return children;
+    }
+
+    private static void forEachProcess(java.util.function.Consumer<Stat> action) {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC)) {
             for (Path dir : dirs) {
                 String name = dir.getFileName().toString();
-                if (name.isEmpty() || !Character.isDigit(name.charAt(0))) {
-                    continue;
+                if (!name.isEmpty() && Character.isDigit(name.charAt(0))) {
+                    stat(Integer.parseInt(name)).ifPresent(action);
                 }
-                stat(Integer.parseInt(name)).ifPresent(
-                        s -> children.computeIfAbsent(s.parentPid(), k -> new ArrayList<>()).add(s.pid()));
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return children;
     }
 
     /** The live processes among {@code roots} and all their descendants, roots first. */
@@ -118,33 +120,22 @@ public final class ProcFs {
     }
 
     /**
-     * The descendants of {@code pid}, read from {@code /proc/<pid>/task/<tid>/children} without a
-     * pass over all of {@code /proc}, so quickly that a signal sent right after misses no child
-     * but one forked in those microseconds. Falls back to {@link #tree} where the kernel lacks
-     * those files. Empty when {@code pid} is gone.
+     * Every live process of the given sessions, in one pass over {@code /proc}: those whose session
+     * id is a key of {@code leaders} and that started no earlier than that session's leader (the
+     * value, in clock ticks since boot), so a session id reused after the whole session ended is
+     * never taken for ours.
      */
-    public static Set<Integer> descendants(int pid) {
+    public static Set<Integer> sessionMembers(Map<Integer, Long> leaders) {
         Set<Integer> out = new LinkedHashSet<>();
-        Deque<Integer> todo = new ArrayDeque<>(List.of(pid));
-        while (!todo.isEmpty()) {
-            int parent = todo.poll();
-            try (DirectoryStream<Path> threads = Files.newDirectoryStream(PROC.resolve(parent + "/task"))) {
-                for (Path thread : threads) {
-                    Path children = thread.resolve("children");
-                    if (!Files.exists(children)) {
-                        Set<Integer> tree = tree(List.of(pid));
-                        tree.remove(pid);
-                        return tree;
-                    }
-                    for (String child : Files.readString(children).trim().split("\\s+")) {
-                        if (!child.isEmpty() && out.add(Integer.parseInt(child))) {
-                            todo.add(Integer.parseInt(child));
-                        }
-                    }
-                }
-            } catch (IOException | java.io.UncheckedIOException e) { // gone meanwhile: no children to miss
-            }
+        if (leaders.isEmpty()) {
+            return out;
         }
+        forEachProcess(s -> {
+            Long leaderStart = leaders.get(s.session());
+            if (leaderStart != null && s.startTicks() >= leaderStart && s.state() != 'Z') {
+                out.add(s.pid());
+            }
+        });
         return out;
     }
 

@@ -4,27 +4,24 @@ import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.linux.LibC;
-import io.hatchway.hcs.linux.ProcFs;
 import java.io.IOException;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Consumer;
 
 /**
- * A host process started by the JVM. The JDK reaps it (so it never lingers as a zombie) and reports
- * 128+N for a death by signal N, as CONTRACT.md wants. Signals go through kill(2).
+ * A host process started by the JVM as the leader of a session of its own. The JDK reaps it (so it
+ * never lingers as a zombie) and reports 128+N for a death by signal N, as CONTRACT.md wants.
+ * Signals go through kill(2) to this process alone, as a container's would; {@link #kill} takes its
+ * whole session down, children orphaned earlier included.
  */
 final class HostProcess implements ComputeProcess {
     private final Process process;
-    private final Consumer<ProcessHandle> mayOutliveParent;
+    private final ProcessSystem system;
     private final CompletableFuture<Long> exited;
 
-    /** @param mayOutliveParent told of this process's children before a signal may orphan them */
-    HostProcess(Process process, Consumer<ProcessHandle> mayOutliveParent) {
+    HostProcess(Process process, ProcessSystem system) {
         this.process = process;
-        this.mayOutliveParent = mayOutliveParent;
+        this.system = system;
         this.exited = process.onExit().handle((p, error) -> {
             try {
                 return error == null ? (long) p.exitValue() : UNKNOWN_EXIT_CODE;
@@ -47,10 +44,6 @@ final class HostProcess implements ComputeProcess {
         if (!process.isAlive()) {
             return false;
         }
-        // If the signal ends this process, its children move to pid 1, out of the task's tree: read
-        // them right before the signal (and right after, while they may still be ours) and hand
-        // them over so the task's teardown still reaches them.
-        Set<Integer> children = new LinkedHashSet<>(ProcFs.descendants(pid()));
         try {
             LibC.INSTANCE.kill(pid(), signal);
             return true;
@@ -59,19 +52,12 @@ final class HostProcess implements ComputeProcess {
                 return false;
             }
             throw ErrorKind.Unavailable.error("kill(%d, %d): errno %d", pid(), signal, e.getErrorCode());
-        } finally {
-            children.addAll(ProcFs.descendants(pid()));
-            children.forEach(child -> ProcessHandle.of(child).ifPresent(mayOutliveParent));
         }
     }
 
     @Override
     public void kill() {
-        if (!process.isAlive()) {
-            return;
-        }
-        // Host processes have no container to die with: take the children down as well.
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        system.killSession(pid());
         process.destroyForcibly();
     }
 

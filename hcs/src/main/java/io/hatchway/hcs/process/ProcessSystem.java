@@ -14,11 +14,13 @@ import io.hatchway.hcs.oci.ProcessSpec;
 import java.io.File;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -26,14 +28,16 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A task on the process backend: its init process and additional processes, each the root of a
- * host process tree. The system has stopped once the init process has exited (or the system was
- * shut down before it started) and no root process is left.
+ * A task on the process backend: its init process and additional processes, each started through
+ * {@code setsid} as the leader of a session of its own. The task's processes are the members of
+ * those sessions, found in one pass over {@code /proc}: children stay the task's even when their
+ * parent dies and they move to pid 1, and shutdown, terminate and {@link ComputeProcess#kill} reach
+ * them without racing a fork. The system has stopped once the init process has exited (or the
+ * system was shut down before it started) and no session leader is left; {@link #close} then kills
+ * any member still there.
  *
- * <p>Children that a signal to their parent would orphan are remembered when the signal is sent,
- * and the teardown signals them with the rest. Children that leave their tree by themselves
- * (daemons that re-parent to init) are not the task's any more: host processes have no container
- * to hold them. That is the process backend's limit.
+ * <p>Only a process that starts a session of its own ({@code setsid}, daemons) leaves the task:
+ * host processes have no container to hold them. That is the process backend's limit.
  */
 final class ProcessSystem implements ComputeSystem {
     private static final File NO_INPUT = new File("/dev/null");
@@ -41,7 +45,8 @@ final class ProcessSystem implements ComputeSystem {
     private final String id;
     private final Bundle bundle;
     private final Set<HostProcess> live = ConcurrentHashMap.newKeySet();
-    private final Set<ProcessHandle> orphans = ConcurrentHashMap.newKeySet();
+    /** Session leader pid → its start time in clock ticks, for every process launched. */
+    private final Map<Integer, Long> sessions = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private boolean started; // guarded by this
     private volatile boolean stopping;
@@ -109,7 +114,11 @@ final class ProcessSystem implements ComputeSystem {
     }
 
     private HostProcess launch(ProcessSpec spec, Stdio stdio) {
-        ProcessBuilder builder = new ProcessBuilder(spec.args())
+        List<String> command = new ArrayList<>(spec.args().size() + 1);
+        command.add(ProcessBackend.SETSID.toString());
+        command.add(executable(spec).toString());
+        command.addAll(spec.args().subList(1, spec.args().size()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(new File(spec.cwd()))
                 .redirectInput(stdio.stdin().map(Path::toFile).map(Redirect::from).orElse(Redirect.from(NO_INPUT)))
                 .redirectOutput(Redirect.appendTo(stdio.stdout().toFile()))
@@ -125,7 +134,8 @@ final class ProcessSystem implements ComputeSystem {
         } catch (IOException e) {
             throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", spec.args().get(0), reason(e));
         }
-        HostProcess host = new HostProcess(process, orphans::add);
+        HostProcess host = new HostProcess(process, this);
+        sessions.put(host.pid(), ProcFs.stat(host.pid()).map(ProcFs.Stat::startTicks).orElse(0L));
         live.add(host);
         host.exited().whenComplete((code, error) -> {
             live.remove(host);
@@ -133,6 +143,44 @@ final class ProcessSystem implements ComputeSystem {
         });
         return host;
     }
+
+    /**
+     * {@code args[0]} as an OCI runtime finds it: a path as given (relative to {@code cwd}), a bare
+     * name on the process's own {@code PATH} (a default one when its env has none).
+     */
+    static Path executable(ProcessSpec spec) {
+        String name = spec.args().get(0);
+        List<Path> candidates = new ArrayList<>();
+        if (name.contains("/")) {
+            candidates.add(Path.of(spec.cwd()).resolve(name));
+        } else {
+            String path = DEFAULT_PATH;
+            for (String entry : spec.env()) {
+                if (entry.startsWith("PATH=")) {
+                    path = entry.substring(5);
+                }
+            }
+            for (String dir : path.split(":")) {
+                if (!dir.isEmpty()) {
+                    candidates.add(Path.of(dir).resolve(name));
+                }
+            }
+        }
+        for (Path candidate : candidates) {
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        for (Path candidate : candidates) {
+            if (Files.exists(candidate)) {
+                throw ErrorKind.InvalidArgument.error("cannot start '%s': %s is not an executable file", name, candidate);
+            }
+        }
+        throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", name,
+                name.contains("/") ? "no such file" : "executable file not found in $PATH");
+    }
+
+    private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private static String reason(IOException e) {
         // "Cannot run program "x" (in directory "/"): error=2, No such file or directory" → the cause.
@@ -149,7 +197,7 @@ final class ProcessSystem implements ComputeSystem {
     @Override
     public List<ProcessDetails> processes() {
         List<ProcessDetails> out = new ArrayList<>();
-        for (int pid : tree("pids")) {
+        for (int pid : members("pids")) {
             ProcFs.details(pid).ifPresent(out::add);
         }
         return out;
@@ -164,7 +212,7 @@ final class ProcessSystem implements ComputeSystem {
         long read = 0;
         long write = 0;
         long count = 0;
-        for (int pid : tree("stats")) {
+        for (int pid : members("stats")) {
             Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
             if (stat.isEmpty()) {
                 continue;
@@ -183,19 +231,15 @@ final class ProcessSystem implements ComputeSystem {
                 count, 0);
     }
 
-    /** The pids of every live process tree; NotFound once the system has stopped. */
-    private Set<Integer> tree(String what) {
+    /** The pids of every process of the task; NotFound once the system has stopped. */
+    private Set<Integer> members(String what) {
         if (exited.isDone()) {
             throw ErrorKind.NotFound.error("failed to fetch %s: task '%s' has stopped", what, id);
         }
         if (!ProcFs.available()) {
             throw ErrorKind.NotFound.error("failed to fetch %s: /proc is not readable on this host", what);
         }
-        List<Integer> roots = new ArrayList<>();
-        for (HostProcess p : live) {
-            roots.add(p.pid());
-        }
-        return ProcFs.tree(roots);
+        return ProcFs.sessionMembers(sessions);
     }
 
     @Override
@@ -236,25 +280,22 @@ final class ProcessSystem implements ComputeSystem {
         synchronized (this) {
             stopping = true;
         }
-        if (ProcFs.available()) {
-            List<Integer> roots = new ArrayList<>();
-            live.forEach(p -> roots.add(p.pid()));
-            // Children first would race with re-parenting; signal the whole tree at once instead.
-            for (int pid : ProcFs.tree(roots)) {
-                killQuietly(pid, signal);
-            }
-        } else {
-            live.forEach(p -> p.signal(signal));
-        }
-        orphans.removeIf(p -> !p.isAlive());
-        for (ProcessHandle orphan : orphans) { // the handle checks the start time: never a reused pid
-            if (signal == Signals.SIGKILL) {
-                orphan.destroyForcibly();
-            } else {
-                orphan.destroy();
-            }
+        // Leaders by their own handle too: one launched a moment ago may not have called setsid yet.
+        live.forEach(leader -> leader.signal(signal));
+        for (int pid : ProcFs.sessionMembers(sessions)) {
+            killQuietly(pid, signal);
         }
         stopIfEmpty();
+    }
+
+    /** Kills every member of the session {@code leader} leads. */
+    void killSession(int leader) {
+        Long start = sessions.get(leader);
+        if (start != null) {
+            for (int pid : ProcFs.sessionMembers(Map.of(leader, start))) {
+                killQuietly(pid, Signals.SIGKILL);
+            }
+        }
     }
 
     private static void killQuietly(int pid, int signal) {
@@ -269,10 +310,9 @@ final class ProcessSystem implements ComputeSystem {
         return exited;
     }
 
+    /** Kills whatever is left of the task's sessions, orphans included. */
     @Override
     public void close() {
-        if (!live.isEmpty() || orphans.stream().anyMatch(ProcessHandle::isAlive)) {
-            terminate();
-        }
+        terminate();
     }
 }
