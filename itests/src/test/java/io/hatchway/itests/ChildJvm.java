@@ -73,9 +73,9 @@ final class ChildJvm implements AutoCloseable {
         return jvm;
     }
 
-    /** A host with the process backend and its state in {@code stateDir}. */
+    /** A host with the process backend, its state in {@code stateDir}, Jolokia on a free port. */
     static ChildJvm startHost(Path stateDir) throws IOException {
-        return startHost("backend=process,stateDir=" + stateDir);
+        return startHost("backend=process,port=0,stateDir=" + stateDir);
     }
 
     static Path agentJar() {
