@@ -22,6 +22,19 @@ public interface ComputeBackend extends AutoCloseable {
      */
     ComputeSystem create(String id, Bundle bundle, TaskOptions options);
 
+    /**
+     * {@link #create(String, Bundle, TaskOptions)} with the init process's standard streams known
+     * already. A backend whose runtime fixes them when the container is created (runc and crun
+     * create the init process, with its streams, before it is started) needs them here; the task
+     * layer always calls this form and passes the same streams to {@link ComputeSystem#start}. The
+     * default ignores them.
+     *
+     * @throws HatchwayException as {@link #create(String, Bundle, TaskOptions)}
+     */
+    default ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio) {
+        return create(id, bundle, options);
+    }
+
     /** Releases what the backend holds. Compute systems it created are not stopped. */
     @Override
     void close();

@@ -36,8 +36,9 @@ public interface ComputeSystem {
     void checkProcess(ProcessSpec spec);
 
     /**
-     * Starts the system and its init process. On failure the caller tears the system down with
-     * {@link #terminate()} and {@link #close()}.
+     * Starts the system and its init process, whose streams are {@code stdio} (the same streams the
+     * system was created with, where the backend took them at create). On failure the caller tears
+     * the system down with {@link #terminate()} and {@link #close()}.
      *
      * @throws HatchwayException InvalidArgument when the process cannot be launched (missing or
      *     non-executable binary, bad cwd), Unavailable when the runtime fails

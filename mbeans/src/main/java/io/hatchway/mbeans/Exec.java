@@ -53,6 +53,11 @@ public final class Exec implements ExecMXBean {
         this.stderr = stderr;
     }
 
+    /** Where the exec's standard streams go. */
+    Stdio stdio() {
+        return stdio;
+    }
+
     boolean isInit() {
         return execId.isEmpty();
     }

@@ -25,6 +25,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,18 +53,25 @@ public final class Task implements TaskMXBean {
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean deleted;
 
-    private Task(TaskService service, String id, Bundle bundle, ComputeSystem system, Path stateDir) {
+    private Task(TaskService service, String id, Bundle bundle, Path stateDir,
+            Function<Stdio, ComputeSystem> createSystem) {
         this.service = service;
         this.id = id;
         this.bundle = bundle;
-        this.system = system;
         this.stateDir = stateDir;
         this.init = newExec("", bundle.process());
+        // The init exec's streams are known before the system exists: a container runtime fixes
+        // them when it creates the init process.
+        this.system = createSystem.apply(init.stdio());
     }
 
-    /** A task around a created system; its teardown follows the init exec's exit. */
-    static Task create(TaskService service, String id, Bundle bundle, ComputeSystem system, Path stateDir) {
-        Task task = new Task(service, id, bundle, system, stateDir);
+    /**
+     * A task whose system {@code createSystem} creates, given the init exec's streams; its teardown
+     * follows the init exec's exit.
+     */
+    static Task create(TaskService service, String id, Bundle bundle, Path stateDir,
+            Function<Stdio, ComputeSystem> createSystem) {
+        Task task = new Task(service, id, bundle, stateDir, createSystem);
         task.init.exited().thenRunAsync(task::close, service.executor());
         return task;
     }

@@ -1,7 +1,6 @@
 package io.hatchway.mbeans;
 
 import io.hatchway.hcs.ComputeBackend;
-import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.oci.Bundle;
@@ -87,23 +86,22 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         if (tasks.containsKey(id) || !creating.add(id)) {
             throw ErrorKind.AlreadyExists.error("task with id: '%s' already exists", id);
         }
-        ComputeSystem system = null;
+        Task task = null;
         Path taskDir = stateDir.resolve("tasks").resolve(id);
         try {
             Bundle bundle = Bundle.load(bundlePath);
             TaskOptions options = TaskOptions.parse(optionsJson);
-            system = backend.create(id, bundle, options);
-            Task task = Task.create(this, id, bundle, system, taskDir);
+            task = Task.create(this, id, bundle, taskDir, stdio -> backend.create(id, bundle, options, stdio));
             register(task);
             tasks.put(id, task);
             publish(task, Event.create(id, bundle.toString()));
             return 0;
         } catch (RuntimeException e) {
-            if (system != null) { // nothing half-made stays behind
-                system.terminate();
-                system.close();
-                Task.deleteQuietly(taskDir);
+            if (task != null) { // nothing half-made stays behind
+                task.system().terminate();
+                task.system().close();
             }
+            Task.deleteQuietly(taskDir);
             throw e;
         } finally {
             creating.remove(id);
