@@ -66,7 +66,7 @@ class RuncTaskTest {
     }
 
     private Path bundle(String... args) throws Exception {
-        Path bundle = dir.resolve("bundle");
+        Path bundle = dir.resolve("bundle-" + System.nanoTime());
         Files.createDirectories(bundle.resolve("rootfs/bin"));
         Files.copy(Path.of("/bin/busybox"), bundle.resolve("rootfs/bin/busybox"));
         for (String applet : List.of("sh", "sleep", "echo", "cat")) {
@@ -112,5 +112,24 @@ class RuncTaskTest {
         task.deleteExec("e1");
         task.deleteExec("");
         assertEquals(List.of(), service.getTaskIds());
+    }
+
+    @Test
+    void anIsolatedTaskHasHostFiguresAndAHost() throws Exception {
+        service.createTask("iso", bundle("sleep", "600").toString(), "{\"isolation\":\"sandbox\"}");
+        Task task = service.task("iso");
+        assertTrue(task.isIsolated());
+        task.start("");
+        TaskStatistics stats = task.stats();
+        assertNotNull(stats.getHost(), "the sandbox's figures");
+        assertTrue(stats.getHost().getPidsCurrent() >= 1);
+        Path out = dir.resolve("host.out");
+        assertEquals(0, task.execInHost(Json.write(Map.of("args", List.of("sh", "-c", "echo in the sandbox"),
+                "stdout", out.toString())), 30_000));
+        assertEquals("in the sandbox\n", Files.readString(out));
+        assertTrue(task.dumpGuestStacks().contains("(sleep)"));
+        task.killExec("", 9, false);
+        assertEquals(137, task.waitExec("", 30_000).getExitStatus());
+        task.deleteExec("");
     }
 }

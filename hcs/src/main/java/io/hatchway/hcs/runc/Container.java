@@ -1,6 +1,5 @@
 package io.hatchway.hcs.runc;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ComputeProcess;
@@ -61,6 +60,7 @@ final class Container implements ComputeSystem {
     private final TaskDir dir;
     private final TaskRecord record;
     private final ObjectNode initProcess;
+    private final Optional<Sandbox> sandbox;
     private final ContainerProcess init;
     private final CompletableFuture<Void> stopped;
     private final Set<ContainerProcess> execs = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -69,13 +69,14 @@ final class Container implements ComputeSystem {
     private boolean closed; // guarded by this
 
     Container(RuncBackend backend, OciRuntime runtime, TaskDir dir, TaskRecord record, ObjectNode initProcess,
-            Monitor initMonitor, boolean started, int execCount) {
+            Optional<Sandbox> sandbox, Monitor initMonitor, boolean started, int execCount) {
         this.backend = backend;
         this.id = record.id();
         this.runtime = runtime;
         this.dir = dir;
         this.record = record;
         this.initProcess = initProcess;
+        this.sandbox = sandbox;
         this.started = started;
         this.execCount = new AtomicInteger(execCount);
         ExitWatcher watcher = backend.watcher();
@@ -108,7 +109,11 @@ final class Container implements ComputeSystem {
 
     @Override
     public boolean isolated() {
-        return false;
+        return sandbox.isPresent();
+    }
+
+    Optional<Sandbox> sandbox() {
+        return sandbox;
     }
 
     @Override
@@ -190,13 +195,18 @@ final class Container implements ComputeSystem {
 
     /** The exec's process object: the caller's, completed from the init process's fields it leaves out. */
     private ObjectNode execProcess(ProcessSpec spec) {
+        return withDefaults(spec, initProcess);
+    }
+
+    /** {@code spec}'s OCI process object completed from {@code base}'s fields it leaves out; never a terminal. */
+    static ObjectNode withDefaults(ProcessSpec spec, ObjectNode base) {
         ObjectNode process;
         try {
             process = (ObjectNode) Json.MAPPER.readTree(spec.toOciJson());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        initProcess.fields().forEachRemaining(field -> {
+        base.fields().forEachRemaining(field -> {
             if (!NOT_INHERITED.contains(field.getKey()) && !process.has(field.getKey())) {
                 process.set(field.getKey(), field.getValue().deepCopy());
             }
@@ -265,24 +275,26 @@ final class Container implements ComputeSystem {
         }
     }
 
+    /** The sandbox's figures, for an isolated task. */
     @Override
     public Optional<Statistics> hostStatistics() {
-        return Optional.empty();
+        return sandbox.map(s -> s.statistics(this));
     }
 
     @Override
     public int execInHost(ProcessSpec spec, Duration timeout) {
-        throw notIsolated();
+        return sandbox.orElseThrow(Container::notIsolated).execInHost(spec, timeout);
     }
 
     @Override
     public String dumpGuestStacks(Duration timeout) {
-        return "";
+        return sandbox.map(s -> s.dumpGuestStacks(timeout)).orElse("");
     }
 
+    /** See {@link Sandbox}'s share rule. */
     @Override
     public void share(Path hostPath, String guestPath, boolean readOnly) {
-        throw notIsolated();
+        sandbox.orElseThrow(Container::notIsolated).share(hostPath, guestPath, readOnly);
     }
 
     static HatchwayException notIsolated() {
@@ -368,8 +380,9 @@ final class Container implements ComputeSystem {
         release();
     }
 
-    /** Drops what the container leaves on the host once the runtime has deleted it. */
+    /** Drops what the container leaves on the host once the runtime has deleted it, and its sandbox. */
     void release() {
+        sandbox.ifPresent(Sandbox::close);
         backend.cgroups().removeIfEmpty(record.cgroupsPath());
         TaskDir.delete(dir.dir());
         backend.forget(this);
@@ -390,9 +403,5 @@ final class Container implements ComputeSystem {
     @Override
     public String toString() {
         return "Container{" + id + " on " + runtime.name() + "}";
-    }
-
-    static JsonNode orEmpty(JsonNode node) {
-        return node == null ? Json.MAPPER.createObjectNode() : node;
     }
 }

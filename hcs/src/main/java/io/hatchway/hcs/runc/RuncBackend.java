@@ -54,18 +54,27 @@ public final class RuncBackend implements ComputeBackend {
      * @param stateDir the backend's own directory (the agent gives {@code <stateDir>/runc})
      * @param commandTimeout bound of every runtime command and conmon launch
      * @param fallbackInterval how often exits are checked for beside inotify's events
+     * @param shareRoots the host directories {@code share} may expose (after symbolic links are
+     *     resolved); Hatchway's state directory never
      */
-    public record Config(String runtime, Path stateDir, Duration commandTimeout, Duration fallbackInterval) {
+    public record Config(String runtime, Path stateDir, Duration commandTimeout, Duration fallbackInterval,
+            List<Path> shareRoots) {
         public Config {
             Objects.requireNonNull(runtime);
             Objects.requireNonNull(stateDir);
             Objects.requireNonNull(commandTimeout);
             Objects.requireNonNull(fallbackInterval);
+            shareRoots = List.copyOf(shareRoots);
         }
 
-        /** The defaults: 30 s per command, a fallback check every second. */
+        /** The defaults: 30 s per command, a fallback check every second, shares from anywhere ({@code /}). */
         public static Config of(String runtime, Path stateDir) {
-            return new Config(runtime, stateDir, Duration.ofSeconds(30), Duration.ofSeconds(1));
+            return new Config(runtime, stateDir, Duration.ofSeconds(30), Duration.ofSeconds(1), List.of(Path.of("/")));
+        }
+
+        /** This configuration with other share roots. */
+        public Config withShareRoots(List<Path> roots) {
+            return new Config(runtime, stateDir, commandTimeout, fallbackInterval, roots);
         }
     }
 
@@ -205,9 +214,6 @@ public final class RuncBackend implements ComputeBackend {
         Objects.requireNonNull(initStdio);
         OciRuntime runtime = runtime(options.runtime());
         Container.checkTerminal(bundle.process());
-        if (options.sandbox()) {
-            throw ErrorKind.NotImplemented.error("isolation 'sandbox' is not part of this build yet");
-        }
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);
         String cgroupsPath = CGROUP_PARENT + "/" + id;
@@ -218,11 +224,16 @@ public final class RuncBackend implements ComputeBackend {
                 cgroupsPath, initStdio.stdin().map(Path::toString).orElse(null), initStdio.stdout().toString(),
                 initStdio.stderr().toString(), Instant.now().toString());
         boolean created = false;
+        Sandbox sandbox = null;
         try {
             dir.writeTask(record);
             ObjectNode process = (ObjectNode) spec.get("process");
             for (String ours : List.of("stdin", "stdout", "stderr")) {
                 process.remove(ours);
+            }
+            if (options.sandbox()) {
+                sandbox = Sandbox.create(this, runtime, id, dir.sandbox(), spec, rootfs);
+                sandbox.join(spec);
             }
             ((ObjectNode) spec.with("root")).put("path", rootfs.toString());
             spec.with("linux").put("cgroupsPath", cgroupsPath);
@@ -231,13 +242,17 @@ public final class RuncBackend implements ComputeBackend {
             Files.createDirectories(initStdio.stderr().getParent());
             Monitor monitor = conmon.create(runtime, id, dir.bundle(), dir.init(), Container.io(initStdio));
             created = true;
-            Container container = new Container(this, runtime, dir, record, process, monitor, false, 0);
+            Container container = new Container(this, runtime, dir, record, process, Optional.ofNullable(sandbox),
+                    monitor, false, 0);
             live.put(id, container);
             return container;
         } catch (IOException e) {
             throw ErrorKind.Unavailable.error("task '%s': writing its state under %s: %s", id, dir.dir(), e);
         } finally {
             if (!created) {
+                if (sandbox != null) {
+                    sandbox.close();
+                }
                 discard(id, runtime, dir, cgroupsPath);
             }
         }

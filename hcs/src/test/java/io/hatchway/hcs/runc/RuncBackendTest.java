@@ -151,7 +151,8 @@ class RuncBackendTest {
         Statistics stats = system.statistics();
         assertTrue(stats.getCpuTotal100ns() > 0, "cpu " + stats.getCpuTotal100ns());
         assertTrue(stats.getMemoryUsageBytes() > 0, "memory " + stats.getMemoryUsageBytes());
-        assertEquals(1, stats.getPidsCurrent());
+        assertTrue(stats.getPidsCurrent() >= 1, "pids " + stats.getPidsCurrent());
+        assertEquals(1, system.processes().size(), "the busy exec is gone");
         assertTrue(system.hostStatistics().isEmpty(), "not isolated: no host figures");
     }
 
@@ -193,6 +194,20 @@ class RuncBackendTest {
         HatchwayException missing = assertThrows(HatchwayException.class,
                 () -> system.exec(process("/bin/nope"), stdio("e2")));
         assertEquals(ErrorKind.InvalidArgument, missing.kind(), missing.getMessage());
+    }
+
+    @Test
+    void aTaskWithoutSandboxIsNotIsolated() throws Exception {
+        ComputeSystem system = create("rt-plain", "sleep", "600");
+        system.start(stdio("rt-plain"));
+        assertFalse(system.isolated());
+        HatchwayException exec = assertThrows(HatchwayException.class,
+                () -> system.execInHost(process("true"), Duration.ofSeconds(5)));
+        assertEquals("FailedPrecondition: task is not isolated", exec.getMessage());
+        HatchwayException share = assertThrows(HatchwayException.class,
+                () -> system.share(dir, "/mnt", true));
+        assertEquals("FailedPrecondition: task is not isolated", share.getMessage());
+        assertEquals("", system.dumpGuestStacks(Duration.ofSeconds(5)));
     }
 
     @Test
