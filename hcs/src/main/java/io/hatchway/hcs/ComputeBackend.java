@@ -35,6 +35,19 @@ public interface ComputeBackend extends AutoCloseable {
         return create(id, bundle, options);
     }
 
+    /**
+     * Finds again the systems a previous instance of this backend (same state) left running or
+     * exited without anyone watching, and removes what it left half-made. Called once, when the
+     * task layer starts, before any {@link #create}. Blocking (bounded by the backend's command
+     * timeouts per system). The default finds nothing: host processes do not outlive their JVM's
+     * watch.
+     *
+     * @return every system that still exists, each to be driven as if just created
+     */
+    default java.util.List<RecoveredSystem> recover() {
+        return java.util.List.of();
+    }
+
     /** Releases what the backend holds. Compute systems it created are not stopped. */
     @Override
     void close();

@@ -53,6 +53,15 @@ public interface ComputeSystem {
     ComputeProcess exec(ProcessSpec spec, Stdio stdio);
 
     /**
+     * {@link #exec(ProcessSpec, Stdio)} naming the task layer's exec id, so a backend that keeps
+     * state across restarts can hand it back from {@link ComputeBackend#recover()}. The default
+     * forgets the id.
+     */
+    default ComputeProcess exec(String execId, ProcessSpec spec, Stdio stdio) {
+        return exec(spec, stdio);
+    }
+
+    /**
      * Every process of the system (the init process, additional processes and their children),
      * with {@code execId} left empty: the caller knows which pid is which exec.
      *

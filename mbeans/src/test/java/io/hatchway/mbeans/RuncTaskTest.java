@@ -61,13 +61,18 @@ class RuncTaskTest {
             service.close();
             OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
                     stateDir.resolve("runc/runtime/runc"), Duration.ofSeconds(30));
-            assertEquals(List.of(), runc.list(), "no container outlives its task");
+            List<String> left = runc.list().stream().map(c -> c.id()).toList();
+            for (String id : left) { // removed before the temporary directory, and the runtime's state, go
+                runc.delete(id, true);
+            }
+            assertEquals(List.of(), left, "no container outlives its task");
         }
     }
 
     private Path bundle(String... args) throws Exception {
         Path bundle = dir.resolve("bundle-" + System.nanoTime());
         Files.createDirectories(bundle.resolve("rootfs/bin"));
+        Files.createDirectories(bundle.resolve("rootfs/tmp"));
         Files.copy(Path.of("/bin/busybox"), bundle.resolve("rootfs/bin/busybox"));
         for (String applet : List.of("sh", "sleep", "echo", "cat")) {
             Files.createSymbolicLink(bundle.resolve("rootfs/bin/" + applet), Path.of("busybox"));
@@ -131,5 +136,37 @@ class RuncTaskTest {
         task.killExec("", 9, false);
         assertEquals(137, task.waitExec("", 30_000).getExitStatus());
         task.deleteExec("");
+    }
+
+    @Test
+    void aTaskSurvivesARestartOfTheAgentAndReportsItsRealExit() throws Exception {
+        Path bundle = bundle("sh", "-c", "while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 5");
+        service.createTask("keep", bundle.toString(), "");
+        Task before = service.task("keep");
+        int pid = before.start("");
+        before.createExec("e1", Json.write(Map.of("args", List.of("sleep", "600"))));
+        int execPid = before.start("e1");
+        before.createExec("never", Json.write(Map.of("args", List.of("true"))));
+
+        service.close(); // the agent goes away: MBeans gone, containers running on under conmon
+        Files.writeString(bundle.resolve("rootfs/tmp/go"), "");
+        OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
+                stateDir.resolve("runc/runtime/runc"), Duration.ofSeconds(30));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> runc.state("keep").isStopped());
+
+        service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc"))),
+                stateDir, MBeanServerFactory.newMBeanServer(), Timeouts.DEFAULT);
+        service.start();
+        assertEquals(List.of("keep"), service.getTaskIds());
+        Task after = service.task("keep");
+        assertEquals(pid, after.getPid());
+        assertEquals(5, after.waitExec("", 30_000).getExitStatus(), "the real exit status, from conmon");
+        assertEquals(List.of("e1"), after.getExecIds(), "started execs are found again, created ones are not");
+        assertEquals(execPid, after.state("e1").getPid());
+        assertEquals(137, after.waitExec("e1", 30_000).getExitStatus(), "killed with its pid namespace");
+        after.deleteExec("e1");
+        after.deleteExec("");
+        assertEquals(List.of(), service.getTaskIds());
     }
 }

@@ -158,7 +158,8 @@ final class Container implements ComputeSystem {
     }
 
     /** {@link #exec(ProcessSpec, Stdio)} remembering the task layer's exec id, for recovery. */
-    ComputeProcess exec(String execId, ProcessSpec spec, Stdio stdio) {
+    @Override
+    public ComputeProcess exec(String execId, ProcessSpec spec, Stdio stdio) {
         synchronized (this) {
             if (!started || closed || init.exited().toCompletableFuture().isDone()) {
                 throw ErrorKind.FailedPrecondition.error("task: '%s' is not running", id);
@@ -184,12 +185,18 @@ final class Container implements ComputeSystem {
         return track(monitorDir, monitor);
     }
 
-    /** Follows an exec's exit; the process is forgotten once it has exited. */
+    /**
+     * Follows an exec's exit. Once the exit is known here its state directory goes: the exit has a
+     * watcher to report it, so only an exit nobody saw (the agent was down) is kept for recovery.
+     */
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
         CompletableFuture<Long> exit = backend.watcher().exitOf(monitorDir.exitFile(id), monitor::monitorAlive);
         ContainerProcess process = ContainerProcess.exec(monitor.pid(), exit);
         execs.add(process);
-        exit.whenComplete((code, error) -> execs.remove(process));
+        exit.whenCompleteAsync((code, error) -> {
+            execs.remove(process);
+            TaskDir.delete(monitorDir.dir());
+        });
         return process;
     }
 

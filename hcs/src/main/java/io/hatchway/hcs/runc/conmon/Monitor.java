@@ -45,6 +45,18 @@ public record Monitor(int pid, int conmonPid, long conmonStartTicks) {
         }
     }
 
+    /**
+     * The monitor of {@code dir} as {@link #write} recorded it, else as its pid files tell it (an
+     * agent that died between conmon's report and the record); empty when no pid was written.
+     */
+    public static Optional<Monitor> recorded(MonitorDir dir) {
+        return read(dir).or(() -> readPid(dir.pidFile()).map(pid -> {
+            int conmon = readPid(dir.conmonPidFile()).orElse(0);
+            long start = conmon > 0 ? ProcFs.stat(conmon).map(ProcFs.Stat::startTicks).orElse(-1L) : -1L;
+            return new Monitor(pid, start >= 0 ? conmon : 0, start);
+        }));
+    }
+
     static Optional<Integer> readPid(Path file) {
         try {
             return Optional.of(Integer.parseInt(Files.readString(file).strip()));
