@@ -64,7 +64,7 @@ public final class HatchwayAgent {
                 throw new IllegalArgumentException("stateDir " + options.stateDir() + ": not writable");
             }
             LogSink.useFile(options.stateDir());
-            ComputeBackend backend = Backends.open(options.backend());
+            ComputeBackend backend = Backends.open(options.backend(), options.stateDir());
             TaskService started = new TaskService(backend, options.stateDir(),
                     ManagementFactory.getPlatformMBeanServer(), Timeouts.DEFAULT);
             try {

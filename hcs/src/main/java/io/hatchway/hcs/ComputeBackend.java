@@ -22,6 +22,32 @@ public interface ComputeBackend extends AutoCloseable {
      */
     ComputeSystem create(String id, Bundle bundle, TaskOptions options);
 
+    /**
+     * {@link #create(String, Bundle, TaskOptions)} with the init process's standard streams known
+     * already. A backend whose runtime fixes them when the container is created (runc and crun
+     * create the init process, with its streams, before it is started) needs them here; the task
+     * layer always calls this form and passes the same streams to {@link ComputeSystem#start}. The
+     * default ignores them.
+     *
+     * @throws HatchwayException as {@link #create(String, Bundle, TaskOptions)}
+     */
+    default ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio) {
+        return create(id, bundle, options);
+    }
+
+    /**
+     * Finds again the systems a previous instance of this backend (same state) left running or
+     * exited without anyone watching, and removes what it left half-made. Called once, when the
+     * task layer starts, before any {@link #create}. Blocking (bounded by the backend's command
+     * timeouts per system). The default finds nothing: host processes do not outlive their JVM's
+     * watch.
+     *
+     * @return every system that still exists, each to be driven as if just created
+     */
+    default java.util.List<RecoveredSystem> recover() {
+        return java.util.List.of();
+    }
+
     /** Releases what the backend holds. Compute systems it created are not stopped. */
     @Override
     void close();

@@ -36,8 +36,9 @@ public interface ComputeSystem {
     void checkProcess(ProcessSpec spec);
 
     /**
-     * Starts the system and its init process. On failure the caller tears the system down with
-     * {@link #terminate()} and {@link #close()}.
+     * Starts the system and its init process, whose streams are {@code stdio} (the same streams the
+     * system was created with, where the backend took them at create). On failure the caller tears
+     * the system down with {@link #terminate()} and {@link #close()}.
      *
      * @throws HatchwayException InvalidArgument when the process cannot be launched (missing or
      *     non-executable binary, bad cwd), Unavailable when the runtime fails
@@ -50,6 +51,15 @@ public interface ComputeSystem {
      * @throws HatchwayException as {@link #start}; FailedPrecondition when the system has stopped
      */
     ComputeProcess exec(ProcessSpec spec, Stdio stdio);
+
+    /**
+     * {@link #exec(ProcessSpec, Stdio)} naming the task layer's exec id, so a backend that keeps
+     * state across restarts can hand it back from {@link ComputeBackend#recover()}. The default
+     * forgets the id.
+     */
+    default ComputeProcess exec(String execId, ProcessSpec spec, Stdio stdio) {
+        return exec(spec, stdio);
+    }
 
     /**
      * Every process of the system (the init process, additional processes and their children),

@@ -53,6 +53,11 @@ public final class Exec implements ExecMXBean {
         this.stderr = stderr;
     }
 
+    /** Where the exec's standard streams go. */
+    Stdio stdio() {
+        return stdio;
+    }
+
     boolean isInit() {
         return execId.isEmpty();
     }
@@ -89,7 +94,7 @@ public final class Exec implements ExecMXBean {
         }
         ComputeSystem system = task.system();
         try {
-            process = isInit() ? system.start(stdio) : system.exec(spec, stdio);
+            process = isInit() ? system.start(stdio) : system.exec(execId, spec, stdio);
         } catch (RuntimeException e) {
             if (isInit()) { // a failed start leaks nothing: tear down what was created
                 system.terminate();
@@ -103,6 +108,21 @@ public final class Exec implements ExecMXBean {
         task.publish(isInit() ? Event.start(task.getId(), pid) : Event.execStarted(task.getId(), execId, pid));
         process.exited().thenAcceptAsync(this::processExited, task.executor());
         return pid;
+    }
+
+    /**
+     * created → running with a process found again after a restart, as if just started but without
+     * a {@code start} event; a process that exited meanwhile goes on to exited at once, with its
+     * real status (and, for an additional exec, its exit event).
+     */
+    synchronized void adopt(ComputeProcess found) {
+        if (state != State.CREATED) {
+            return;
+        }
+        process = found;
+        pid = found.pid();
+        state = State.RUNNING;
+        found.exited().thenAcceptAsync(this::processExited, task.executor());
     }
 
     private void processExited(long code) {

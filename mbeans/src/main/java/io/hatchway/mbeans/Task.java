@@ -4,6 +4,7 @@ import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.ProcessDetails;
+import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
@@ -25,6 +26,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,34 +54,82 @@ public final class Task implements TaskMXBean {
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean deleted;
 
-    private Task(TaskService service, String id, Bundle bundle, ComputeSystem system, Path stateDir) {
+    private Task(TaskService service, String id, Bundle bundle, Path stateDir, ProcessSpec initSpec,
+            Optional<Stdio> initStdio, Function<Stdio, ComputeSystem> createSystem) {
         this.service = service;
         this.id = id;
         this.bundle = bundle;
-        this.system = system;
         this.stateDir = stateDir;
-        this.init = newExec("", bundle.process());
+        this.init = newExec("", initSpec, initStdio);
+        // The init exec's streams are known before the system exists: a container runtime fixes
+        // them when it creates the init process.
+        this.system = createSystem.apply(init.stdio());
     }
 
-    /** A task around a created system; its teardown follows the init exec's exit. */
-    static Task create(TaskService service, String id, Bundle bundle, ComputeSystem system, Path stateDir) {
-        Task task = new Task(service, id, bundle, system, stateDir);
+    /**
+     * A task whose system {@code createSystem} creates, given the init exec's streams; its teardown
+     * follows the init exec's exit.
+     */
+    static Task create(TaskService service, String id, Bundle bundle, Path stateDir,
+            Function<Stdio, ComputeSystem> createSystem) {
+        Task task = new Task(service, id, bundle, stateDir, bundle.process(), Optional.empty(), createSystem);
         task.init.exited().thenRunAsync(task::close, service.executor());
         return task;
     }
 
+    /**
+     * A task around a system the backend found again after a restart, with its init exec and its
+     * execs in state {@code created}; {@link #adopt} then brings them to their real state, once
+     * the MBeans are registered (so their events have a sender). Execs with an id this task could
+     * not have given are left out.
+     */
+    static Task recovered(TaskService service, RecoveredSystem recovered, Path stateDir) {
+        Task task = new Task(service, recovered.id(), recovered.bundle(), stateDir, recovered.init().spec(),
+                Optional.of(recovered.init().stdio()), stdio -> recovered.system());
+        for (RecoveredSystem.Process process : recovered.execs()) {
+            String execId = process.execId();
+            try {
+                Ids.check(execId, "exec id");
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (!execId.equals(task.id) && !task.execs.containsKey(execId)) {
+                task.execs.put(execId, task.newExec(execId, process.spec(), Optional.of(process.stdio())));
+            }
+        }
+        return task;
+    }
+
+    /** Second half of {@link #recovered}: started processes become running (or exited), teardown follows init. */
+    void adopt(RecoveredSystem recovered) {
+        recovered.init().process().ifPresent(init::adopt);
+        for (RecoveredSystem.Process process : recovered.execs()) {
+            Exec exec = execs.get(process.execId());
+            if (exec != null) {
+                process.process().ifPresent(exec::adopt);
+            }
+        }
+        init.exited().thenRunAsync(this::close, service.executor());
+    }
+
+    /** A new exec; its streams are {@code known} ones (a recovered exec's) or follow the spec. */
     private Exec newExec(String execId, ProcessSpec spec) {
+        return newExec(execId, spec, Optional.empty());
+    }
+
+    private Exec newExec(String execId, ProcessSpec spec, Optional<Stdio> known) {
         Path dir = stateDir.resolve(execId.isEmpty() ? id : execId);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw ErrorKind.Unavailable.error("state directory '%s': %s", dir, e);
         }
-        OutputLog out = spec.stdout().isPresent() ? null : service.outputLog(dir.resolve("stdout.log"));
-        OutputLog err = spec.stderr().isPresent() ? null : service.outputLog(dir.resolve("stderr.log"));
-        Stdio stdio = new Stdio(spec.stdin().map(Path::of),
-                out != null ? out.file() : Path.of(spec.stdout().get()),
-                err != null ? err.file() : Path.of(spec.stderr().get()));
+        Path keptOut = dir.resolve("stdout.log");
+        Path keptErr = dir.resolve("stderr.log");
+        Stdio stdio = known.orElseGet(() -> new Stdio(spec.stdin().map(Path::of),
+                spec.stdout().map(Path::of).orElse(keptOut), spec.stderr().map(Path::of).orElse(keptErr)));
+        OutputLog out = stdio.stdout().equals(keptOut) ? service.outputLog(keptOut) : null;
+        OutputLog err = stdio.stderr().equals(keptErr) ? service.outputLog(keptErr) : null;
         return new Exec(this, execId, spec, stdio, out, err);
     }
 

@@ -1,8 +1,8 @@
 package io.hatchway.mbeans;
 
 import io.hatchway.hcs.ComputeBackend;
-import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.oci.Bundle;
 import java.nio.file.Path;
@@ -66,7 +66,8 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
     }
 
     /**
-     * Registers {@code hatchway:type=TaskService} and starts bounding the kept output.
+     * Registers {@code hatchway:type=TaskService}, starts bounding the kept output, and re-registers
+     * the tasks the backend finds again from a previous run (see {@link #recover()}).
      *
      * @throws IllegalStateException AlreadyExists when a TaskService is registered already
      */
@@ -79,6 +80,45 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
             throw new IllegalStateException(e);
         }
         scheduler.scheduleWithFixedDelay(this::enforceOutputCaps, 1, 1, TimeUnit.SECONDS);
+        recover();
+    }
+
+    /**
+     * Re-registers every task the backend finds again from a previous run on the same state
+     * ({@link ComputeBackend#recover()}), with its init exec and its started execs in their real
+     * state; no {@code create} event is sent for them. Execs that were created and never started
+     * are not found again. A failure is logged and leaves the service running.
+     */
+    private void recover() {
+        List<RecoveredSystem> found;
+        try {
+            found = backend.recover();
+        } catch (RuntimeException e) {
+            log.warn("recovery failed; previous tasks are not re-registered", e);
+            return;
+        }
+        for (RecoveredSystem recovered : found) {
+            Task task = null;
+            try {
+                Ids.check(recovered.id(), "task id");
+                task = Task.recovered(this, recovered, stateDir.resolve("tasks").resolve(recovered.id()));
+                register(task);
+                for (Exec exec : task.execs()) {
+                    register(exec);
+                }
+                tasks.put(recovered.id(), task);
+                task.adopt(recovered);
+                log.info("task '{}' recovered with {} exec(s)", recovered.id(), task.execs().size());
+            } catch (RuntimeException e) {
+                // Its processes are someone's workload: left running, found again at the next start.
+                log.warn("task '{}' found again but not re-registered; left running: {}", recovered.id(),
+                        e.getMessage());
+                if (task != null) {
+                    unregister(task);
+                    tasks.remove(recovered.id(), task);
+                }
+            }
+        }
     }
 
     @Override
@@ -87,23 +127,22 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         if (tasks.containsKey(id) || !creating.add(id)) {
             throw ErrorKind.AlreadyExists.error("task with id: '%s' already exists", id);
         }
-        ComputeSystem system = null;
+        Task task = null;
         Path taskDir = stateDir.resolve("tasks").resolve(id);
         try {
             Bundle bundle = Bundle.load(bundlePath);
             TaskOptions options = TaskOptions.parse(optionsJson);
-            system = backend.create(id, bundle, options);
-            Task task = Task.create(this, id, bundle, system, taskDir);
+            task = Task.create(this, id, bundle, taskDir, stdio -> backend.create(id, bundle, options, stdio));
             register(task);
             tasks.put(id, task);
             publish(task, Event.create(id, bundle.toString()));
             return 0;
         } catch (RuntimeException e) {
-            if (system != null) { // nothing half-made stays behind
-                system.terminate();
-                system.close();
-                Task.deleteQuietly(taskDir);
+            if (task != null) { // nothing half-made stays behind
+                task.system().terminate();
+                task.system().close();
             }
+            Task.deleteQuietly(taskDir);
             throw e;
         } finally {
             creating.remove(id);

@@ -9,6 +9,23 @@ public interface LibC extends Library {
     LibC INSTANCE = Native.load("c", LibC.class);
 
     int ESRCH = 3;
+    int EINVAL = 22;
+    int ENOENT = 2;
+    int EBUSY = 16;
+
+    /** mount(2) flags. */
+    long MS_RDONLY = 1;
+    long MS_NOSUID = 2;
+    long MS_NODEV = 4;
+    long MS_REMOUNT = 32;
+    long MS_BIND = 4096;
+    long MS_REC = 16384;
+    long MS_PRIVATE = 1 << 18;
+    long MS_SLAVE = 1 << 19;
+    long MS_SHARED = 1 << 20;
+
+    /** umount2(2) flag: detach now, clean up once no longer busy. */
+    int MNT_DETACH = 2;
     int _SC_CLK_TCK = 2;
     int _SC_PAGESIZE = 30;
 
@@ -17,7 +34,29 @@ public interface LibC extends Library {
 
     int getuid();
 
+    /** mkfifo(3): a named pipe, for the conmon sync pipe ({@code io.hatchway.hcs.runc.conmon}). */
+    int mkfifo(String path, int mode) throws LastErrorException;
+
+    /** mount(2). {@code flags} is an unsigned long in C. */
+    int mount(String source, String target, String filesystemType, long flags, String data)
+            throws LastErrorException;
+
+    /** umount2(2). */
+    int umount2(String target, int flags) throws LastErrorException;
+
     int getgid();
 
     long sysconf(int name);
+
+    /** strerror(3): the OS's message for an errno value. */
+    String strerror(int errno);
+
+    /** The OS's message for a failed call, e.g. {@code No such file or directory}. */
+    static String message(LastErrorException e) {
+        try {
+            return INSTANCE.strerror(e.getErrorCode());
+        } catch (RuntimeException | UnsatisfiedLinkError inner) {
+            return "errno " + e.getErrorCode();
+        }
+    }
 }

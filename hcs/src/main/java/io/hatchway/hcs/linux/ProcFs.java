@@ -183,8 +183,9 @@ public final class ProcFs {
 
     private static String imageName(int pid, String command) {
         try {
-            Path exe = Files.readSymbolicLink(PROC.resolve(pid + "/exe"));
-            return exe.getFileName().toString().replace(" (deleted)", "");
+            Path exe = Files.readSymbolicLink(PROC.resolve(pid + "/exe")).getFileName();
+            // A process seen through another mount namespace mid-exec can show "/" as its executable.
+            return exe == null ? command : exe.toString().replace(" (deleted)", "");
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return command; // kernel threads, zombies, or another user's process
         }

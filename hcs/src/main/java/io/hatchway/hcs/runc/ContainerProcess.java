@@ -1,0 +1,92 @@
+package io.hatchway.hcs.runc;
+
+import com.sun.jna.LastErrorException;
+import io.hatchway.hcs.ComputeProcess;
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.linux.LibC;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A process in a container, under its conmon: the init process (signalled through the runtime's
+ * {@code kill}, as containerd's runc shim does) or an exec (signalled with kill(2) on its host
+ * pid). Its exit status is the one conmon writes (128+N for a death by signal N). Thread-safe.
+ *
+ * <p>Standard input is a file the process reads to its end; there is no pipe to close, so
+ * {@link #closeStdin} has nothing to do. No console: processes with a terminal are refused earlier.
+ */
+final class ContainerProcess implements ComputeProcess {
+    /** How a signal reaches the process; false when it had already exited. */
+    interface Signaller {
+        boolean signal(int signal);
+    }
+
+    private final int pid;
+    private final CompletableFuture<Long> exited;
+    private final Signaller signaller;
+
+    ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller) {
+        this.pid = pid;
+        this.exited = exited;
+        this.signaller = signaller;
+    }
+
+    /** An exec: signals go to its host pid, but never once its exit is known (the pid may be reused). */
+    static ContainerProcess exec(int pid, CompletableFuture<Long> exited) {
+        return new ContainerProcess(pid, exited, signal -> {
+            if (exited.isDone()) {
+                return false;
+            }
+            try {
+                LibC.INSTANCE.kill(pid, signal);
+                return true;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == LibC.ESRCH) {
+                    return false;
+                }
+                throw ErrorKind.Unavailable.error("kill(%d, %d): %s", pid, signal, LibC.message(e));
+            }
+        });
+    }
+
+    @Override
+    public int pid() {
+        return pid;
+    }
+
+    @Override
+    public boolean signal(int signal) {
+        if (exited.isDone()) {
+            return false;
+        }
+        return signaller.signal(signal);
+    }
+
+    @Override
+    public CompletionStage<Long> exited() {
+        return exited;
+    }
+
+    @Override
+    public void kill() {
+        try {
+            signal(Signals.SIGKILL);
+        } catch (RuntimeException e) { // gone, or the container with it: either way not running
+        }
+    }
+
+    @Override
+    public void closeStdin() {
+    }
+
+    @Override
+    public void resizeConsole(int width, int height) {
+        throw ErrorKind.NotImplemented.error("the runc backend runs processes without a console");
+    }
+
+    @Override
+    public String toString() {
+        return "ContainerProcess{pid=" + pid + "}";
+    }
+}

@@ -1,0 +1,332 @@
+package io.hatchway.hcs.runc.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.oci.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * An OCI runtime binary ({@code runc}, {@code crun}) driven through its command line, one method
+ * per command, the way containerd's go-runc does it. Every command runs with {@code --root
+ * <root>}, so the containers of this runtime object never mix with anyone else's, and with
+ * {@code --log-format json}, so the runtime's errors can be read reliably.
+ *
+ * <p>Every command is bounded by the timeout given at construction (or to the call); expiry
+ * kills the runtime process and answers DeadlineExceeded. A failed command is one
+ * {@link HatchwayException}: NotFound when the container does not exist, Unavailable with the
+ * OS's message when the binary cannot be run, Unavailable with the runtime's own message for any
+ * other failure.
+ *
+ * <p>Immutable and thread-safe; the runtime itself serializes concurrent commands on one
+ * container.
+ */
+public final class OciRuntime {
+    /** Bound of a command when the caller gives none. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    private static final List<Path> SYSTEM_DIRS = List.of(Path.of("/usr/local/sbin"), Path.of("/usr/local/bin"),
+            Path.of("/usr/sbin"), Path.of("/usr/bin"), Path.of("/sbin"), Path.of("/bin"));
+    private static final Pattern LOGFMT_MSG = Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    private final String name;
+    private final Path binary;
+    private final Path root;
+    private final Duration timeout;
+
+    /**
+     * @param name how errors name the runtime ({@code runc}, {@code crun})
+     * @param binary the runtime's executable
+     * @param root its state directory ({@code --root}); created by the runtime when missing
+     * @param timeout bound of every command
+     */
+    public OciRuntime(String name, Path binary, Path root, Duration timeout) {
+        this.name = Objects.requireNonNull(name);
+        this.binary = Objects.requireNonNull(binary);
+        this.root = Objects.requireNonNull(root);
+        this.timeout = Objects.requireNonNull(timeout);
+    }
+
+    /** The executable called {@code command} on {@code PATH} or in the usual system directories. */
+    public static Optional<Path> find(String command) {
+        if (command.contains("/")) {
+            Path path = Path.of(command);
+            return Files.isExecutable(path) && Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
+        }
+        List<Path> dirs = new ArrayList<>();
+        String path = System.getenv("PATH");
+        if (path != null) {
+            for (String dir : path.split(":")) {
+                if (!dir.isEmpty()) {
+                    dirs.add(Path.of(dir));
+                }
+            }
+        }
+        dirs.addAll(SYSTEM_DIRS);
+        for (Path dir : dirs) {
+            Path candidate = dir.resolve(command);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Path binary() {
+        return binary;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The arguments every command starts with, for a monitor (conmon) that runs the runtime itself. */
+    public List<String> globalArgs() {
+        return List.of("--root", root.toString(), "--log-format=json");
+    }
+
+    /**
+     * {@code create}: creates container {@code id} from {@code bundle}; its init process waits for
+     * {@link #start}. The runtime's output and the init process's streams go to {@code options.io()}.
+     */
+    public void create(String id, Path bundle, CreateOptions options) {
+        List<String> args = new ArrayList<>(List.of("create", "--bundle", bundle.toString()));
+        options.pidFile().ifPresent(f -> args.addAll(List.of("--pid-file", f.toString())));
+        if (options.noPivot()) {
+            args.add("--no-pivot");
+        }
+        args.add(id);
+        Command.Result result = run(withLog(args, options.log()), options.io(), timeout, id);
+        if (result.exitCode() != 0) {
+            throw failure(args.get(0), id, result, options.log());
+        }
+    }
+
+    /** {@code start}: runs the init process of created container {@code id}. */
+    public void start(String id) {
+        check(List.of("start", id), id);
+    }
+
+    /**
+     * {@code exec}: runs the process of {@code processFile} (an OCI {@code process} object) in
+     * container {@code id}.
+     *
+     * @return the process's exit code (128+N for a death by signal N) when not detached, 0 otherwise
+     * @throws HatchwayException as the class says; DeadlineExceeded after {@code timeout} (the
+     *     runtime is then killed: the caller kills the process through its pid file)
+     */
+    public int exec(String id, Path processFile, ExecOptions options, Duration timeout) {
+        List<String> args = new ArrayList<>(List.of("exec", "--process", processFile.toString()));
+        options.pidFile().ifPresent(f -> args.addAll(List.of("--pid-file", f.toString())));
+        if (options.detach()) {
+            args.add("--detach");
+        }
+        args.add(id);
+        Command.Result result = run(withLog(args, options.log()), options.io(), timeout, id);
+        Optional<String> runtimeError = options.log().flatMap(OciRuntime::lastError);
+        if (runtimeError.isPresent() || (options.detach() && result.exitCode() != 0)) {
+            throw failure("exec", id, result, options.log());
+        }
+        return result.exitCode();
+    }
+
+    /**
+     * {@code kill}: sends {@code signal} to the init process of container {@code id}, or with
+     * {@code all} to every process in it.
+     *
+     * @return false when the container is not running (nothing was delivered)
+     * @throws HatchwayException NotFound when the container does not exist; Unavailable otherwise
+     */
+    public boolean kill(String id, int signal, boolean all) {
+        List<String> args = new ArrayList<>(List.of("kill"));
+        if (all) {
+            args.add("--all");
+        }
+        args.addAll(List.of(id, Integer.toString(signal)));
+        Command.Result result = run(args, Io.NULL, timeout, id);
+        if (result.exitCode() == 0) {
+            return true;
+        }
+        String message = message(result.stderr());
+        if (message.contains("not running") || message.contains("No such process")
+                || message.contains("process already finished")) {
+            return false;
+        }
+        throw failure("kill", id, result, Optional.empty());
+    }
+
+    /**
+     * {@code delete}: removes container {@code id}. Without {@code force} the container must have
+     * stopped (or never started); {@code force} kills it first, at the price of runc's fixed
+     * 100 ms wait.
+     */
+    public void delete(String id, boolean force) {
+        check(force ? List.of("delete", "--force", id) : List.of("delete", id), id);
+    }
+
+    /** {@code ps --format json}: the host pids of every process in container {@code id}. */
+    public List<Integer> ps(String id) {
+        String out = check(List.of("ps", "--format", "json", id), id);
+        return parse(out, new TypeReference<List<Integer>>() { }, "ps", id);
+    }
+
+    /** {@code state}: the container's state. @throws HatchwayException NotFound when it does not exist */
+    public ContainerState state(String id) {
+        return parse(check(List.of("state", id), id), new TypeReference<ContainerState>() { }, "state", id);
+    }
+
+    /** {@code list --format json}: every container under this runtime's root. */
+    public List<ContainerState> list() {
+        return parse(check(List.of("list", "--format", "json"), ""), new TypeReference<List<ContainerState>>() { },
+                "list", "");
+    }
+
+    /** {@code --version}: the first line of the runtime's version text. */
+    public String version() {
+        Command.Result result = run(List.of("--version"), Io.NULL, timeout, "");
+        return result.stdout().lines().findFirst().orElse(name);
+    }
+
+    private String check(List<String> args, String id) {
+        Command.Result result = run(args, Io.NULL, timeout, id);
+        if (result.exitCode() != 0) {
+            throw failure(args.get(0), id, result, Optional.empty());
+        }
+        return result.stdout();
+    }
+
+    private Command.Result run(List<String> args, Io io, Duration bound, String id) {
+        List<String> argv = new ArrayList<>();
+        argv.add(binary.toString());
+        argv.addAll(globalArgs());
+        argv.addAll(args);
+        try {
+            return Command.run(argv, io, bound);
+        } catch (IOException e) {
+            // "Cannot run program "/x/runc": error=2, No such file or directory" → the OS's reason.
+            String reason = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+            throw ErrorKind.Unavailable.error("%s: cannot run '%s': %s", name, binary, reason);
+        } catch (Command.TimedOut e) {
+            throw ErrorKind.DeadlineExceeded.error("%s %s%s: no answer within %d ms; the runtime was killed", name,
+                    args.get(0), id.isEmpty() ? "" : " " + id, bound.toMillis());
+        }
+    }
+
+    private static List<String> withLog(List<String> args, Optional<Path> log) {
+        if (log.isEmpty()) {
+            return args;
+        }
+        List<String> out = new ArrayList<>(List.of("--log", log.get().toString()));
+        out.addAll(args);
+        return out;
+    }
+
+    private <T> T parse(String out, TypeReference<T> type, String command, String id) {
+        try {
+            T value = Json.MAPPER.readValue(out.isBlank() ? "null" : out, type);
+            return value != null ? value : Json.MAPPER.readValue("[]", type);
+        } catch (IOException e) {
+            throw ErrorKind.Unavailable.error("%s %s%s: output is not the expected JSON: %s", name, command,
+                    id.isEmpty() ? "" : " " + id, out.strip());
+        }
+    }
+
+    /** The failure of a command as one error: NotFound for a missing container, else Unavailable. */
+    private HatchwayException failure(String command, String id, Command.Result result, Optional<Path> log) {
+        String message = message(result.stderr());
+        if (message.isEmpty()) {
+            message = log.flatMap(OciRuntime::lastError).orElse("");
+        }
+        if (message.isEmpty()) {
+            message = message(result.stdout());
+        }
+        if (message.isEmpty()) {
+            message = "exit status " + result.exitCode();
+        }
+        if (!id.isEmpty() && notFound(message, id)) {
+            return ErrorKind.NotFound.error("%s %s %s: container does not exist (%s)", name, command, id, message);
+        }
+        return ErrorKind.Unavailable.error("%s %s%s: %s", name, command, id.isEmpty() ? "" : " " + id, message);
+    }
+
+    private boolean notFound(String message, String id) {
+        // runc: "container does not exist"; crun: "error opening file `<root>/<id>/status`: No such file ..."
+        return message.contains("does not exist")
+                || (message.contains("No such file or directory") && message.contains(root.resolve(id).toString()));
+    }
+
+    /**
+     * The messages of the runtime's error output: the {@code msg} of JSON or logfmt lines, other
+     * lines as they are, joined by {@code "; "}.
+     */
+    public static String message(String output) {
+        List<String> messages = new ArrayList<>();
+        for (String line : output.strip().split("\n")) {
+            String text = line.strip();
+            if (text.isEmpty()) {
+                continue;
+            }
+            String msg = text;
+            if (text.startsWith("{")) {
+                try {
+                    JsonNode node = Json.MAPPER.readTree(text);
+                    if (node.has("msg")) {
+                        if (!node.path("level").asText("error").matches("error|fatal|panic")) {
+                            continue;
+                        }
+                        msg = node.get("msg").asText();
+                    }
+                } catch (IOException e) { // not JSON after all: keep the line
+                }
+            } else {
+                Matcher m = LOGFMT_MSG.matcher(text);
+                if (m.find()) {
+                    msg = m.group(1).replace("\\\"", "\"");
+                }
+            }
+            if (!messages.contains(msg)) {
+                messages.add(msg);
+            }
+        }
+        return String.join("; ", messages);
+    }
+
+    /** The last error in a runtime log file of JSON lines, if any. */
+    public static Optional<String> lastError(Path log) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(log);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            String line = lines.get(i).strip();
+            try {
+                JsonNode node = Json.MAPPER.readTree(line);
+                if (node != null && node.path("level").asText().matches("error|fatal|panic") && node.has("msg")) {
+                    return Optional.of(node.get("msg").asText());
+                }
+            } catch (IOException e) { // not a JSON line
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + binary + ", root " + root + ")";
+    }
+}

@@ -1,0 +1,214 @@
+package io.hatchway.hcs.runc.conmon;
+
+import io.hatchway.hcs.ComputeProcess;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Notices exits without busy polling: one thread waits on a {@link WatchService} (inotify on
+ * Linux) for conmon's exit files and for changes of cgroup {@code cgroup.events} files, and checks
+ * every waiter once per fallback interval as well, which covers lost events, conmon killed
+ * before it could write, and hosts without cgroup v2 events. Thread-safe.
+ */
+public final class ExitWatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ExitWatcher.class);
+
+    private final WatchService watchService;
+    private final Duration fallback;
+    private final Thread thread;
+    private final Map<Path, WatchKey> keys = new HashMap<>(); // guarded by this
+    private final Map<Path, Set<Waiter<?>>> waitersByDir = new HashMap<>(); // guarded by this
+    private final Set<Waiter<?>> waiters = new HashSet<>(); // guarded by this
+    private volatile boolean closed;
+
+    /** Starts the watching thread ({@code hatchway-exit-watcher}, a daemon). */
+    public ExitWatcher(Duration fallback) {
+        this.fallback = fallback;
+        try {
+            this.watchService = FileSystems.getDefault().newWatchService();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        this.thread = new Thread(this::run, "hatchway-exit-watcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Completes with the exit status conmon writes into {@code exitFile} once it is there; with
+     * {@link ComputeProcess#UNKNOWN_EXIT_CODE} when the monitor is gone and never wrote it.
+     */
+    public CompletableFuture<Long> exitOf(Path exitFile, BooleanSupplier monitorAlive) {
+        return watch(exitFile.getParent(), () -> {
+            Optional<Long> status = readExit(exitFile);
+            if (status.isPresent() || monitorAlive.getAsBoolean()) {
+                return status;
+            }
+            // The monitor writes the file before it exits: look once more, then give up on it.
+            return Optional.of(readExit(exitFile).orElse(ComputeProcess.UNKNOWN_EXIT_CODE));
+        });
+    }
+
+    /**
+     * Completes once {@code condition} holds, checked at once, on every change in {@code dir} (when
+     * it exists and can be watched) and once per fallback interval.
+     */
+    public CompletableFuture<Void> when(Optional<Path> dir, BooleanSupplier condition) {
+        return watch(dir.orElse(null), () -> condition.getAsBoolean() ? Optional.of(Boolean.TRUE) : Optional.empty())
+                .thenApply(ignored -> null);
+    }
+
+    /** The status in a conmon exit file, or empty when there is none (yet). */
+    public static Optional<Long> readExit(Path exitFile) {
+        try {
+            long code = Long.parseLong(Files.readString(exitFile).strip());
+            return Optional.of(code < 0 ? ComputeProcess.UNKNOWN_EXIT_CODE : code);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            return Optional.of(ComputeProcess.UNKNOWN_EXIT_CODE);
+        }
+    }
+
+    private <T> CompletableFuture<T> watch(Path dir, Supplier<Optional<T>> check) {
+        Waiter<T> waiter = new Waiter<>(dir, check);
+        synchronized (this) {
+            if (closed) {
+                waiter.future.completeExceptionally(new IllegalStateException("exit watcher closed"));
+                return waiter.future;
+            }
+            waiters.add(waiter);
+            if (dir != null) {
+                waitersByDir.computeIfAbsent(dir, d -> new HashSet<>()).add(waiter);
+                if (!keys.containsKey(dir)) {
+                    try {
+                        keys.put(dir, dir.register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
+                                StandardWatchEventKinds.ENTRY_MODIFY));
+                    } catch (IOException | ClosedWatchServiceException e) {
+                        log.debug("cannot watch {}; the fallback check covers it: {}", dir, e.toString());
+                    }
+                }
+            }
+        }
+        check(List.of(waiter)); // what happened before the watch was in place
+        return waiter.future;
+    }
+
+    private void run() {
+        long nextSweep = System.nanoTime() + fallback.toNanos();
+        while (!closed) {
+            Set<Path> touched = new HashSet<>();
+            try {
+                long wait = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextSweep - System.nanoTime()));
+                WatchKey key = watchService.poll(wait, TimeUnit.MILLISECONDS);
+                while (key != null) {
+                    key.pollEvents();
+                    touched.add((Path) key.watchable());
+                    key.reset();
+                    key = watchService.poll();
+                }
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            }
+            List<Waiter<?>> due = new ArrayList<>();
+            synchronized (this) {
+                if (System.nanoTime() - nextSweep >= 0) {
+                    due.addAll(waiters);
+                    nextSweep = System.nanoTime() + fallback.toNanos();
+                } else {
+                    for (Path dir : touched) {
+                        due.addAll(waitersByDir.getOrDefault(dir, Set.of()));
+                    }
+                }
+            }
+            check(due);
+        }
+    }
+
+    private void check(List<Waiter<?>> due) {
+        for (Waiter<?> waiter : due) {
+            boolean done;
+            try {
+                done = waiter.check();
+            } catch (RuntimeException e) {
+                log.warn("exit check failed; retried at the next change", e);
+                done = false;
+            }
+            if (done) {
+                forget(waiter);
+            }
+        }
+    }
+
+    private synchronized void forget(Waiter<?> waiter) {
+        waiters.remove(waiter);
+        if (waiter.dir == null) {
+            return;
+        }
+        Set<Waiter<?>> same = waitersByDir.get(waiter.dir);
+        if (same != null) {
+            same.remove(waiter);
+            if (same.isEmpty()) {
+                waitersByDir.remove(waiter.dir);
+                WatchKey key = keys.remove(waiter.dir);
+                if (key != null) {
+                    key.cancel();
+                }
+            }
+        }
+    }
+
+    /** Stops watching; pending futures never complete. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        try {
+            watchService.close();
+        } catch (IOException e) { // closing anyway
+        }
+        thread.interrupt();
+    }
+
+    private static final class Waiter<T> {
+        final Path dir;
+        final Supplier<Optional<T>> check;
+        final CompletableFuture<T> future = new CompletableFuture<>();
+
+        Waiter(Path dir, Supplier<Optional<T>> check) {
+            this.dir = dir;
+            this.check = check;
+        }
+
+        /** @return whether the waiter is done */
+        synchronized boolean check() {
+            if (future.isDone()) {
+                return true;
+            }
+            Optional<T> result = check.get();
+            result.ifPresent(future::complete);
+            return result.isPresent();
+        }
+    }
+}

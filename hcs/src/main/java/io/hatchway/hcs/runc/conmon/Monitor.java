@@ -1,0 +1,67 @@
+package io.hatchway.hcs.runc.conmon;
+
+import io.hatchway.hcs.linux.ProcFs;
+import io.hatchway.hcs.oci.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * A process under conmon: its host pid, and conmon's pid with its start time (so a recycled pid
+ * is never taken for the monitor). Immutable.
+ *
+ * @param pid the monitored process's host pid
+ * @param conmonPid the monitoring conmon's pid, 0 when unknown
+ * @param conmonStartTicks conmon's start time in clock ticks since boot ({@code /proc/<pid>/stat})
+ */
+public record Monitor(int pid, int conmonPid, long conmonStartTicks) {
+
+    /** Whether the monitoring conmon still runs (a zombie does not). */
+    public boolean monitorAlive() {
+        if (conmonPid <= 0) {
+            return false;
+        }
+        return ProcFs.stat(conmonPid)
+                .filter(s -> s.startTicks() == conmonStartTicks && s.state() != 'Z' && s.state() != 'X')
+                .isPresent();
+    }
+
+    /** Records this monitor in {@code dir} ({@code monitor.json}) for {@link #read}. */
+    void write(MonitorDir dir) throws IOException {
+        Path tmp = dir.dir().resolve("monitor.json.tmp");
+        Files.writeString(tmp, Json.write(this));
+        Files.move(tmp, dir.dir().resolve("monitor.json"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The monitor recorded in {@code dir}, for a process found again after a restart. */
+    public static Optional<Monitor> read(MonitorDir dir) {
+        try {
+            return Optional.of(Json.MAPPER.readValue(dir.dir().resolve("monitor.json").toFile(), Monitor.class));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The monitor of {@code dir} as {@link #write} recorded it, else as its pid files tell it (an
+     * agent that died between conmon's report and the record); empty when no pid was written.
+     */
+    public static Optional<Monitor> recorded(MonitorDir dir) {
+        return read(dir).or(() -> readPid(dir.pidFile()).map(pid -> {
+            int conmon = readPid(dir.conmonPidFile()).orElse(0);
+            long start = conmon > 0 ? ProcFs.stat(conmon).map(ProcFs.Stat::startTicks).orElse(-1L) : -1L;
+            return new Monitor(pid, start >= 0 ? conmon : 0, start);
+        }));
+    }
+
+    static Optional<Integer> readPid(Path file) {
+        try {
+            return Optional.of(Integer.parseInt(Files.readString(file).strip()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.hatchway.hcs.runc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.hatchway.hcs.linux.Mounts;
+import io.hatchway.hcs.linux.ProcFs;
+import io.hatchway.hcs.runc.cgroup.CgroupFs;
+import io.hatchway.hcs.runc.cli.OciRuntime;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What a test must not leave behind: containers under the runtime root, cgroups of its tasks,
+ * mounts under its state directory, conmon processes working for it, zombies of the test JVM.
+ */
+final class Leftovers {
+    private Leftovers() {
+    }
+
+    static void assertNone(Path stateDir, Collection<String> taskIds) throws IOException {
+        Path runtimeRoot = stateDir.resolve("runtime/runc");
+        if (Files.isDirectory(runtimeRoot)) {
+            OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(), runtimeRoot,
+                    Duration.ofSeconds(30));
+            assertEquals(List.of(), runc.list().stream().map(c -> c.id() + " " + c.status()).toList(),
+                    "runc list under " + runtimeRoot);
+        }
+        CgroupFs cgroups = CgroupFs.detect();
+        List<String> cgroupsLeft = new ArrayList<>();
+        for (String id : taskIds) {
+            for (String name : List.of(id, id + "+sandbox")) {
+                for (Path dir : cgroups.dirs(RuncBackend.CGROUP_PARENT + "/" + name)) {
+                    if (Files.exists(dir)) {
+                        cgroupsLeft.add(dir.toString());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), cgroupsLeft, "cgroups left");
+        assertEquals(List.of(), Mounts.mountPointsUnder(stateDir), "mounts left under " + stateDir);
+        assertEquals(List.of(), conmons(stateDir), "conmon processes left");
+        List<Long> zombies = ProcessHandle.current().children()
+                .filter(p -> ProcFs.stat((int) p.pid()).map(s -> s.state() == 'Z').orElse(false))
+                .map(ProcessHandle::pid).toList();
+        assertEquals(List.of(), zombies, "zombie children of the test JVM");
+    }
+
+    /** Live conmon processes whose command line names {@code stateDir}. */
+    static List<String> conmons(Path stateDir) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.toList()) {
+                String name = proc.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String cmdline = Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
+                    boolean alive = ProcFs.stat(Integer.parseInt(name)).map(s -> s.state() != 'Z').orElse(false);
+                    if (alive && cmdline.contains("conmon") && cmdline.contains(stateDir.toString())) {
+                        out.add(name + ": " + cmdline);
+                    }
+                } catch (IOException e) { // exited meanwhile
+                }
+            }
+        }
+        return out;
+    }
+}

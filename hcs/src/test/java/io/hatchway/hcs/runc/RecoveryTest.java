@@ -1,0 +1,185 @@
+package io.hatchway.hcs.runc;
+
+import static io.hatchway.hcs.runc.BusyboxBundle.assumeContainersWork;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hatchway.hcs.ComputeProcess;
+import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.RecoveredSystem;
+import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.TaskOptions;
+import io.hatchway.hcs.oci.Bundle;
+import io.hatchway.hcs.oci.ProcessSpec;
+import io.hatchway.hcs.runc.cli.CreateOptions;
+import io.hatchway.hcs.runc.cli.OciRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An agent that goes away and comes back: the first backend object is dropped (as if its JVM had
+ * been killed) and a new one on the same state directory recovers what is left. Needs root.
+ */
+class RecoveryTest {
+    /** Waits for a file in the container's /tmp, then exits with the given status. */
+    private static final String WAIT_THEN_EXIT = "while [ ! -e /tmp/%s ]; do sleep 0.05; done; exit %d";
+
+    @TempDir
+    Path dir;
+
+    private Path stateDir;
+    private RuncBackend first;
+    private RuncBackend second;
+    private final List<ComputeSystem> systems = new ArrayList<>();
+    private final List<String> ids = new ArrayList<>();
+
+    @BeforeEach
+    void open() {
+        assumeContainersWork();
+        stateDir = dir.resolve("state");
+        first = RuncBackend.open(RuncBackend.Config.of("runc", stateDir));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (first == null) {
+            return;
+        }
+        for (ComputeSystem system : systems) {
+            system.terminate();
+            system.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            system.close();
+        }
+        first.close();
+        if (second != null) {
+            second.close();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> Leftovers.conmons(stateDir).isEmpty());
+        Leftovers.assertNone(stateDir, ids);
+    }
+
+    private Path bundle(String id, String script) throws Exception {
+        ids.add(id);
+        return BusyboxBundle.create(dir.resolve("bundle-" + id), "sh", "-c", script);
+    }
+
+    private Stdio stdio(String name) {
+        return new Stdio(Optional.empty(), dir.resolve("out/" + name + ".out"), dir.resolve("out/" + name + ".err"));
+    }
+
+    private static void release(Path bundle, String name) throws Exception {
+        Files.writeString(bundle.resolve("rootfs/tmp/" + name), "");
+    }
+
+    /** The agent comes back: a new backend on the same state directory. */
+    private List<RecoveredSystem> restart() {
+        first.close();
+        second = RuncBackend.open(RuncBackend.Config.of("runc", stateDir));
+        List<RecoveredSystem> recovered = second.recover();
+        recovered.forEach(r -> systems.add(r.system()));
+        return recovered;
+    }
+
+    private static long exitCode(ComputeProcess process) throws Exception {
+        return process.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aContainerThatExitsWhileNobodyWatchesReportsItsRealStatus() throws Exception {
+        Path bundle = bundle("rc-exit", WAIT_THEN_EXIT.formatted("go", 5));
+        ComputeSystem before = first.create("rc-exit", Bundle.load(bundle.toString()), TaskOptions.DEFAULT,
+                stdio("rc-exit"));
+        before.start(stdio("rc-exit"));
+        first.close(); // the agent is gone; the container runs on under its conmon
+        release(bundle, "go");
+        OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
+                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(30)).until(() -> runc.state("rc-exit").isStopped());
+
+        List<RecoveredSystem> recovered = restart();
+        assertEquals(1, recovered.size());
+        RecoveredSystem task = recovered.get(0);
+        assertEquals("rc-exit", task.id());
+        assertEquals(bundle, task.bundle().dir());
+        assertEquals(stdio("rc-exit"), task.init().stdio());
+        assertEquals(5, exitCode(task.init().process().orElseThrow()), "the real exit status, from conmon");
+        task.system().exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        task.system().close();
+        assertEquals(List.of(), runc.list());
+    }
+
+    @Test
+    void runningTasksAndTheirExecsAreFoundAgainWithTheirIds() throws Exception {
+        Path bundle = bundle("rc-live", WAIT_THEN_EXIT.formatted("go", 5));
+        ComputeSystem before = first.create("rc-live", Bundle.load(bundle.toString()), TaskOptions.DEFAULT,
+                stdio("rc-live"));
+        ComputeProcess init = before.start(stdio("rc-live"));
+        before.exec("e1", ProcessSpec.parse(json(WAIT_THEN_EXIT.formatted("go1", 6))), stdio("e1"));
+        before.exec("e2", ProcessSpec.parse(json(WAIT_THEN_EXIT.formatted("go2", 7))), stdio("e2"));
+        first.close();
+        release(bundle, "go2"); // e2 exits while nobody watches
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(stateDir.resolve("tasks/rc-live/execs/2/exit/rc-live")));
+
+        List<RecoveredSystem> recovered = restart();
+        assertEquals(1, recovered.size());
+        RecoveredSystem task = recovered.get(0);
+        assertEquals(init.pid(), task.init().process().orElseThrow().pid());
+        Map<String, RecoveredSystem.Process> execs = new java.util.TreeMap<>();
+        task.execs().forEach(e -> execs.put(e.execId(), e));
+        assertEquals(List.of("e1", "e2"), List.copyOf(execs.keySet()));
+        assertEquals(7, exitCode(execs.get("e2").process().orElseThrow()), "exited while nobody watched");
+        assertFalse(execs.get("e1").process().orElseThrow().exited().toCompletableFuture().isDone());
+        assertEquals(stdio("e1"), execs.get("e1").stdio());
+
+        release(bundle, "go1");
+        assertEquals(6, exitCode(execs.get("e1").process().orElseThrow()), "exited after the restart");
+        assertTrue(task.system().processes().stream().anyMatch(p -> p.getProcessId() == init.pid()),
+                "the init process is still there");
+        release(bundle, "go");
+        assertEquals(5, exitCode(task.init().process().orElseThrow()));
+        task.system().exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aCreatedTaskIsFoundCreatedAndCanStillStart() throws Exception {
+        Path bundle = bundle("rc-created", "exit 3");
+        first.create("rc-created", Bundle.load(bundle.toString()), TaskOptions.DEFAULT, stdio("rc-created"));
+        RecoveredSystem task = restart().get(0);
+        assertTrue(task.init().process().isEmpty(), "never started");
+        ComputeProcess init = task.system().start(stdio("rc-created"));
+        assertEquals(3, exitCode(init));
+        task.system().exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void halfMadeTasksAndOrphanContainersAreRemoved() throws Exception {
+        // A task directory without a record, as a create killed half-way leaves it.
+        Files.createDirectories(stateDir.resolve("tasks/rc-half/init"));
+        // A container under Hatchway's root that no task owns.
+        Path bundle = bundle("rc-orphan", "sleep 600");
+        OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
+                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30));
+        runc.create("rc-orphan", bundle, CreateOptions.DEFAULT);
+        ids.add("rc-half");
+
+        assertEquals(List.of(), restart());
+        assertFalse(Files.exists(stateDir.resolve("tasks/rc-half")));
+        assertEquals(List.of(), runc.list());
+    }
+
+    private static String json(String script) {
+        return io.hatchway.hcs.oci.Json.write(Map.of("args", List.of("sh", "-c", script)));
+    }
+}
