@@ -8,7 +8,6 @@ import static io.hatchway.mbeans.TaskFixture.SIGTERM;
 import static io.hatchway.mbeans.TaskFixture.SIGUSR1;
 import static io.hatchway.mbeans.TaskFixture.addExecs;
 import static io.hatchway.mbeans.TaskFixture.awaitExit;
-import static io.hatchway.mbeans.TaskFixture.eventually;
 import static io.hatchway.mbeans.TaskFixture.startExecs;
 import static io.hatchway.mbeans.TaskFixture.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -134,13 +133,14 @@ class HcsTaskContractTest {
     void killExecInitLeavesSecondExecAlone() {
         // An init process that reports SIGTERM and keeps running, so no teardown can touch the
         // second exec while we look at it.
-        TaskMXBean task = hatchway.started(TID, shell("trap 'echo got-TERM' TERM; while :; do sleep 0.1; done"));
+        TaskMXBean task = hatchway.started(TID,
+                shell("trap 'echo got-TERM' TERM; echo ready; while :; do sleep 0.1; done"));
         addExecs(task, longRunning(), SECOND);
+        hatchway.awaitStdout(TID, "", "ready");
 
         task.killExec("", SIGTERM, false);
 
-        eventually("the init process received SIGTERM")
-                .until(() -> hatchway.exec(TID, "").getStdout().contains("got-TERM"));
+        hatchway.awaitStdout(TID, "", "got-TERM");
         assertEquals("created", status(task, SECOND), "the second exec was not signalled");
 
         // What a real platform does when the init exec's container goes away.
@@ -173,8 +173,9 @@ class HcsTaskContractTest {
     @DisplayName("Test_hcsTask_KillExec_InitExecID_All_Success (kill-all reaches every exec, not only the"
             + " first): 3 running and 3 created execs, with an init process that ignores the signal")
     void killExecInitAllReachesEveryExec() {
-        TaskMXBean task = hatchway.started(TID, shell("trap '' USR1; exec " + Bundles.SLEEP + " 600"));
+        TaskMXBean task = hatchway.started(TID, shell("trap '' USR1; echo ready; exec " + Bundles.SLEEP + " 600"));
         startExecs(task, RUNNING_EXECS.toArray(String[]::new));
+        hatchway.awaitStdout(TID, "", "ready");
         addExecs(task, longRunning(), CREATED_EXECS.toArray(String[]::new));
 
         task.killExec("", SIGUSR1, true);

@@ -115,6 +115,12 @@ final class TaskFixture implements AutoCloseable {
         return task.waitExec(execId, WAIT_MILLIS);
     }
 
+    /** Waits, bounded, until an exec has written {@code text} to its stdout, e.g. that it is ready. */
+    void awaitStdout(String taskId, String execId, String text) {
+        ExecMXBean exec = exec(taskId, execId);
+        eventually(taskId + "/" + execId + " writes '" + text + "'").until(() -> exec.getStdout().contains(text));
+    }
+
     static String status(TaskMXBean task, String execId) {
         return task.state(execId).getStatus();
     }
