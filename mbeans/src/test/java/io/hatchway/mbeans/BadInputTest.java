@@ -397,10 +397,10 @@ class BadInputTest {
         TaskMXBean task = hatchway.started(TID);
         startExecs(task, "exec");
         addExecs(task, new String[] {"/bin/true"}, "quick");
-        task.start("quick");
 
         assertRefused(ErrorKind.DeadlineExceeded, () -> task.waitExec("exec", 0));
         assertRefused(ErrorKind.DeadlineExceeded, () -> task.waitExec("", 0));
+        task.start("quick");
         assertEquals(0, task.waitExec("quick", 3_600_000).getExitStatus());
         assertEquals("running", status(task, "exec"));
         assertFalse(task.state("quick").getExitedAt().isEmpty());
