@@ -14,10 +14,13 @@ import java.util.concurrent.CompletionStage;
  */
 final class HostProcess implements ComputeProcess {
     private final Process process;
+    private final Runnable beforeSignal;
     private final CompletableFuture<Long> exited;
 
-    HostProcess(Process process) {
+    /** @param beforeSignal runs before each signal, while the process and its children still live */
+    HostProcess(Process process, Runnable beforeSignal) {
         this.process = process;
+        this.beforeSignal = beforeSignal;
         this.exited = process.onExit().handle((p, error) -> {
             try {
                 return error == null ? (long) p.exitValue() : UNKNOWN_EXIT_CODE;
@@ -40,6 +43,7 @@ final class HostProcess implements ComputeProcess {
         if (!process.isAlive()) {
             return false;
         }
+        beforeSignal.run();
         try {
             LibC.INSTANCE.kill(pid(), signal);
             return true;

@@ -31,7 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * shut down before it started) and no root process is left.
  *
  * <p>Children that leave their tree (daemons that re-parent to init) are not the task's any more:
- * host processes have no container to hold them. That is the process backend's limit.
+ * host processes have no container to hold them. That is the process backend's limit. Children
+ * that Hatchway itself orphans, by signalling their parent, stay the task's: they are adopted
+ * just before the signal, and the system has not stopped while one of them lives.
  */
 final class ProcessSystem implements ComputeSystem {
     private static final File NO_INPUT = new File("/dev/null");
@@ -39,6 +41,8 @@ final class ProcessSystem implements ComputeSystem {
     private final String id;
     private final Bundle bundle;
     private final Set<HostProcess> live = ConcurrentHashMap.newKeySet();
+    /** Live descendants of a signalled root, which its death would otherwise orphan. */
+    private final Set<ProcessHandle> adopted = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private boolean started; // guarded by this
     private volatile boolean stopping;
@@ -122,7 +126,7 @@ final class ProcessSystem implements ComputeSystem {
         } catch (IOException e) {
             throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", spec.args().get(0), reason(e));
         }
-        HostProcess host = new HostProcess(process);
+        HostProcess host = new HostProcess(process, () -> process.descendants().forEach(this::adopt));
         live.add(host);
         host.exited().whenComplete((code, error) -> {
             live.remove(host);
@@ -137,8 +141,17 @@ final class ProcessSystem implements ComputeSystem {
         return cause.getMessage();
     }
 
+    private void adopt(ProcessHandle child) {
+        if (adopted.add(child)) {
+            child.onExit().thenRun(() -> {
+                adopted.remove(child);
+                stopIfEmpty();
+            });
+        }
+    }
+
     private void stopIfEmpty() {
-        if (stopping && live.isEmpty()) {
+        if (stopping && live.isEmpty() && adopted.isEmpty()) {
             exited.complete(null);
         }
     }
@@ -188,11 +201,7 @@ final class ProcessSystem implements ComputeSystem {
         if (!ProcFs.available()) {
             throw ErrorKind.NotFound.error("failed to fetch %s: /proc is not readable on this host", what);
         }
-        List<Integer> roots = new ArrayList<>();
-        for (HostProcess p : live) {
-            roots.add(p.pid());
-        }
-        return ProcFs.tree(roots);
+        return ProcFs.tree(roots());
     }
 
     @Override
@@ -234,14 +243,14 @@ final class ProcessSystem implements ComputeSystem {
             stopping = true;
         }
         if (ProcFs.available()) {
-            List<Integer> roots = new ArrayList<>();
-            live.forEach(p -> roots.add(p.pid()));
+            List<Integer> roots = roots();
             // Children first would race with re-parenting; signal the whole tree at once instead.
             for (int pid : ProcFs.tree(roots)) {
                 killQuietly(pid, signal);
             }
         } else {
             live.forEach(p -> p.signal(signal));
+            adopted.forEach(p -> killQuietly((int) p.pid(), signal));
         }
         stopIfEmpty();
     }
@@ -253,6 +262,14 @@ final class ProcessSystem implements ComputeSystem {
         }
     }
 
+    /** The roots of the system's process trees: its live processes and the children it adopted. */
+    private List<Integer> roots() {
+        List<Integer> roots = new ArrayList<>();
+        live.forEach(p -> roots.add(p.pid()));
+        adopted.forEach(p -> roots.add((int) p.pid()));
+        return roots;
+    }
+
     @Override
     public CompletionStage<Void> exited() {
         return exited;
@@ -260,7 +277,7 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public void close() {
-        if (!live.isEmpty()) {
+        if (!live.isEmpty() || !adopted.isEmpty()) {
             terminate();
         }
     }
