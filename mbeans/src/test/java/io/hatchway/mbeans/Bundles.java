@@ -12,6 +12,12 @@ import java.nio.file.Path;
 final class Bundles {
     static final String SH = "/bin/sh";
     static final String SLEEP = "/bin/sleep";
+    /**
+     * In the environment of every process the tests start, and inherited by their children: it
+     * finds a test's processes even after they left the JVM's process tree (orphans re-parent to
+     * init), where {@link ProcessHandle#descendants()} no longer sees them.
+     */
+    static final String MARKER = "HATCHWAY_TEST_JVM=" + ProcessHandle.current().pid();
 
     private Bundles() {
     }
@@ -37,7 +43,7 @@ final class Bundles {
         for (String arg : args) {
             argv.add(arg);
         }
-        process.putArray("env").add("PATH=/usr/bin:/bin");
+        process.putArray("env").add("PATH=/usr/bin:/bin").add(MARKER);
         process.put("cwd", "/");
         return process;
     }

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.ProcessDetails;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -386,6 +387,29 @@ class HcsTaskContractTest {
         assertDeleted(second, deleted);
         assertEquals(128 + SIGTERM, deleted.getExitStatus());
         assertExecGone(task, SECOND);
+    }
+
+    @Test
+    @DisplayName("Deleting a task after kill-all leaves none of its processes alive, children of the init"
+            + " exec and of 3 execs included (a container takes them all down)")
+    void deleteExecInitLeavesNoProcessOfTheTask() {
+        String withChild = Bundles.SLEEP + " 600 & echo ready; wait";
+        TaskMXBean task = hatchway.started(TID, shell(withChild));
+        addExecs(task, shell(withChild), RUNNING_EXECS.toArray(String[]::new));
+        for (String execId : RUNNING_EXECS) {
+            task.start(execId);
+            hatchway.awaitStdout(TID, execId, "ready");
+        }
+        hatchway.awaitStdout(TID, "", "ready");
+        List<Integer> processes = task.pids().stream().map(ProcessDetails::getProcessId).toList();
+        assertEquals(8, processes.size(), "4 shells and their 4 children: " + processes);
+
+        task.killExec("", SIGKILL, true);
+        awaitExit(task, "");
+        task.deleteExec("");
+
+        TaskFixture.eventually("every process of the deleted task ends")
+                .until(() -> processes.stream().noneMatch(pid -> ProcessHandle.of(pid).isPresent()));
     }
 
     /** Go's verifyDeleteSuccessValues: the delete returns what the exited exec reported. */

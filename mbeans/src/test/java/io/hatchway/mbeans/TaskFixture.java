@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.hatchway.hcs.process.ProcessBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -134,8 +136,10 @@ final class TaskFixture implements AutoCloseable {
     }
 
     Snapshot snapshot() {
+        Set<Long> processes = liveDescendants();
+        processes.addAll(markedProcesses());
         return new Snapshot(serviceMBean.getTaskIds().stream().sorted().toList(), hatchwayMBeans(), files(),
-                liveDescendants());
+                processes);
     }
 
     private Set<String> files() {
@@ -153,6 +157,38 @@ final class TaskFixture implements AutoCloseable {
     static Set<Long> liveDescendants() {
         return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)
                 .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** Live processes carrying {@link Bundles#MARKER}: every process a test started, orphans included. */
+    static Set<Long> markedProcesses() {
+        byte[] marker = Bundles.MARKER.getBytes(StandardCharsets.UTF_8);
+        try (Stream<Path> proc = Files.list(Path.of("/proc"))) {
+            return proc.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(p -> containsEntry(p.resolve("environ"), marker))
+                    .map(p -> Long.valueOf(p.getFileName().toString()))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean containsEntry(Path environ, byte[] entry) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(environ);
+        } catch (IOException e) { // gone meanwhile, or not ours
+            return false;
+        }
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == 0) {
+                if (Arrays.equals(bytes, start, i, entry, 0, entry.length)) {
+                    return true;
+                }
+                start = i + 1;
+            }
+        }
+        return false;
     }
 
     static List<Thread> hatchwayThreads() {
@@ -177,6 +213,8 @@ final class TaskFixture implements AutoCloseable {
         service.close();
         try {
             eventually("no process started by the test is left").until(() -> liveDescendants().isEmpty());
+            eventually("no process started by the test is left, orphans included")
+                    .until(() -> markedProcesses().isEmpty());
             eventually("no hatchway-* thread is left after TaskService.close()").until(() -> hatchwayThreads().isEmpty());
             assertEquals(Set.of(), hatchwayMBeans(), "hatchway MBeans registered after TaskService.close()");
         } catch (RuntimeException | AssertionError e) {
