@@ -18,6 +18,7 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.ProcessDetails;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -410,6 +411,29 @@ class HcsTaskContractTest {
 
         TaskFixture.eventually("every process of the deleted task ends")
                 .until(() -> processes.stream().noneMatch(pid -> ProcessHandle.of(pid).isPresent()));
+    }
+
+    @Test
+    @DisplayName("Deleting a task whose teardown outlasts the bound is DeadlineExceeded 'waiting for container"
+            + " resource cleanup' and leaves the task; once torn down it is deleted")
+    void deleteExecInitTeardownIsBounded() {
+        hatchway.close(); // this test needs a short teardown bound and a long shutdown
+        Timeouts slowShutdown = new Timeouts(Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofSeconds(1),
+                Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        hatchway = new TaskFixture(tempDir.resolve("slow"), slowShutdown);
+        // The init process's child ignores SIGTERM, so the teardown waits out the shutdown bound.
+        TaskMXBean task = hatchway.started(TID,
+                shell("(trap '' TERM; exec " + Bundles.SLEEP + " 600) & echo ready; wait"));
+        hatchway.awaitStdout(TID, "", "ready");
+        task.killExec("", SIGKILL, false);
+        hatchway.exec(TID, "").waitFor(TaskFixture.WAIT_MILLIS); // the init process, not the teardown
+
+        String message = assertKind(ErrorKind.DeadlineExceeded, () -> task.deleteExec(""));
+
+        assertEquals("DeadlineExceeded: waiting for container resource cleanup", message);
+        assertEquals(List.of(TID), hatchway.serviceMBean.getTaskIds());
+        task.waitExec("", TaskFixture.WAIT_MILLIS);
+        assertEquals(128 + SIGKILL, task.deleteExec("").getExitStatus());
     }
 
     /** Go's verifyDeleteSuccessValues: the delete returns what the exited exec reported. */

@@ -52,9 +52,13 @@ final class TaskFixture implements AutoCloseable {
     private final Path bundles;
 
     TaskFixture(Path tempDir) {
+        this(tempDir, TIMEOUTS);
+    }
+
+    TaskFixture(Path tempDir, Timeouts timeouts) {
         this.stateDir = tempDir.resolve("state");
         this.bundles = tempDir.resolve("bundles");
-        this.service = new TaskService(new ProcessBackend(), stateDir, server, TIMEOUTS);
+        this.service = new TaskService(new ProcessBackend(), stateDir, server, timeouts);
         service.start();
         this.serviceMBean = JMX.newMXBeanProxy(server, TaskService.NAME, TaskServiceMXBean.class, true);
     }
