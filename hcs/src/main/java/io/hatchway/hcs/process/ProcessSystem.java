@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A task on the process backend: its init process and additional processes, each the root of a
@@ -143,11 +144,27 @@ final class ProcessSystem implements ComputeSystem {
 
     private void adopt(ProcessHandle child) {
         if (adopted.add(child)) {
-            child.onExit().thenRun(() -> {
+            whenGone(child, 10, () -> {
                 adopted.remove(child);
                 stopIfEmpty();
             });
         }
+    }
+
+    /**
+     * Runs {@code then} once {@code child} has exited, polling. Not {@link ProcessHandle#onExit()}:
+     * an orphan's new parent may reap it late or never (a JVM that is pid 1 of a container never
+     * does), and a zombie has exited even though the JDK still counts it alive.
+     */
+    private static void whenGone(ProcessHandle child, long delayMillis, Runnable then) {
+        boolean running = child.isAlive()
+                && ProcFs.stat((int) child.pid()).map(stat -> stat.state() != 'Z').orElse(false);
+        if (!running) {
+            then.run();
+            return;
+        }
+        CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS)
+                .execute(() -> whenGone(child, Math.min(delayMillis * 2, 250), then));
     }
 
     private void stopIfEmpty() {
