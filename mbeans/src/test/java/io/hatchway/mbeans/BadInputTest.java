@@ -226,7 +226,7 @@ class BadInputTest {
         ExitStatus exit = awaitExit(task, "");
         assertEquals(1, exit.getExitStatus());
         assertEquals(0, task.state("").getPid());
-        assertEquals(before.processes(), TaskFixture.liveDescendants());
+        assertEquals(before.processes(), TaskFixture.testProcesses());
         assertKind(ErrorKind.NotFound, task::stats);
         assertEquals(1, task.deleteExec("").getExitStatus());
     }
@@ -246,7 +246,7 @@ class BadInputTest {
         assertEquals("exited", exec.getStatus());
         assertEquals(1, exec.getExitStatus());
         assertEquals(0, exec.getPid());
-        assertEquals(before.processes(), TaskFixture.liveDescendants());
+        assertEquals(before.processes(), TaskFixture.testProcesses());
         assertEquals("running", status(task, ""));
         assertEquals(1, task.deleteExec("exec").getExitStatus());
     }
@@ -334,7 +334,8 @@ class BadInputTest {
     }
 
     @Test
-    @DisplayName("A terminal the process backend cannot give is NotImplemented, for the init exec and an exec")
+    @DisplayName("A terminal the process backend cannot give is NotImplemented, for the init exec and an exec;"
+            + " a terminal with a separate stderr is FailedPrecondition first")
     void terminalNotImplemented() {
         ObjectNode terminal = Bundles.processNode(longRunning()).put("terminal", true);
         Path bundle = Bundles.writeConfig(tempDir.resolve("bundles/tty"), Bundles.config(terminal.toString()));
@@ -343,6 +344,9 @@ class BadInputTest {
         assertRefused(ErrorKind.NotImplemented,
                 () -> hatchway.serviceMBean.createTask("tty", bundle.toString(), ""));
         assertRefused(ErrorKind.NotImplemented, () -> task.createExec("tty", terminal.toString()));
+        assertEquals("FailedPrecondition: if using terminal, stderr must be empty", assertRefused(
+                ErrorKind.FailedPrecondition,
+                () -> task.createExec("tty", terminal.put("stderr", tempDir.resolve("err").toString()).toString())));
     }
 
     // signals

@@ -217,6 +217,22 @@ class EventsTest {
     }
 
     @Test
+    @DisplayName("An additional exec that never ran sends no exit event, whether killed or deleted")
+    void noExitEventForAnExecThatNeverRan() {
+        TaskMXBean task = hatchway.started(TID);
+        EventLog log = EventLog.subscribe(hatchway.server, TaskService.NAME);
+        addExecs(task, longRunning(), "killed", "deleted");
+
+        task.killExec("killed", SIGTERM, false);
+        task.deleteExec("deleted");
+
+        assertEquals(List.of("hatchway.task.exec-added"), log.typesFor("killed"));
+        assertEquals(List.of("hatchway.task.exec-added", "hatchway.task.delete"), awaitEvents(log, 3).stream()
+                .filter(e -> "deleted".equals(e.get("execId")) || "deleted".equals(e.get("id")))
+                .map(Received::type).toList());
+    }
+
+    @Test
     @DisplayName("Deleting an additional exec sends a delete event with its id, pid, status and time")
     void deleteOfAnExec() {
         TaskMXBean task = hatchway.started(TID);

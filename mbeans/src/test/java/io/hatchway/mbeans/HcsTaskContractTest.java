@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -410,7 +411,7 @@ class HcsTaskContractTest {
         task.deleteExec("");
 
         TaskFixture.eventually("every process of the deleted task ends")
-                .until(() -> processes.stream().noneMatch(pid -> ProcessHandle.of(pid).isPresent()));
+                .until(() -> processes.stream().noneMatch(TaskFixture::isRunning));
     }
 
     @Test
@@ -436,6 +437,68 @@ class HcsTaskContractTest {
         assertEquals(128 + SIGKILL, task.deleteExec("").getExitStatus());
     }
 
+    // Beyond the Go cases: the rest of CONTRACT.md's exec state table and createExec's rules.
+
+    @Test
+    @DisplayName("start of a running or exited exec is FailedPrecondition naming the state")
+    void startOnlyFromCreated() {
+        TaskMXBean task = hatchway.started(TID);
+        startExecs(task, SECOND);
+
+        assertEquals("FailedPrecondition: exec: '" + SECOND + "' in task: '" + TID
+                + "' is in invalid state: 'running' for start", assertKind(ErrorKind.FailedPrecondition,
+                        () -> task.start(SECOND)));
+        assertEquals("FailedPrecondition: exec: '' in task: '" + TID + "' is in invalid state: 'running' for start",
+                assertKind(ErrorKind.FailedPrecondition, () -> task.start("")));
+        task.killExec(SECOND, SIGTERM, false);
+        awaitExit(task, SECOND);
+        assertEquals("FailedPrecondition: exec: '" + SECOND + "' in task: '" + TID
+                + "' is in invalid state: 'exited' for start", assertKind(ErrorKind.FailedPrecondition,
+                        () -> task.start(SECOND)));
+    }
+
+    @Test
+    @DisplayName("kill of an exited exec is NotFound")
+    void killExited() {
+        TaskMXBean task = hatchway.started(TID);
+        startExecs(task, SECOND);
+        task.killExec(SECOND, SIGTERM, false);
+        awaitExit(task, SECOND);
+
+        assertEquals("NotFound: exec: '" + SECOND + "' in task: '" + TID + "' not found",
+                assertKind(ErrorKind.NotFound, () -> task.killExec(SECOND, SIGTERM, false)));
+        assertEquals(128 + SIGTERM, task.state(SECOND).getExitStatus());
+    }
+
+    @Test
+    @DisplayName("createExec needs a running init exec: FailedPrecondition while it is created or exited")
+    void createExecNeedsRunningInit() {
+        TaskMXBean task = hatchway.create(TID, longRunning());
+        String expected = "FailedPrecondition: exec: '' in task: '" + TID
+                + "' must be running to create additional execs";
+
+        assertEquals(expected, assertKind(ErrorKind.FailedPrecondition,
+                () -> task.createExec(SECOND, Bundles.process(longRunning()))));
+        task.killExec("", SIGTERM, false);
+        awaitExit(task, "");
+        assertEquals(expected, assertKind(ErrorKind.FailedPrecondition,
+                () -> task.createExec(SECOND, Bundles.process(longRunning()))));
+        assertEquals(List.of(), task.getExecIds());
+    }
+
+    @Test
+    @DisplayName("createExec stores the exec created, not started, and registers its Exec MBean")
+    void createExecStoresCreated() {
+        TaskMXBean task = hatchway.started(TID);
+        Set<Long> before = TaskFixture.testProcesses();
+
+        task.createExec(SECOND, Bundles.process(longRunning()));
+
+        assertEquals(List.of(SECOND), task.getExecIds());
+        assertEquals("created", hatchway.exec(TID, SECOND).getState());
+        assertEquals(before, TaskFixture.testProcesses(), "no process is started");
+    }
+
     /** Go's verifyDeleteSuccessValues: the delete returns what the exited exec reported. */
     private static void assertDeleted(ExecStatus exited, DeleteResult deleted) {
         assertEquals("exited", exited.getStatus());
@@ -447,7 +510,7 @@ class HcsTaskContractTest {
 
     private void assertTaskGone() {
         assertEquals(List.of(), hatchway.serviceMBean.getTaskIds());
-        assertEquals(java.util.Set.of(TaskService.NAME), hatchway.hatchwayMBeans());
+        assertEquals(Set.of(TaskService.NAME), hatchway.hatchwayMBeans());
         assertKind(ErrorKind.NotFound, () -> hatchway.service.task(TID));
         assertFalse(Files.exists(hatchway.stateDir.resolve("tasks").resolve(TID)), "the task's state is removed");
     }

@@ -121,7 +121,7 @@ class RaceTest {
     @DisplayName("start vs kill on a created exec: started and killed (137), or exited with 1 and never started")
     void startVersusKill() {
         TaskMXBean task = hatchway.started(TID);
-        Set<Long> initOnly = TaskFixture.liveDescendants();
+        Set<Long> initOnly = TaskFixture.testProcesses();
         for (int round = 0; round < ROUNDS; round++) {
             String execId = "exec-" + round;
             addExecs(task, longRunning(), execId);
@@ -143,14 +143,14 @@ class RaceTest {
                 assertEquals(0, task.state(execId).getPid());
             }
         }
-        assertEquals(initOnly, TaskFixture.liveDescendants());
+        assertEquals(initOnly, TaskFixture.testProcesses());
     }
 
     @Test
     @DisplayName("start vs delete on a created exec: exactly one succeeds, and the exec is running or gone")
     void startVersusDelete() {
         TaskMXBean task = hatchway.started(TID);
-        Set<Long> initOnly = TaskFixture.liveDescendants();
+        Set<Long> initOnly = TaskFixture.testProcesses();
         for (int round = 0; round < ROUNDS; round++) {
             String execId = "exec-" + round;
             addExecs(task, longRunning(), execId);
@@ -170,7 +170,7 @@ class RaceTest {
                 assertEquals(0, ((DeleteResult) delete.value()).getExitStatus());
                 assertKind(ErrorKind.NotFound, () -> task.state(execId));
             }
-            assertEquals(initOnly, TaskFixture.liveDescendants());
+            assertEquals(initOnly, TaskFixture.testProcesses());
         }
     }
 
@@ -195,7 +195,7 @@ class RaceTest {
                 assertEquals(0, ((DeleteResult) delete.value()).getPid());
             }
             assertEquals(List.of(), hatchway.serviceMBean.getTaskIds());
-            assertEquals(Set.of(), TaskFixture.liveDescendants());
+            assertEquals(Set.of(), TaskFixture.testProcesses());
         }
     }
 
@@ -243,7 +243,7 @@ class RaceTest {
                 task.deleteExec("");
             }
             assertEquals(List.of(), hatchway.serviceMBean.getTaskIds());
-            assertEquals(Set.of(), TaskFixture.liveDescendants());
+            assertEquals(Set.of(), TaskFixture.testProcesses());
         }
     }
 }

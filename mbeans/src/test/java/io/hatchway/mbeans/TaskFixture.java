@@ -3,6 +3,7 @@ package io.hatchway.mbeans;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.process.ProcessBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,6 +51,8 @@ final class TaskFixture implements AutoCloseable {
     final TaskService service;
     final TaskServiceMXBean serviceMBean;
     private final Path bundles;
+    /** Processes an earlier test left, so that only this test's leaks fail this test. */
+    private final Set<Long> leftBefore = testProcesses();
 
     TaskFixture(Path tempDir) {
         this(tempDir, TIMEOUTS);
@@ -140,10 +143,8 @@ final class TaskFixture implements AutoCloseable {
     }
 
     Snapshot snapshot() {
-        Set<Long> processes = liveDescendants();
-        processes.addAll(markedProcesses());
         return new Snapshot(serviceMBean.getTaskIds().stream().sorted().toList(), hatchwayMBeans(), files(),
-                processes);
+                testProcesses());
     }
 
     private Set<String> files() {
@@ -161,6 +162,18 @@ final class TaskFixture implements AutoCloseable {
     static Set<Long> liveDescendants() {
         return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)
                 .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** Processes the tests started: this JVM's descendants and, wherever they went, the marked ones. */
+    static Set<Long> testProcesses() {
+        Set<Long> processes = liveDescendants();
+        processes.addAll(markedProcesses());
+        return processes;
+    }
+
+    /** Whether {@code pid} is a running process; a zombie has exited, whoever will reap it. */
+    static boolean isRunning(long pid) {
+        return ProcFs.stat((int) pid).map(stat -> stat.state() != 'Z').orElse(false);
     }
 
     /** Live processes carrying {@link Bundles#MARKER}: every process a test started, orphans included. */
@@ -216,9 +229,8 @@ final class TaskFixture implements AutoCloseable {
         }
         service.close();
         try {
-            eventually("no process started by the test is left").until(() -> liveDescendants().isEmpty());
             eventually("no process started by the test is left, orphans included")
-                    .until(() -> markedProcesses().isEmpty());
+                    .until(() -> leftBefore.containsAll(testProcesses()));
             eventually("no hatchway-* thread is left after TaskService.close()").until(() -> hatchwayThreads().isEmpty());
             assertEquals(Set.of(), hatchwayMBeans(), "hatchway MBeans registered after TaskService.close()");
         } catch (RuntimeException | AssertionError e) {
