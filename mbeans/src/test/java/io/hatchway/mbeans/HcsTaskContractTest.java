@@ -174,12 +174,18 @@ class HcsTaskContractTest {
 
     @Test
     @DisplayName("Test_hcsTask_KillExec_InitExecID_All_Success (kill-all reaches every exec, not only the"
-            + " first): 3 running and 3 created execs, with an init process that ignores the signal")
+            + " first, past the ones it cannot signal): 3 running, 3 created and 2 exited execs, with an init"
+            + " process that ignores the signal")
     void killExecInitAllReachesEveryExec() {
         TaskMXBean task = hatchway.started(TID, shell("trap '' USR1; echo ready; exec " + Bundles.SLEEP + " 600"));
         startExecs(task, RUNNING_EXECS.toArray(String[]::new));
         hatchway.awaitStdout(TID, "", "ready");
         addExecs(task, longRunning(), CREATED_EXECS.toArray(String[]::new));
+        for (String exited : List.of("exited-1", "exited-2")) { // kill of an exited exec fails: NotFound
+            addExecs(task, shell("exit 0"), exited);
+            task.start(exited);
+            awaitExit(task, exited);
+        }
 
         task.killExec("", SIGUSR1, true);
 

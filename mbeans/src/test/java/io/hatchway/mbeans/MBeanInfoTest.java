@@ -140,6 +140,15 @@ class MBeanInfoTest {
     }
 
     @Test
+    @DisplayName("The service's attributes: its tasks, the process backend, a version, no Jolokia URL")
+    void serviceAttributes() throws Exception {
+        assertArrayEquals(new String[] {TID}, (String[]) hatchway.server.getAttribute(TaskService.NAME, "TaskIds"));
+        assertEquals("process", hatchway.server.getAttribute(TaskService.NAME, "Backend"));
+        assertFalse(((String) hatchway.server.getAttribute(TaskService.NAME, "Version")).isBlank());
+        assertEquals("", hatchway.server.getAttribute(TaskService.NAME, "JolokiaUrl"));
+    }
+
+    @Test
     @DisplayName("The service and Task MBeans announce the six task notification types")
     void notificationTypes() throws Exception {
         Set<String> expected = Set.of("hatchway.task.create", "hatchway.task.start", "hatchway.task.exec-added",

@@ -484,6 +484,25 @@ class TaskShimContractTest {
     }
 
     @Test
+    @DisplayName("The Task MBean's chart attributes show the live figures, and 0 once nothing runs")
+    void chartAttributes() {
+        TaskMXBean task = setupTask();
+        task.start(SECOND);
+
+        assertEquals(2, task.getProcessCount());
+        assertTrue(task.getMemoryBytes() > 0);
+        assertTrue(task.getCpuTime100ns() >= 0);
+        assertEquals("running", task.getStatus());
+
+        task.killExec("", SIGTERM, true);
+        awaitExit(task, "");
+        assertEquals(0, task.getProcessCount());
+        assertEquals(0, task.getMemoryBytes());
+        assertEquals(0, task.getCpuTime100ns());
+        assertEquals("exited", task.getStatus());
+    }
+
+    @Test
     @DisplayName("statsInternal and pidsInternal once the task's processes are gone: NotFound 'failed to"
             + " fetch ...', never zeros that look valid")
     void statsAndPidsAfterTeardown() {
