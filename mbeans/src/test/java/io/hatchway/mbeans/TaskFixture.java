@@ -231,7 +231,8 @@ final class TaskFixture implements AutoCloseable {
         try {
             eventually("no process started by the test is left, orphans included")
                     .until(() -> leftBefore.containsAll(testProcesses()));
-            eventually("no hatchway-* thread is left after TaskService.close()").until(() -> hatchwayThreads().isEmpty());
+            eventually("no hatchway-* thread is left after TaskService.close()")
+                    .until(() -> hatchwayThreads().isEmpty());
             assertEquals(Set.of(), hatchwayMBeans(), "hatchway MBeans registered after TaskService.close()");
         } catch (RuntimeException | AssertionError e) {
             failures.add(e);
@@ -243,7 +244,7 @@ final class TaskFixture implements AutoCloseable {
         }
     }
 
-    /** A task's end through the contract: kill all (a no-op error once init has exited), wait, delete. */
+    /** A task's end through the contract: kill all unless the init exec has exited, wait, delete. */
     static DeleteResult delete(TaskMXBean task) {
         if (!status(task, "").equals("exited")) {
             task.killExec("", SIGKILL, true);

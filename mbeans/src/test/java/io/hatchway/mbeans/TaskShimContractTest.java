@@ -520,13 +520,14 @@ class TaskShimContractTest {
     @DisplayName("Test_TaskShim_shutdownInternal: TaskService.close() unregisters every Hatchway MBean and"
             + " stops every hatchway-* thread")
     void shutdown() {
-        TaskMXBean task = setupTask();
-        startExecs(task, "third");
-        TaskFixture.delete(task);
-        hatchway.started("still-registered");
-        hatchway.service.task("still-registered").killExec("", TaskFixture.SIGKILL, true);
-        hatchway.service.task("still-registered").waitExec("", WAIT_MILLIS);
+        TaskMXBean deleted = setupTask();
+        startExecs(deleted, "third");
+        TaskFixture.delete(deleted);
+        TaskMXBean exited = hatchway.started("exited-not-deleted"); // its MBeans are still registered
+        exited.killExec("", TaskFixture.SIGKILL, true);
+        awaitExit(exited, "");
         assertFalse(TaskFixture.hatchwayThreads().isEmpty(), "Hatchway runs threads while open");
+        assertEquals(3, hatchway.hatchwayMBeans().size(), "service, task and init exec MBeans");
 
         hatchway.service.close();
 
