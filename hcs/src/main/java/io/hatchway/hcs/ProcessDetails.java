@@ -1,5 +1,7 @@
 package io.hatchway.hcs;
 
+import javax.management.ConstructorParameters;
+
 /**
  * One process of a task, as {@code pids()} reports it (CONTRACT.md; the field names are hcsshim's
  * {@code ProcessDetails}). Times are in 100 ns units, memory in bytes. Immutable; the getters make
@@ -16,6 +18,9 @@ public final class ProcessDetails {
     private final long memoryWorkingSetSharedBytes;
     private final String execId;
 
+    /** MXBean proxies rebuild this composite through this constructor. */
+    @ConstructorParameters({"processId", "imageName", "createdAt", "userTime100ns", "kernelTime100ns", "memoryCommitBytes",
+            "memoryWorkingSetPrivateBytes", "memoryWorkingSetSharedBytes", "execId"})
     public ProcessDetails(int processId, String imageName, String createdAt, long userTime100ns,
             long kernelTime100ns, long memoryCommitBytes, long memoryWorkingSetPrivateBytes,
             long memoryWorkingSetSharedBytes, String execId) {

@@ -1,5 +1,7 @@
 package io.hatchway.hcs;
 
+import javax.management.ConstructorParameters;
+
 /**
  * Figures of a compute system (or of its host) at one instant: processor, memory, storage, pids.
  * Times in 100 ns units, sizes in bytes; a limit of 0 means none is set. Immutable; the getters
@@ -17,6 +19,9 @@ public final class Statistics {
     private final long pidsCurrent;
     private final long pidsLimit;
 
+    /** MXBean proxies rebuild this composite through this constructor. */
+    @ConstructorParameters({"timestamp", "cpuUser100ns", "cpuKernel100ns", "memoryUsageBytes", "memoryCommitBytes",
+            "memoryLimitBytes", "storageReadBytes", "storageWriteBytes", "pidsCurrent", "pidsLimit"})
     public Statistics(String timestamp, long cpuUser100ns, long cpuKernel100ns, long memoryUsageBytes,
             long memoryCommitBytes, long memoryLimitBytes, long storageReadBytes, long storageWriteBytes,
             long pidsCurrent, long pidsLimit) {

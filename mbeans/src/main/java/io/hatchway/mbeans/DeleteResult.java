@@ -1,11 +1,15 @@
 package io.hatchway.mbeans;
 
+import javax.management.ConstructorParameters;
+
 /** What {@code deleteExec} returns: the deleted exec's pid, exit status and time. Immutable; an MXBean composite. */
 public final class DeleteResult {
     private final int pid;
     private final long exitStatus;
     private final String exitedAt;
 
+    /** MXBean proxies rebuild this composite through this constructor. */
+    @ConstructorParameters({"pid", "exitStatus", "exitedAt"})
     public DeleteResult(int pid, long exitStatus, String exitedAt) {
         this.pid = pid;
         this.exitStatus = exitStatus;

@@ -1,5 +1,7 @@
 package io.hatchway.mbeans;
 
+import javax.management.ConstructorParameters;
+
 /**
  * What {@code state(execId)} returns (containerd's StateResponse). Immutable; an MXBean composite.
  */
@@ -16,6 +18,8 @@ public final class ExecStatus {
     private final long exitStatus;
     private final String exitedAt;
 
+    /** MXBean proxies rebuild this composite through this constructor. */
+    @ConstructorParameters({"id", "execId", "bundle", "pid", "status", "stdin", "stdout", "stderr", "terminal", "exitStatus", "exitedAt"})
     public ExecStatus(String id, String execId, String bundle, int pid, String status, String stdin,
             String stdout, String stderr, boolean terminal, long exitStatus, String exitedAt) {
         this.id = id;

@@ -1,6 +1,7 @@
 package io.hatchway.mbeans;
 
 import io.hatchway.hcs.Statistics;
+import javax.management.ConstructorParameters;
 
 /**
  * What {@code stats()} returns: the container's figures and, for an isolated task that owns its
@@ -10,6 +11,8 @@ public final class TaskStatistics {
     private final Statistics container;
     private final Statistics host;
 
+    /** MXBean proxies rebuild this composite through this constructor. */
+    @ConstructorParameters({"container", "host"})
     public TaskStatistics(Statistics container, Statistics host) {
         this.container = container;
         this.host = host;

@@ -1,0 +1,429 @@
+package io.hatchway.mbeans;
+
+import static io.hatchway.mbeans.Bundles.longRunning;
+import static io.hatchway.mbeans.Errors.assertKind;
+import static io.hatchway.mbeans.TaskFixture.WAIT_MILLIS;
+import static io.hatchway.mbeans.TaskFixture.addExecs;
+import static io.hatchway.mbeans.TaskFixture.awaitExit;
+import static io.hatchway.mbeans.TaskFixture.startExecs;
+import static io.hatchway.mbeans.TaskFixture.status;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hatchway.hcs.ErrorKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Bad input: each is a clear error of the right kind that changes nothing a user can see (task
+ * ids, registered MBeans, files in the state directory, processes), checked through the same JMX
+ * proxies a client would use.
+ */
+class BadInputTest {
+    private static final String TID = "bad-input";
+    private static final List<String> EXECS = List.of("exec-1", "exec-2", "exec-3");
+
+    @TempDir
+    Path tempDir;
+    TaskFixture hatchway;
+
+    @BeforeEach
+    void startHatchway() {
+        hatchway = new TaskFixture(tempDir);
+    }
+
+    @AfterEach
+    void stopHatchway() {
+        hatchway.close();
+    }
+
+    /** Runs {@code call}, checks it fails with {@code kind}, and that nothing changed. */
+    private String assertRefused(ErrorKind kind, Executable call) {
+        TaskFixture.Snapshot before = hatchway.snapshot();
+        String message = assertKind(kind, call);
+        assertEquals(before, hatchway.snapshot(), "a refused call changed something");
+        return message;
+    }
+
+    private String validBundle() {
+        return hatchway.bundle("valid", longRunning()).toString();
+    }
+
+    // ids
+
+    static Stream<String> badIds() {
+        return Stream.of("-lead", "trail-", ".lead", "trail.", "a..b", "a.-b", "a__b", "a b", " a", "a\n",
+                "a/b", "../a", "a,b", "a=b", "a:b", "a*", "a?", "a\"b", "a\\b", "tâche", "a\u0000b", "a".repeat(77));
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @MethodSource("badIds")
+    @DisplayName("A task id breaking the identifier rule is InvalidArgument")
+    void badTaskId(String id) {
+        String bundle = validBundle();
+
+        assertRefused(ErrorKind.InvalidArgument, () -> hatchway.serviceMBean.createTask(id, bundle, ""));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badIds")
+    @DisplayName("An exec id breaking the identifier rule is InvalidArgument")
+    void badExecId(String id) {
+        TaskMXBean task = hatchway.started(TID);
+
+        assertRefused(ErrorKind.InvalidArgument, () -> task.createExec(id, Bundles.process(longRunning())));
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {TID, "taken"})
+    @DisplayName("An exec id that is empty, the task id, or taken is AlreadyExists")
+    void execIdAlreadyExists(String id) {
+        TaskMXBean task = hatchway.started(TID);
+        addExecs(task, longRunning(), "taken");
+
+        String message = assertRefused(ErrorKind.AlreadyExists,
+                () -> task.createExec(id, Bundles.process(longRunning())));
+
+        assertEquals("AlreadyExists: exec: '" + id + "' in task: '" + TID + "' already exists", message);
+    }
+
+    @Test
+    @DisplayName("A task id that is taken is AlreadyExists, and the task that has it is untouched")
+    void taskIdAlreadyExists() {
+        TaskMXBean task = hatchway.started(TID);
+        String bundle = validBundle();
+
+        assertRefused(ErrorKind.AlreadyExists, () -> hatchway.serviceMBean.createTask(TID, bundle, ""));
+
+        assertEquals("running", status(task, ""));
+    }
+
+    @Test
+    @DisplayName("Ids at the rule's limits are accepted: 76 characters, single separators")
+    void idsAtTheLimit() {
+        String longest = "t".repeat(76);
+        TaskMXBean task = hatchway.started(longest);
+        addExecs(task, longRunning(), "e".repeat(76), "a.b_c-d");
+
+        assertEquals(List.of(longest), hatchway.serviceMBean.getTaskIds());
+        assertTrue(hatchway.server.isRegistered(TaskService.execName(longest, "e".repeat(76))));
+        assertTrue(hatchway.server.isRegistered(TaskService.execName(longest, "a.b_c-d")));
+    }
+
+    // processes
+
+    static Stream<Arguments> badProcesses() {
+        return Stream.of(
+                Arguments.of("empty args", "{\"args\":[]}"),
+                Arguments.of("no args", "{\"cwd\":\"/\"}"),
+                Arguments.of("empty command", "{\"args\":[\"\"]}"),
+                Arguments.of("args not an array", "{\"args\":\"/bin/true\"}"),
+                Arguments.of("args not strings", "{\"args\":[1]}"),
+                Arguments.of("env not KEY=VALUE", "{\"args\":[\"/bin/true\"],\"env\":[\"NOEQUALS\"]}"),
+                Arguments.of("relative cwd", "{\"args\":[\"/bin/true\"],\"cwd\":\"tmp\"}"),
+                Arguments.of("not JSON", "{\"args\":[\"/bin/true\"]"),
+                Arguments.of("trailing garbage", "{\"args\":[\"/bin/true\"]} x"),
+                Arguments.of("an array", "[\"/bin/true\"]"),
+                Arguments.of("a number", "42"),
+                Arguments.of("empty", ""),
+                Arguments.of("null", null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badProcesses")
+    @DisplayName("createExec with a process that is not a valid OCI process is InvalidArgument")
+    void badExecProcess(String what, String processJson) {
+        TaskMXBean task = hatchway.started(TID);
+
+        assertRefused(ErrorKind.InvalidArgument, () -> task.createExec("exec", processJson));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badProcesses")
+    @DisplayName("createTask with a config.json whose process is not valid is InvalidArgument")
+    void badInitProcess(String what, String processJson) {
+        Path bundle = Bundles.writeConfig(tempDir.resolve("bundles/bad"),
+                Bundles.config(processJson == null || processJson.isEmpty() ? "null" : processJson));
+
+        assertRefused(ErrorKind.InvalidArgument,
+                () -> hatchway.serviceMBean.createTask(TID, bundle.toString(), ""));
+    }
+
+    @Test
+    @DisplayName("createExec with a process JSON over 1 MiB is InvalidArgument; exactly 1 MiB is accepted")
+    void processJsonOverOneMebibyte() {
+        TaskMXBean task = hatchway.started(TID);
+        String atLimit = processOfLength(1 << 20);
+        String overLimit = processOfLength((1 << 20) + 1);
+
+        String message = assertRefused(ErrorKind.InvalidArgument, () -> task.createExec("too-big", overLimit));
+        task.createExec("just-fits", atLimit);
+
+        assertTrue(message.contains("more than the limit"), message);
+        assertEquals("created", status(task, "just-fits"));
+    }
+
+    /** A valid process object of exactly {@code length} characters, padded in an env value. */
+    private static String processOfLength(int length) {
+        ObjectNode process = Bundles.processNode(longRunning());
+        String empty = process.deepCopy().put("padding", "").toString();
+        String padded = process.put("padding", "x".repeat(length - empty.length())).toString();
+        assertEquals(length, padded.length());
+        return padded;
+    }
+
+    // starts that fail
+
+    static Stream<Arguments> unstartable() {
+        return Stream.of(
+                Arguments.of("a missing binary", "/nonexistent/hatchway-test-binary"),
+                Arguments.of("a command on no PATH", "hatchway-test-no-such-command"),
+                Arguments.of("a file that is not executable", "not-executable"),
+                Arguments.of("a directory", "/"));
+    }
+
+    /** Resolves {@code not-executable} to a script without execute permission (refused even to root). */
+    private String binary(String name) throws IOException {
+        if (!name.equals("not-executable")) {
+            return name;
+        }
+        Path script = Files.writeString(tempDir.resolve("not-executable.sh"), "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
+        return script.toString();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unstartable")
+    @DisplayName("An init exec that cannot start: InvalidArgument, exited with status 1, torn down, no process")
+    void initStartFails(String what, String binary) throws IOException {
+        TaskMXBean task = hatchway.create(TID, binary(binary));
+        TaskFixture.Snapshot before = hatchway.snapshot();
+
+        String message = assertKind(ErrorKind.InvalidArgument, () -> task.start(""));
+
+        assertTrue(message.startsWith("InvalidArgument: cannot start '"), message);
+        ExitStatus exit = awaitExit(task, "");
+        assertEquals(1, exit.getExitStatus());
+        assertEquals(0, task.state("").getPid());
+        assertEquals(before.processes(), TaskFixture.testProcesses());
+        assertKind(ErrorKind.NotFound, task::stats);
+        assertEquals(1, task.deleteExec("").getExitStatus());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unstartable")
+    @DisplayName("An additional exec that cannot start: InvalidArgument, exited with status 1, no process,"
+            + " the init exec untouched")
+    void execStartFails(String what, String binary) throws IOException {
+        TaskMXBean task = hatchway.started(TID);
+        addExecs(task, new String[] {binary(binary)}, "exec");
+        TaskFixture.Snapshot before = hatchway.snapshot();
+
+        assertKind(ErrorKind.InvalidArgument, () -> task.start("exec"));
+
+        ExecStatus exec = task.state("exec");
+        assertEquals("exited", exec.getStatus());
+        assertEquals(1, exec.getExitStatus());
+        assertEquals(0, exec.getPid());
+        assertEquals(before.processes(), TaskFixture.testProcesses());
+        assertEquals("running", status(task, ""));
+        assertEquals(1, task.deleteExec("exec").getExitStatus());
+    }
+
+    // bundles
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    @ValueSource(strings = {"/nonexistent/hatchway-bundle", "relative/bundle", "bundle"})
+    @DisplayName("A bundle that is missing or relative is InvalidArgument")
+    void missingOrRelativeBundle(String bundle) {
+        assertRefused(ErrorKind.InvalidArgument, () -> hatchway.serviceMBean.createTask(TID, bundle, ""));
+    }
+
+    @Test
+    @DisplayName("A bundle that is a file, or a directory without config.json, is InvalidArgument")
+    void bundleWithoutConfig() throws IOException {
+        Path file = Files.writeString(tempDir.resolve("file"), "{}");
+        Path empty = Files.createDirectories(tempDir.resolve("empty"));
+
+        assertRefused(ErrorKind.InvalidArgument, () -> hatchway.serviceMBean.createTask(TID, file.toString(), ""));
+        assertRefused(ErrorKind.InvalidArgument, () -> hatchway.serviceMBean.createTask(TID, empty.toString(), ""));
+    }
+
+    @Test
+    @DisplayName("A config.json that cannot be read (a directory) is InvalidArgument")
+    void configIsADirectory() throws IOException {
+        Path bundle = Files.createDirectories(tempDir.resolve("bundle/config.json")).getParent();
+
+        assertRefused(ErrorKind.InvalidArgument, () -> hatchway.serviceMBean.createTask(TID, bundle.toString(), ""));
+    }
+
+    @Test
+    @DisplayName("A config.json without read permission is InvalidArgument (skipped as root, who reads anything)")
+    void unreadableConfig() throws IOException {
+        Path bundle = hatchway.bundle(TID, longRunning());
+        Path config = bundle.resolve("config.json");
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("---------"));
+        assumeFalse(Files.isReadable(config), "this user can read files without read permission");
+
+        assertRefused(ErrorKind.InvalidArgument, () -> hatchway.serviceMBean.createTask(TID, bundle.toString(), ""));
+    }
+
+    static Stream<Arguments> badConfigs() {
+        String process = Bundles.process(longRunning());
+        return Stream.of(
+                Arguments.of("not JSON", "{\"ociVersion\":"),
+                Arguments.of("an empty file", ""),
+                Arguments.of("JSON null", "null"),
+                Arguments.of("an array", "[" + process + "]"),
+                Arguments.of("an empty object", "{}"),
+                Arguments.of("no ociVersion", "{\"process\":" + process + "}"),
+                Arguments.of("a numeric ociVersion", "{\"ociVersion\":1.0,\"process\":" + process + "}"),
+                Arguments.of("no process", "{\"ociVersion\":\"1.0.2\"}"),
+                Arguments.of("a process that is a string", "{\"ociVersion\":\"1.0.2\",\"process\":\"/bin/sleep\"}"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badConfigs")
+    @DisplayName("A config.json that is not JSON or not an OCI runtime spec is InvalidArgument")
+    void badConfig(String what, String config) {
+        Path bundle = Bundles.writeConfig(tempDir.resolve("bundles/bad"), config);
+
+        assertRefused(ErrorKind.InvalidArgument, () -> hatchway.serviceMBean.createTask(TID, bundle.toString(), ""));
+    }
+
+    static Stream<Arguments> badOptions() {
+        return Stream.of(
+                Arguments.of("{", ErrorKind.InvalidArgument),
+                Arguments.of("[]", ErrorKind.InvalidArgument),
+                Arguments.of("{\"isolaton\":\"sandbox\"}", ErrorKind.InvalidArgument),
+                Arguments.of("{\"isolation\":true}", ErrorKind.InvalidArgument),
+                Arguments.of("{\"isolation\":\"vm\"}", ErrorKind.InvalidArgument),
+                Arguments.of("{\"isolation\":\"sandbox\"}", ErrorKind.NotImplemented),
+                Arguments.of("{\"runtime\":\"crun\"}", ErrorKind.NotImplemented));
+    }
+
+    @ParameterizedTest(name = "{0} → {1}")
+    @MethodSource("badOptions")
+    @DisplayName("Options that are malformed are InvalidArgument; options the process backend lacks NotImplemented")
+    void badOptions(String options, ErrorKind kind) {
+        String bundle = validBundle();
+
+        assertRefused(kind, () -> hatchway.serviceMBean.createTask(TID, bundle, options));
+    }
+
+    @Test
+    @DisplayName("A terminal the process backend cannot give is NotImplemented, for the init exec and an exec;"
+            + " a terminal with a separate stderr is FailedPrecondition first")
+    void terminalNotImplemented() {
+        ObjectNode terminal = Bundles.processNode(longRunning()).put("terminal", true);
+        Path bundle = Bundles.writeConfig(tempDir.resolve("bundles/tty"), Bundles.config(terminal.toString()));
+        TaskMXBean task = hatchway.started(TID);
+
+        assertRefused(ErrorKind.NotImplemented,
+                () -> hatchway.serviceMBean.createTask("tty", bundle.toString(), ""));
+        assertRefused(ErrorKind.NotImplemented, () -> task.createExec("tty", terminal.toString()));
+        assertEquals("FailedPrecondition: if using terminal, stderr must be empty", assertRefused(
+                ErrorKind.FailedPrecondition,
+                () -> task.createExec("tty", terminal.put("stderr", tempDir.resolve("err").toString()).toString())));
+    }
+
+    // signals
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 32, -1, 64, Integer.MIN_VALUE})
+    @DisplayName("A signal outside 1-31 is FailedPrecondition 'invalid signal value' for running execs;"
+            + " kill-all delivers nothing either")
+    void invalidSignal(int signal) {
+        TaskMXBean task = hatchway.started(TID);
+        startExecs(task, EXECS.toArray(String[]::new));
+        String expected = "FailedPrecondition: signal " + signal + ": invalid signal value";
+
+        assertEquals(expected, assertRefused(ErrorKind.FailedPrecondition, () -> task.killExec("", signal, false)));
+        assertEquals(expected, assertRefused(ErrorKind.FailedPrecondition,
+                () -> task.killExec("exec-1", signal, false)));
+        assertEquals(expected, assertRefused(ErrorKind.FailedPrecondition, () -> task.killExec("", signal, true)));
+        assertEquals(expected, assertRefused(ErrorKind.FailedPrecondition,
+                () -> hatchway.exec(TID, "exec-2").kill(signal)));
+
+        assertEquals("running", status(task, ""));
+        for (String execId : EXECS) {
+            assertEquals("running", status(task, execId), execId);
+        }
+    }
+
+    // timeouts
+
+    @ParameterizedTest
+    @ValueSource(longs = {-1, 3_600_001, Long.MAX_VALUE, Long.MIN_VALUE})
+    @DisplayName("A timeout outside 0-3600000 ms is InvalidArgument for every blocking operation")
+    void invalidTimeout(long timeoutMillis) {
+        TaskMXBean task = hatchway.started(TID);
+        startExecs(task, "exec");
+        String process = Bundles.process("/bin/true");
+
+        for (Executable call : List.<Executable>of(
+                () -> task.waitExec("", timeoutMillis),
+                () -> task.waitExec("exec", timeoutMillis),
+                () -> hatchway.exec(TID, "exec").waitFor(timeoutMillis),
+                () -> hatchway.exec(TID, "").waitFor(timeoutMillis),
+                () -> task.execInHost(process, timeoutMillis))) {
+            // Bounded: an implementation that accepted the timeout would block for it.
+            String message = assertRefused(ErrorKind.InvalidArgument,
+                    () -> assertTimeoutPreemptively(TaskFixture.WAIT, call));
+            assertTrue(message.contains(Long.toString(timeoutMillis)), message);
+        }
+        assertEquals("running", status(task, "exec"));
+    }
+
+    @Test
+    @DisplayName("Timeouts at the limits are accepted: 0 expires at once (DeadlineExceeded, nothing changes),"
+            + " 3600000 returns as soon as the exec has exited")
+    void timeoutsAtTheLimits() {
+        TaskMXBean task = hatchway.started(TID);
+        startExecs(task, "exec");
+        addExecs(task, new String[] {"/bin/true"}, "quick");
+
+        assertRefused(ErrorKind.DeadlineExceeded, () -> task.waitExec("exec", 0));
+        assertRefused(ErrorKind.DeadlineExceeded, () -> task.waitExec("", 0));
+        task.start("quick");
+        assertEquals(0, task.waitExec("quick", 3_600_000).getExitStatus());
+        assertEquals("running", status(task, "exec"));
+        assertFalse(task.state("quick").getExitedAt().isEmpty());
+    }
+
+    @Test
+    @DisplayName("execInHost on a task that is not isolated is FailedPrecondition; empty args InvalidArgument")
+    void execInHostNotIsolated() {
+        TaskMXBean task = hatchway.started(TID);
+
+        assertEquals("FailedPrecondition: task is not isolated", assertRefused(ErrorKind.FailedPrecondition,
+                () -> task.execInHost(Bundles.process("/bin/true"), WAIT_MILLIS)));
+        assertTrue(assertRefused(ErrorKind.InvalidArgument, () -> task.execInHost("{\"args\":[]}", WAIT_MILLIS))
+                .endsWith("missing command"));
+        assertEquals("FailedPrecondition: task is not isolated", assertRefused(ErrorKind.FailedPrecondition,
+                () -> task.share(tempDir.toString(), "/mnt", true)));
+        assertEquals("", task.dumpGuestStacks());
+    }
+}

@@ -1,0 +1,263 @@
+package io.hatchway.mbeans;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.hatchway.hcs.linux.ProcFs;
+import io.hatchway.hcs.process.ProcessBackend;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.management.JMX;
+import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
+import org.awaitility.core.ConditionFactory;
+
+/**
+ * One test's Hatchway: a TaskService on the real process backend, registered in an MBeanServer of
+ * its own, with a state directory under the test's temp directory. Tests talk to it the way a JMX
+ * client does, through MXBean proxies, so errors arrive as {@code java.*} exceptions.
+ *
+ * <p>{@link #close()} deletes what is left through the contract's own operations (kill all, wait,
+ * delete), closes the service and then fails the test if anything outlived it: a process started
+ * by the test, a {@code hatchway-*} thread, a {@code hatchway} MBean.
+ */
+final class TaskFixture implements AutoCloseable {
+    /** Short bounds so a broken teardown fails a test quickly instead of hanging it. */
+    static final Timeouts TIMEOUTS = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10),
+            Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(2));
+    /** Bound of every wait a test makes on a process that is expected to end. */
+    static final long WAIT_MILLIS = 10_000;
+    static final Duration WAIT = Duration.ofMillis(WAIT_MILLIS);
+
+    static final int SIGKILL = 9;
+    static final int SIGUSR1 = 10;
+    static final int SIGTERM = 15;
+
+    final Path stateDir;
+    final MBeanServer server = MBeanServerFactory.newMBeanServer();
+    final TaskService service;
+    final TaskServiceMXBean serviceMBean;
+    private final Path bundles;
+    /** Processes an earlier test left, so that only this test's leaks fail this test. */
+    private final Set<Long> leftBefore = testProcesses();
+
+    TaskFixture(Path tempDir) {
+        this(tempDir, TIMEOUTS);
+    }
+
+    TaskFixture(Path tempDir, Timeouts timeouts) {
+        this.stateDir = tempDir.resolve("state");
+        this.bundles = tempDir.resolve("bundles");
+        this.service = new TaskService(new ProcessBackend(), stateDir, server, timeouts);
+        service.start();
+        this.serviceMBean = JMX.newMXBeanProxy(server, TaskService.NAME, TaskServiceMXBean.class, true);
+    }
+
+    /** Writes a bundle for {@code taskId} whose init process runs {@code args}. */
+    Path bundle(String taskId, String... args) {
+        return Bundles.write(bundles.resolve(taskId), args);
+    }
+
+    /** Creates task {@code taskId} (init exec created, not started) through the service MBean. */
+    TaskMXBean create(String taskId, String... initArgs) {
+        assertEquals(0, serviceMBean.createTask(taskId, bundle(taskId, initArgs).toString(), ""));
+        return task(taskId);
+    }
+
+    /** A task whose init exec is running a long sleep. */
+    TaskMXBean started(String taskId) {
+        return started(taskId, Bundles.longRunning());
+    }
+
+    TaskMXBean started(String taskId, String... initArgs) {
+        TaskMXBean task = create(taskId, initArgs);
+        task.start("");
+        return task;
+    }
+
+    /** The Task MBean of {@code taskId}, as a JMX client holds it. */
+    TaskMXBean task(String taskId) {
+        return JMX.newMXBeanProxy(server, TaskService.taskName(taskId), TaskMXBean.class);
+    }
+
+    /** The Exec MBean of an exec; {@code ""} is the init exec (registered under the task id). */
+    ExecMXBean exec(String taskId, String execId) {
+        return JMX.newMXBeanProxy(server, TaskService.execName(taskId, execId.isEmpty() ? taskId : execId),
+                ExecMXBean.class);
+    }
+
+    /** Adds {@code execIds} to a task, all running {@code args}; they stay created. */
+    static void addExecs(TaskMXBean task, String[] args, String... execIds) {
+        for (String execId : execIds) {
+            task.createExec(execId, Bundles.process(args));
+        }
+    }
+
+    /** Adds and starts {@code execIds}, all running a long sleep. */
+    static void startExecs(TaskMXBean task, String... execIds) {
+        addExecs(task, Bundles.longRunning(), execIds);
+        for (String execId : execIds) {
+            task.start(execId);
+        }
+    }
+
+    /** A bounded wait that polls often: tests wait for processes that end within milliseconds. */
+    static ConditionFactory eventually(String what) {
+        return await(what).atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10));
+    }
+
+    /** Waits, bounded, until the exec has exited; for {@code ""} until the task is torn down. */
+    static ExitStatus awaitExit(TaskMXBean task, String execId) {
+        return task.waitExec(execId, WAIT_MILLIS);
+    }
+
+    /** Waits, bounded, until an exec has written {@code text} to its stdout, e.g. that it is ready. */
+    void awaitStdout(String taskId, String execId, String text) {
+        ExecMXBean exec = exec(taskId, execId);
+        eventually(taskId + "/" + execId + " writes '" + text + "'").until(() -> exec.getStdout().contains(text));
+    }
+
+    static String status(TaskMXBean task, String execId) {
+        return task.state(execId).getStatus();
+    }
+
+    Set<ObjectName> hatchwayMBeans() {
+        return server.queryNames(pattern(TaskService.DOMAIN + ":*"), null);
+    }
+
+    /** Everything a failed call must leave as it was. */
+    record Snapshot(List<String> taskIds, Set<ObjectName> mbeans, Set<String> files, Set<Long> processes) {
+    }
+
+    Snapshot snapshot() {
+        return new Snapshot(serviceMBean.getTaskIds().stream().sorted().toList(), hatchwayMBeans(), files(),
+                testProcesses());
+    }
+
+    private Set<String> files() {
+        if (!Files.exists(stateDir)) {
+            return Set.of();
+        }
+        try (Stream<Path> paths = Files.walk(stateDir)) {
+            return paths.map(Path::toString).collect(Collectors.toCollection(TreeSet::new));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Live processes this JVM started (the tests are the only ones starting any). */
+    static Set<Long> liveDescendants() {
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::pid)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** Processes the tests started: this JVM's descendants and, wherever they went, the marked ones. */
+    static Set<Long> testProcesses() {
+        Set<Long> processes = liveDescendants();
+        processes.addAll(markedProcesses());
+        return processes;
+    }
+
+    /** Whether {@code pid} is a running process; a zombie has exited, whoever will reap it. */
+    static boolean isRunning(long pid) {
+        return ProcFs.stat((int) pid).map(stat -> stat.state() != 'Z').orElse(false);
+    }
+
+    /** Live processes carrying {@link Bundles#MARKER}: every process a test started, orphans included. */
+    static Set<Long> markedProcesses() {
+        byte[] marker = Bundles.MARKER.getBytes(StandardCharsets.UTF_8);
+        try (Stream<Path> proc = Files.list(Path.of("/proc"))) {
+            return proc.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(p -> containsEntry(p.resolve("environ"), marker))
+                    .map(p -> Long.valueOf(p.getFileName().toString()))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean containsEntry(Path environ, byte[] entry) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(environ);
+        } catch (IOException e) { // gone meanwhile, or not ours
+            return false;
+        }
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+            if (i == bytes.length || bytes[i] == 0) {
+                if (Arrays.equals(bytes, start, i, entry, 0, entry.length)) {
+                    return true;
+                }
+                start = i + 1;
+            }
+        }
+        return false;
+    }
+
+    static List<Thread> hatchwayThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("hatchway-")).toList();
+    }
+
+    /**
+     * Deletes every task left through the contract (kill all with SIGKILL, task-level wait, delete
+     * of the init exec), closes the service, then checks that nothing outlived it.
+     */
+    @Override
+    public void close() {
+        List<Throwable> failures = new ArrayList<>();
+        for (String taskId : service.getTaskIds()) {
+            try {
+                delete(task(taskId));
+            } catch (RuntimeException | AssertionError e) {
+                failures.add(e);
+            }
+        }
+        service.close();
+        try {
+            eventually("no process started by the test is left, orphans included")
+                    .until(() -> leftBefore.containsAll(testProcesses()));
+            eventually("no hatchway-* thread is left after TaskService.close()")
+                    .until(() -> hatchwayThreads().isEmpty());
+            assertEquals(Set.of(), hatchwayMBeans(), "hatchway MBeans registered after TaskService.close()");
+        } catch (RuntimeException | AssertionError e) {
+            failures.add(e);
+        }
+        if (!failures.isEmpty()) {
+            AssertionError error = new AssertionError("the test left something behind");
+            failures.forEach(error::addSuppressed);
+            throw error;
+        }
+    }
+
+    /** A task's end through the contract: kill all unless the init exec has exited, wait, delete. */
+    static DeleteResult delete(TaskMXBean task) {
+        if (!status(task, "").equals("exited")) {
+            task.killExec("", SIGKILL, true);
+        }
+        awaitExit(task, "");
+        return task.deleteExec("");
+    }
+
+    static ObjectName pattern(String name) {
+        try {
+            return new ObjectName(name);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
