@@ -4,6 +4,7 @@ import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.TaskOptions;
+import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.oci.Bundle;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,9 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.JMException;
 import javax.management.MBeanNotificationInfo;
@@ -61,8 +60,8 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         this.stateDir = Objects.requireNonNull(stateDir);
         this.server = Objects.requireNonNull(server);
         this.timeouts = Objects.requireNonNull(timeouts);
-        this.executor = Executors.newCachedThreadPool(daemons("hatchway-task-"));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemons("hatchway-timer-"));
+        this.executor = Executors.newCachedThreadPool(Threads.daemons("hatchway-task-"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(Threads.daemons("hatchway-timer-"));
     }
 
     /**
@@ -78,6 +77,12 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
             throw ErrorKind.AlreadyExists.error("%s is registered already: Hatchway is loaded in this JVM", NAME);
         } catch (JMException e) {
             throw new IllegalStateException(e);
+        }
+        try { // the parent of every task's directory exists for the service's life, not per task
+            java.nio.file.Files.createDirectories(stateDir.resolve("tasks"));
+        } catch (java.io.IOException e) {
+            unregisterQuietly(NAME);
+            throw ErrorKind.Unavailable.error("stateDir '%s': %s", stateDir, e);
         }
         scheduler.scheduleWithFixedDelay(this::enforceOutputCaps, 1, 1, TimeUnit.SECONDS);
         recover();
@@ -304,14 +309,6 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         backend.close();
     }
 
-    private static ThreadFactory daemons(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread t = new Thread(runnable, prefix + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
 
     private static ObjectName objectName(String name) {
         try {

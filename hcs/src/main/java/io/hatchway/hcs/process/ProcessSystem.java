@@ -50,6 +50,7 @@ final class ProcessSystem implements ComputeSystem {
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private boolean started; // guarded by this
     private volatile boolean stopping;
+    private volatile boolean closed; // no more checks for orphans once the caller has let go
 
     ProcessSystem(String id, Bundle bundle) {
         this.id = id;
@@ -188,11 +189,25 @@ final class ProcessSystem implements ComputeSystem {
         return cause.getMessage();
     }
 
+    /**
+     * Completes {@link #exited} once stopping and no process of the task is left. Session leaders
+     * are the JVM's children and report their exit; members orphaned by a dead leader are not, so
+     * while any is left the check runs again shortly (zombies count as gone: their new parent may
+     * reap late, or never when the JVM is pid 1).
+     */
     private void stopIfEmpty() {
-        if (stopping && live.isEmpty()) {
+        if (!stopping || !live.isEmpty() || exited.isDone() || closed) {
+            return;
+        }
+        if (ProcFs.sessionMembers(sessions).isEmpty()) {
             exited.complete(null);
+        } else {
+            CompletableFuture.runAsync(this::stopIfEmpty, ORPHAN_CHECK);
         }
     }
+
+    private static final java.util.concurrent.Executor ORPHAN_CHECK =
+            CompletableFuture.delayedExecutor(50, java.util.concurrent.TimeUnit.MILLISECONDS);
 
     @Override
     public List<ProcessDetails> processes() {
@@ -239,7 +254,11 @@ final class ProcessSystem implements ComputeSystem {
         if (!ProcFs.available()) {
             throw ErrorKind.NotFound.error("failed to fetch %s: /proc is not readable on this host", what);
         }
-        return ProcFs.sessionMembers(sessions);
+        // Leaders by their handle too: one launched a moment ago may not have called setsid yet.
+        Set<Integer> pids = new java.util.TreeSet<>();
+        live.forEach(leader -> pids.add(leader.pid()));
+        pids.addAll(ProcFs.sessionMembers(sessions));
+        return pids;
     }
 
     @Override
@@ -314,5 +333,6 @@ final class ProcessSystem implements ComputeSystem {
     @Override
     public void close() {
         terminate();
+        closed = true;
     }
 }

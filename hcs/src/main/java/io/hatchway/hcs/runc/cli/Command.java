@@ -1,5 +1,6 @@
 package io.hatchway.hcs.runc.cli;
 
+import io.hatchway.hcs.Threads;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -11,9 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One run of a command-line program, bounded: its standard streams go to files or are captured,
@@ -24,7 +23,7 @@ final class Command {
     /** How long captured output may lag behind the exit (a daemonized child may hold the pipe). */
     private static final long DRAIN_MILLIS = 1000;
 
-    private static final ExecutorService READERS = Executors.newCachedThreadPool(daemons());
+    private static final ExecutorService READERS = Threads.shortLived("hatchway-runtime-io-");
 
     /** What a finished command left: its exit code and the captured streams ({@code ""} when not captured). */
     record Result(int exitCode, String stdout, String stderr) {
@@ -108,12 +107,4 @@ final class Command {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemons() {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread t = new Thread(runnable, "hatchway-runtime-io-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
 }

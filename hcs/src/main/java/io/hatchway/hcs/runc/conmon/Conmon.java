@@ -1,5 +1,6 @@
 package io.hatchway.hcs.runc.conmon;
 
+import io.hatchway.hcs.Threads;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ErrorKind;
@@ -27,10 +28,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
 /**
@@ -65,7 +64,7 @@ public final class Conmon {
      * thread in the JVM and no k8s-file framing to undo, and it keeps flowing while the JVM is
      * down. The cost: no terminal (conmon needs its own log for a console).
      */
-    private static final ExecutorService READERS = Executors.newCachedThreadPool(daemons());
+    private static final ExecutorService READERS = Threads.shortLived("hatchway-conmon-sync-");
     private static final Pattern PROCESS_ERROR = Pattern.compile(
             "(?i)(executable file.*not found|exec: .*(no such file or directory|permission denied|exec format error)"
                     + "|exec format error|chdir to|permission denied.*exec|not a directory)");
@@ -269,12 +268,4 @@ public final class Conmon {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemons() {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread t = new Thread(runnable, "hatchway-conmon-sync-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
 }
