@@ -136,7 +136,7 @@ final class ProcessSystem implements ComputeSystem {
             throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", spec.args().get(0), reason(e));
         }
         HostProcess host = new HostProcess(process, this);
-        sessions.put(host.pid(), ProcFs.stat(host.pid()).map(ProcFs.Stat::startTicks).orElse(0L));
+        sessions.put(host.pid(), awaitExec(host.pid()));
         live.add(host);
         host.exited().whenComplete((code, error) -> {
             live.remove(host);
@@ -182,6 +182,23 @@ final class ProcessSystem implements ComputeSystem {
     }
 
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /**
+     * Waits (at most a second, in practice microseconds) until {@code setsid} has made the process a
+     * session leader and exec'd the command, so that from the caller's return on the process is
+     * what it asked for; returns its start time in clock ticks.
+     */
+    private static long awaitExec(int pid) {
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (true) {
+            Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
+            if (stat.isEmpty() || stat.get().state() == 'Z' || System.nanoTime() > deadline
+                    || (stat.get().session() == pid && !stat.get().command().equals("setsid"))) {
+                return stat.map(ProcFs.Stat::startTicks).orElse(0L);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
+    }
 
     private static String reason(IOException e) {
         // "Cannot run program "x" (in directory "/"): error=2, No such file or directory" → the cause.
