@@ -30,7 +30,7 @@ import java.util.Optional;
 public final class HatchwayAgent {
     static final String AGENT_PROPERTY = "hatchway.agent";
     static final String JOLOKIA_URL_PROPERTY = "hatchway.jolokia.url";
-    /** Why the last start failed, for the attach CLI; cleared by a successful start. */
+    /** Why the last start failed, for the attach CLI; cleared by a successful start and by each attach. */
     static final String FAILURE_PROPERTY = "hatchway.agent.failure";
 
     private static TaskService service; // guarded by HatchwayAgent.class
