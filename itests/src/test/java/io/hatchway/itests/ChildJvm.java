@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -187,10 +188,16 @@ final class ChildJvm implements AutoCloseable {
      */
     String jolokiaUrl() {
         awaitStderr(line -> line.startsWith(AGENT_PREFIX + " started:"));
-        String started = stderr.stream().filter(l -> l.startsWith(AGENT_PREFIX + " started:")).findFirst().orElseThrow();
-        Matcher url = JOLOKIA_URL.matcher(started);
-        assertTrue(url.find(), "the start line names the Jolokia URL: " + started);
-        return url.group(1);
+        return announcedJolokiaUrl().orElseThrow();
+    }
+
+    /** The Jolokia URL of the agent's {@code [hatchway] started: ...} line, if it printed it yet. */
+    Optional<String> announcedJolokiaUrl() {
+        return stderr.stream().filter(l -> l.startsWith(AGENT_PREFIX + " started:")).findFirst().map(started -> {
+            Matcher url = JOLOKIA_URL.matcher(started);
+            assertTrue(url.find(), "the start line names the Jolokia URL: " + started);
+            return url.group(1);
+        });
     }
 
     /** Neither the agent nor anything else printed a stack trace on this child's stderr. */
