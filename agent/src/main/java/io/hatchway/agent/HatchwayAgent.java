@@ -10,7 +10,12 @@ import io.hatchway.mbeans.TaskService;
 import io.hatchway.mbeans.Timeouts;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -25,7 +30,7 @@ import java.util.Optional;
 public final class HatchwayAgent {
     static final String AGENT_PROPERTY = "hatchway.agent";
     static final String JOLOKIA_URL_PROPERTY = "hatchway.jolokia.url";
-    /** Why the last start failed, for the attach CLI; cleared by a successful start. */
+    /** Why the last start failed, for the attach CLI; cleared by a successful start and by each attach. */
     static final String FAILURE_PROPERTY = "hatchway.agent.failure";
 
     private static TaskService service; // guarded by HatchwayAgent.class
@@ -59,7 +64,7 @@ public final class HatchwayAgent {
             if (!options.unknown().isEmpty()) {
                 AgentLog.info("unknown option(s) ignored: " + String.join(", ", options.unknown()));
             }
-            Files.createDirectories(options.stateDir());
+            createStateDir(options.stateDir());
             if (!Files.isWritable(options.stateDir())) {
                 throw new IllegalArgumentException("stateDir " + options.stateDir() + ": not writable");
             }
@@ -99,6 +104,23 @@ public final class HatchwayAgent {
             return failed(e.getMessage(), null);
         } catch (Throwable t) {
             return failed(t.toString(), t);
+        }
+    }
+
+    /** @throws IllegalArgumentException naming {@code stateDir} and why it cannot be created */
+    private static void createStateDir(Path stateDir) {
+        try {
+            Files.createDirectories(stateDir);
+        } catch (FileAlreadyExistsException e) {
+            throw new IllegalArgumentException("stateDir " + stateDir + ": " + e.getFile() + " exists and is not a directory");
+        } catch (FileSystemException e) {
+            String where = stateDir.toString().equals(e.getFile()) ? "it" : e.getFile();
+            throw new IllegalArgumentException("stateDir " + stateDir + ": cannot create " + where + ": "
+                    + (e.getReason() != null ? e.getReason()
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof NoSuchFileException ? "no such file or directory" : e.getClass().getSimpleName()));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("stateDir " + stateDir + ": cannot create it: " + e.getMessage());
         }
     }
 

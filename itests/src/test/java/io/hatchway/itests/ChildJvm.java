@@ -15,9 +15,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
@@ -37,6 +40,9 @@ final class ChildJvm implements AutoCloseable {
     /** Bound of every wait on a child JVM: start, attach, exit. */
     static final Duration TIMEOUT = Duration.ofSeconds(30);
     static final ObjectName TASK_SERVICE = TaskClient.name("hatchway:type=TaskService");
+    /** What every line the agent prints on its host's stderr starts with. */
+    static final String AGENT_PREFIX = "[hatchway]";
+    private static final Pattern JOLOKIA_URL = Pattern.compile("Jolokia at (\\S+)");
 
     private final Process process;
     private final List<String> stdout = new CopyOnWriteArrayList<>();
@@ -52,25 +58,63 @@ final class ChildJvm implements AutoCloseable {
 
     /** {@code java <arguments>} in a new JVM. */
     static ChildJvm launch(List<String> arguments) throws IOException {
+        return launch(defaultJava(), arguments);
+    }
+
+    /** {@code <java> <arguments>} in a new JVM: {@code java} is the {@code java} binary to run. */
+    static ChildJvm launch(Path java, List<String> arguments) throws IOException {
         List<String> command = new ArrayList<>();
-        command.add(java());
+        command.add(java.toString());
         // Small and quick: two cores are shared with the build.
         command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m"));
         command.addAll(arguments);
         return new ChildJvm(command);
     }
 
-    /** A {@link HostMain} with {@code -javaagent:<agent jar>=<agentOptions>}, once it says it runs. */
-    static ChildJvm startHost(String agentOptions) throws IOException {
-        ChildJvm jvm = launch(List.of("-javaagent:" + agentJar() + "=" + agentOptions,
-                "-cp", hostClassPath(), HostMain.class.getName()));
+    /** {@code <java> <arguments>}, once it printed {@code runningLine} on stdout. */
+    static ChildJvm start(Path java, List<String> arguments, String runningLine) throws IOException {
+        ChildJvm jvm = launch(java, arguments);
         try {
-            jvm.awaitStdout(HostMain.RUNNING);
+            jvm.awaitStdout(runningLine);
         } catch (RuntimeException | Error e) {
             jvm.close();
             throw e;
         }
         return jvm;
+    }
+
+    /** A {@link HostMain} with {@code -javaagent:<agent jar>=<agentOptions>}, once it says it runs. */
+    static ChildJvm startHost(String agentOptions) throws IOException {
+        return startHost(defaultJava(), agentOptions);
+    }
+
+    /**
+     * A {@link HostMain} on {@code java}, once it says it runs: with
+     * {@code -javaagent:<agent jar>=<agentOptions>}, or without the agent when {@code agentOptions}
+     * is null. {@code hostArguments} are ignored by the host but show in its display name (what the
+     * attach CLI's regex matches).
+     */
+    static ChildJvm startHost(Path java, String agentOptions, String... hostArguments) throws IOException {
+        List<String> arguments = new ArrayList<>();
+        if (agentOptions != null) {
+            arguments.add("-javaagent:" + agentJar() + "=" + agentOptions);
+        }
+        arguments.addAll(List.of("-cp", hostClassPath(), HostMain.class.getName()));
+        arguments.addAll(List.of(hostArguments));
+        return start(java, arguments, HostMain.RUNNING);
+    }
+
+    /**
+     * {@code <java> -jar <agent jar> <arguments>}: the attach CLI, run to its end.
+     *
+     * @return the finished CLI: its {@link #exitStatus()}, {@link #stdout()} and {@link #stderr()}
+     */
+    static ChildJvm cli(Path java, String... arguments) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("-jar", agentJar().toString()));
+        command.addAll(List.of(arguments));
+        ChildJvm cli = launch(java, command);
+        cli.awaitExit();
+        return cli;
     }
 
     /** A host with the process backend, its state in {@code stateDir}, Jolokia on a free port. */
@@ -85,18 +129,19 @@ final class ChildJvm implements AutoCloseable {
         return Path.of(jar).toAbsolutePath().normalize();
     }
 
-    private static String java() {
+    /** The JDK named by {@code -Dhatchway.test.java} (a JDK directory or its java binary), else the tests' own. */
+    static Path defaultJava() {
         String home = System.getProperty("hatchway.test.java", "");
         if (!home.isBlank()) {
             Path bin = Path.of(home, "bin", "java");
-            return Files.isExecutable(bin) ? bin.toString() : home; // a JDK directory or the java binary
+            return Files.isExecutable(bin) ? bin : Path.of(home);
         }
-        return ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return Path.of(ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     }
 
     /** Only the host's own classes: the agent must bring everything it needs. */
-    private static String hostClassPath() {
+    static String hostClassPath() {
         try {
             return Path.of(HostMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         } catch (java.net.URISyntaxException e) {
@@ -119,8 +164,48 @@ final class ChildJvm implements AutoCloseable {
         return t;
     }
 
+    long pid() {
+        return process.pid();
+    }
+
+    /** The exit status of a child that has exited. */
+    int exitStatus() {
+        return process.exitValue();
+    }
+
     List<String> stdout() {
         return List.copyOf(stdout);
+    }
+
+    /** The agent's lines on the host's stderr: those that start with {@code [hatchway]}. */
+    List<String> agentLines() {
+        return stderr.stream().filter(l -> l.startsWith(AGENT_PREFIX)).toList();
+    }
+
+    /**
+     * The Jolokia URL the agent announced in its {@code [hatchway] started: ...} line on the host's
+     * stderr, once it did (bounded).
+     */
+    String jolokiaUrl() {
+        awaitStderr(line -> line.startsWith(AGENT_PREFIX + " started:"));
+        return announcedJolokiaUrl().orElseThrow();
+    }
+
+    /** The Jolokia URL of the agent's {@code [hatchway] started: ...} line, if it printed it yet. */
+    Optional<String> announcedJolokiaUrl() {
+        return stderr.stream().filter(l -> l.startsWith(AGENT_PREFIX + " started:")).findFirst().map(started -> {
+            Matcher url = JOLOKIA_URL.matcher(started);
+            assertTrue(url.find(), "the start line names the Jolokia URL: " + started);
+            return url.group(1);
+        });
+    }
+
+    /** Neither the agent nor anything else printed a stack trace on this child's stderr. */
+    void assertNoStackTrace() {
+        for (String line : stderr) {
+            assertTrue(!line.startsWith("\tat ") && !line.startsWith("Exception in thread") && !line.startsWith("Caused by:"),
+                    "no stack trace on the child's stderr: " + stderr);
+        }
     }
 
     List<String> stderr() {

@@ -1,6 +1,8 @@
 package io.hatchway.itests;
 
 import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
 
 /**
  * The host application of the child JVMs: it knows nothing of Hatchway. It says it runs, then lives
@@ -10,11 +12,18 @@ import java.io.IOException;
 public final class HostMain {
     static final String RUNNING = "itests host: running";
     static final String DONE = "itests host: stdin closed, exiting";
+    /** With this argument the host first prints {@link #MAIN_ENTERED} and when its main began, in microseconds since the epoch. */
+    static final String TIMING = "--timing";
+    static final String MAIN_ENTERED = "itests host: main entered at epoch micros ";
 
     private HostMain() {
     }
 
     public static void main(String[] args) throws IOException {
+        Instant entered = Instant.now();
+        if (List.of(args).contains(TIMING)) {
+            System.out.println(MAIN_ENTERED + (entered.getEpochSecond() * 1_000_000 + entered.getNano() / 1_000));
+        }
         System.out.println(RUNNING);
         System.out.flush();
         while (System.in.read() != -1) { // the test closes stdin to end the host

@@ -2,33 +2,124 @@ package io.hatchway.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** The agent never breaks its host: bad options are reported in one line and the host runs on. */
+/**
+ * The agent never breaks its host: bad options, a taken port, a stateDir it cannot use are each
+ * reported in one line, and the host runs its main and exits normally.
+ */
 class HostSafetyTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest
-    @ValueSource(strings = {"backend=nope", "port=abc,,x", "port=abc", "jolokia=maybe", "stateDir"})
-    void aHostWithMalformedOptionsRunsItsMainAndExitsNormally(String options) throws Exception {
-        try (ChildJvm jvm = ChildJvm.startHost(options + ",stateDir=" + dir.resolve("state"))) {
-            jvm.awaitStderr(line -> line.startsWith("[hatchway]"));
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        "backend=nope    | backend 'nope'",
+        "port=abc,,x     | option ''",
+        "port=abc        | port=abc",
+        "port=70000      | port=70000",
+        "jolokia=maybe   | jolokia=maybe",
+        "auth=maybe      | auth=maybe",
+        "protocol=gopher | protocol=gopher",
+        "stateDir        | option 'stateDir'",
+        "=x              | option '=x'"})
+    void aHostWithMalformedOptionsRunsItsMainAndExitsNormally(String options, String named) throws Exception {
+        String line = hostRunsOnWithOneAgentLine(options + ",stateDir=" + dir.resolve("state"));
+        assertTrue(line.contains(named), "the line names the bad option (" + named + "): " + line);
+    }
+
+    @Test
+    void aTakenPortIsNamedInOneLineAndTheHostRunsOn() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String line = hostRunsOnWithOneAgentLine("backend=process,port=" + taken.getLocalPort()
+                    + ",stateDir=" + dir.resolve("state"));
+            assertTrue(line.contains("127.0.0.1:" + taken.getLocalPort()) && line.contains("in use"),
+                    "the line names the taken address: " + line);
+        }
+    }
+
+    @Test
+    void aStateDirThatIsAFileIsNamedInOneLineAndTheHostRunsOn() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+        String line = hostRunsOnWithOneAgentLine("backend=process,port=0,stateDir=" + file);
+        assertTrue(line.contains("stateDir " + file) && line.contains("not a directory"), line);
+    }
+
+    @Test
+    void aStateDirBelowAFileIsNamedInOneLineAndTheHostRunsOn() throws Exception {
+        Path below = Files.writeString(dir.resolve("a-file"), "not a directory").resolve("state");
+        String line = hostRunsOnWithOneAgentLine("backend=process,port=0,stateDir=" + below);
+        assertTrue(line.contains("stateDir " + below) && line.contains("Not a directory"), line);
+    }
+
+    @Test
+    void anUnreadablePasswordFileIsNamedInOneLineAndTheHostRunsOn() throws Exception {
+        Path stateDir = dir.resolve("state");
+        Path password = Files.createDirectories(stateDir.resolve(JolokiaClient.PASSWORD_FILE)); // unreadable as a file, even by root
+        String line = hostRunsOnWithOneAgentLine("backend=process,port=0,stateDir=" + stateDir);
+        assertTrue(line.contains(password.toString()), "the line names the password file: " + line);
+    }
+
+    @Test
+    void anUnwritableStateDirIsNamedInOneLineAndTheHostRunsOn() throws Exception {
+        assumeFalse("root".equals(System.getProperty("user.name")),
+                "root may write into a directory of mode 0500: this case needs an ordinary user, skipped");
+        Path stateDir = Files.createDirectories(dir.resolve("state"));
+        Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("r-x------"));
+        try {
+            String line = hostRunsOnWithOneAgentLine("backend=process,port=0,stateDir=" + stateDir);
+            assertTrue(line.contains("stateDir " + stateDir) && line.contains("not writable"), line);
+        } finally {
+            Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    @Test
+    @Disabled("known gap, reported to the lead: the agent initializes java.util.logging as soon as it starts (the"
+            + " platform MBean server, the JDK HTTP server's logger), so a host that installs its own LogManager later"
+            + " in its main, as WildFly and JBoss Modules do, gets the JDK's; STYLE.md asks for no logging and no platform"
+            + " MBean server before the host has set up its own")
+    void aHostThatInstallsItsLogManagerLateInItsMainGetsIt() throws Exception {
+        try (ChildJvm jvm = ChildJvm.launch(List.of(
+                "-javaagent:" + ChildJvm.agentJar() + "=backend=process,port=0,stateDir=" + dir.resolve("state"),
+                "-cp", ChildJvm.hostClassPath(), LateLogManagerHostMain.class.getName()))) {
+            assertEquals(0, jvm.awaitExit());
+            assertTrue(jvm.agentLines().get(0).startsWith("[hatchway] started"), "the agent started first: " + jvm.stderr());
+            assertEquals(List.of(LateLogManagerHostMain.GOT + LateLogManagerHostMain.HostLogManager.class.getName()),
+                    jvm.stdout(), "the host gets the LogManager it installs");
+        }
+    }
+
+    /**
+     * Starts a host whose agent must refuse to start: the host runs its main and exits 0, the agent
+     * says so in exactly one {@code [hatchway] ERROR not started: ...} line and no stack trace, and
+     * serves nothing. @return that line
+     */
+    private static String hostRunsOnWithOneAgentLine(String options) throws Exception {
+        try (ChildJvm jvm = ChildJvm.startHost(options)) {
+            jvm.awaitStderr(line -> line.startsWith(ChildJvm.AGENT_PREFIX));
             assertEquals(Set.of(), new TaskClient(jvm.connect()).hatchwayMBeans(), "the agent did not start");
 
             assertEquals(0, jvm.stop(), "the host exits normally");
             assertTrue(jvm.stdout().contains(HostMain.DONE), "the host's main ran to its end");
-            List<String> agentLines = agentLines(jvm);
+            List<String> agentLines = jvm.agentLines();
             assertEquals(1, agentLines.size(), "one line from the agent: " + agentLines);
-            assertTrue(agentLines.get(0).contains("not started"), agentLines.get(0));
-            assertNoStackTrace(jvm);
+            assertTrue(agentLines.get(0).startsWith("[hatchway] ERROR not started: "), agentLines.get(0));
+            jvm.assertNoStackTrace();
+            return agentLines.get(0);
         }
     }
 
@@ -40,10 +131,10 @@ class HostSafetyTest {
             assertEquals("process", client.attribute(ChildJvm.TASK_SERVICE, "Backend"), "the agent started");
 
             assertEquals(0, jvm.stop());
-            List<String> unknown = agentLines(jvm).stream().filter(l -> l.contains("unknown")).toList();
-            assertEquals(1, unknown.size(), "one line names the unknown options: " + agentLines(jvm));
+            List<String> unknown = jvm.agentLines().stream().filter(l -> l.contains("unknown")).toList();
+            assertEquals(1, unknown.size(), "one line names the unknown options: " + jvm.agentLines());
             assertTrue(unknown.get(0).contains("colour") && unknown.get(0).contains("flavour"), unknown.get(0));
-            assertNoStackTrace(jvm);
+            jvm.assertNoStackTrace();
         }
     }
 
@@ -55,19 +146,9 @@ class HostSafetyTest {
                 assertEquals(1, cli.stderr().size(), "one clear line: " + cli.stderr());
                 assertTrue(cli.stderr().get(0).contains("usage") && cli.stderr().get(0).contains(verb),
                         cli.stderr().get(0));
-                assertNoStackTrace(cli);
+                cli.assertNoStackTrace();
             }
         }
     }
 
-    private static List<String> agentLines(ChildJvm jvm) {
-        return jvm.stderr().stream().filter(l -> l.startsWith("[hatchway]")).toList();
-    }
-
-    private static void assertNoStackTrace(ChildJvm jvm) {
-        for (String line : jvm.stderr()) {
-            assertTrue(!line.startsWith("\tat ") && !line.startsWith("Exception in thread"),
-                    "no stack trace on the host's stderr: " + jvm.stderr());
-        }
-    }
 }

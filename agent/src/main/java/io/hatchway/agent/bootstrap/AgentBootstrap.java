@@ -11,6 +11,8 @@ import java.net.URL;
  */
 public final class AgentBootstrap {
     private static final String AGENT = "io.hatchway.agent.HatchwayAgent";
+    /** {@code HatchwayAgent.FAILURE_PROPERTY}: why the last start failed. */
+    private static final String FAILURE_PROPERTY = "hatchway.agent.failure";
     private static PrivateClassLoader loader; // guarded by AgentBootstrap.class
 
     private AgentBootstrap() {
@@ -21,6 +23,12 @@ public final class AgentBootstrap {
     }
 
     public static void agentmain(String args, Instrumentation instrumentation) {
+        // The attach CLI polls for this attempt's outcome as soon as this returns: a failure left by
+        // an earlier attempt must not be taken for this one's.
+        try {
+            System.clearProperty(FAILURE_PROPERTY);
+        } catch (Throwable t) { // nothing of ours reaches the host
+        }
         launch("agentmain", args);
     }
 
