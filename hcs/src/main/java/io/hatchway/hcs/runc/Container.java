@@ -193,15 +193,16 @@ final class Container implements ComputeSystem {
      * Waits (at most a second, in practice well under a millisecond) until process {@code pid} has
      * exec'd its command. The runtime's {@code start} and {@code exec --detach} return while the
      * process is still the runtime's own init code ({@code runc:[2:INIT]}, {@code crun}), with the
-     * runtime's name and environment; from the caller's return on it is what the caller asked for.
-     * (A command whose name starts with the runtime's costs that second.)
+     * runtime's name and environment, or half way through its execve; from the caller's return on
+     * it is what the caller asked for. (A command whose name starts with the runtime's costs that
+     * second.)
      */
     private void awaitExec(int pid) {
         long deadline = System.nanoTime() + 1_000_000_000L;
         while (true) {
             Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
             if (stat.isEmpty() || stat.get().state() == 'Z' || System.nanoTime() > deadline
-                    || !stat.get().command().startsWith(runtime.name())) {
+                    || (!stat.get().command().startsWith(runtime.name()) && ProcFs.programLoaded(pid))) {
                 return;
             }
             LockSupport.parkNanos(50_000);
