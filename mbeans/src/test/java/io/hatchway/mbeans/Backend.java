@@ -54,7 +54,7 @@ enum Backend {
             BusyboxBundle.create(dir, "true"); // its process is replaced with the test's just below
             Path file = dir.resolve("config.json");
             ObjectNode config = (ObjectNode) Json.MAPPER.readTree(file.toFile());
-            config.with("process").setAll(process);
+            config.withObjectProperty("process").setAll(process);
             Files.writeString(file, Json.write(config));
             return dir.toAbsolutePath();
         } catch (IOException e) {
