@@ -98,7 +98,8 @@ abstract class BadInputContract extends BackendContract {
         if (backend.createResolvesBinary()) {
             // runc resolves the binary when it creates the container: createTask is refused, nothing is left.
             Path bundle = hatchway.bundle(TID, binary);
-            hatchway.assertRefused(ErrorKind.InvalidArgument, () -> hatchway.create(TID, bundle));
+            String message = hatchway.assertRefused(ErrorKind.InvalidArgument, () -> hatchway.create(TID, bundle));
+            assertTrue(message.contains("\"" + binary + "\""), message);
             return;
         }
         TaskMXBean task = hatchway.create(TID, binary);

@@ -27,10 +27,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * hcsshim's {@code cmd/containerd-shim-runhcs-v1/task_hcs_test.go}, every case, against real
- * processes (host processes or containers) instead of its {@code testShimExec} fakes. The Go setup is a task whose init exec and
- * one second exec are both {@code created}; real execs can only be added to a running init exec,
- * so here the init exec runs a long sleep unless the Go case wants it created. Where the Go case
- * touches "all", three or more additional execs stand in for its one second exec.
+ * processes (host processes or containers) instead of its {@code testShimExec} fakes. The Go setup
+ * is a task whose init exec and one second exec are both {@code created}; real execs can only be
+ * added to a running init exec, so here the init exec runs a long sleep unless the Go case wants it
+ * created. Where the Go case touches "all", three or more additional execs stand in for its one
+ * second exec.
  *
  * <p>The Go cases signal 0xf (SIGTERM). A real process killed by SIGTERM reports 143, and so does a
  * process stopped by the task's teardown (which also sends SIGTERM); where the test must tell the
