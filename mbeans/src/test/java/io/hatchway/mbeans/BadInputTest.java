@@ -1,14 +1,9 @@
 package io.hatchway.mbeans;
 
 import static io.hatchway.mbeans.Bundles.longRunning;
-import static io.hatchway.mbeans.Errors.assertKind;
-import static io.hatchway.mbeans.TaskFixture.WAIT_MILLIS;
-import static io.hatchway.mbeans.TaskFixture.addExecs;
-import static io.hatchway.mbeans.TaskFixture.awaitExit;
 import static io.hatchway.mbeans.TaskFixture.startExecs;
 import static io.hatchway.mbeans.TaskFixture.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -34,13 +29,15 @@ import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Bad input: each is a clear error of the right kind that changes nothing a user can see (task
- * ids, registered MBeans, files in the state directory, processes), checked through the same JMX
- * proxies a client would use.
+ * Bad input refused before a backend acts on it: malformed ids, process objects, bundles,
+ * {@code config.json}, options and timeouts (and options the process backend lacks). Each is a
+ * clear error of the right kind that changes nothing a user can see (task ids, registered MBeans,
+ * files in the state directory, processes), checked through the same JMX proxies a client would
+ * use. Parsing is the same whatever the backend, so these run on the process backend only; what
+ * tasks and execs do with bad input is {@link BadInputContract}, on every backend.
  */
 class BadInputTest {
     private static final String TID = "bad-input";
-    private static final List<String> EXECS = List.of("exec-1", "exec-2", "exec-3");
 
     @TempDir
     Path tempDir;
@@ -48,7 +45,7 @@ class BadInputTest {
 
     @BeforeEach
     void startHatchway() {
-        hatchway = new TaskFixture(tempDir);
+        hatchway = new TaskFixture(Backend.PROCESS, tempDir);
     }
 
     @AfterEach
@@ -56,12 +53,8 @@ class BadInputTest {
         hatchway.close();
     }
 
-    /** Runs {@code call}, checks it fails with {@code kind}, and that nothing changed. */
     private String assertRefused(ErrorKind kind, Executable call) {
-        TaskFixture.Snapshot before = hatchway.snapshot();
-        String message = assertKind(kind, call);
-        assertEquals(before, hatchway.snapshot(), "a refused call changed something");
-        return message;
+        return hatchway.assertRefused(kind, call);
     }
 
     private String validBundle() {
@@ -92,43 +85,6 @@ class BadInputTest {
         TaskMXBean task = hatchway.started(TID);
 
         assertRefused(ErrorKind.InvalidArgument, () -> task.createExec(id, Bundles.process(longRunning())));
-    }
-
-    @ParameterizedTest
-    @NullAndEmptySource
-    @ValueSource(strings = {TID, "taken"})
-    @DisplayName("An exec id that is empty, the task id, or taken is AlreadyExists")
-    void execIdAlreadyExists(String id) {
-        TaskMXBean task = hatchway.started(TID);
-        addExecs(task, longRunning(), "taken");
-
-        String message = assertRefused(ErrorKind.AlreadyExists,
-                () -> task.createExec(id, Bundles.process(longRunning())));
-
-        assertEquals("AlreadyExists: exec: '" + id + "' in task: '" + TID + "' already exists", message);
-    }
-
-    @Test
-    @DisplayName("A task id that is taken is AlreadyExists, and the task that has it is untouched")
-    void taskIdAlreadyExists() {
-        TaskMXBean task = hatchway.started(TID);
-        String bundle = validBundle();
-
-        assertRefused(ErrorKind.AlreadyExists, () -> hatchway.serviceMBean.createTask(TID, bundle, ""));
-
-        assertEquals("running", status(task, ""));
-    }
-
-    @Test
-    @DisplayName("Ids at the rule's limits are accepted: 76 characters, single separators")
-    void idsAtTheLimit() {
-        String longest = "t".repeat(76);
-        TaskMXBean task = hatchway.started(longest);
-        addExecs(task, longRunning(), "e".repeat(76), "a.b_c-d");
-
-        assertEquals(List.of(longest), hatchway.serviceMBean.getTaskIds());
-        assertTrue(hatchway.server.isRegistered(TaskService.execName(longest, "e".repeat(76))));
-        assertTrue(hatchway.server.isRegistered(TaskService.execName(longest, "a.b_c-d")));
     }
 
     // processes
@@ -191,64 +147,6 @@ class BadInputTest {
         String padded = process.put("padding", "x".repeat(length - empty.length())).toString();
         assertEquals(length, padded.length());
         return padded;
-    }
-
-    // starts that fail
-
-    static Stream<Arguments> unstartable() {
-        return Stream.of(
-                Arguments.of("a missing binary", "/nonexistent/hatchway-test-binary"),
-                Arguments.of("a command on no PATH", "hatchway-test-no-such-command"),
-                Arguments.of("a file that is not executable", "not-executable"),
-                Arguments.of("a directory", "/"));
-    }
-
-    /** Resolves {@code not-executable} to a script without execute permission (refused even to root). */
-    private String binary(String name) throws IOException {
-        if (!name.equals("not-executable")) {
-            return name;
-        }
-        Path script = Files.writeString(tempDir.resolve("not-executable.sh"), "#!/bin/sh\nexit 0\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
-        return script.toString();
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("unstartable")
-    @DisplayName("An init exec that cannot start: InvalidArgument, exited with status 1, torn down, no process")
-    void initStartFails(String what, String binary) throws IOException {
-        TaskMXBean task = hatchway.create(TID, binary(binary));
-        TaskFixture.Snapshot before = hatchway.snapshot();
-
-        String message = assertKind(ErrorKind.InvalidArgument, () -> task.start(""));
-
-        assertTrue(message.startsWith("InvalidArgument: cannot start '"), message);
-        ExitStatus exit = awaitExit(task, "");
-        assertEquals(1, exit.getExitStatus());
-        assertEquals(0, task.state("").getPid());
-        assertEquals(before.processes(), TaskFixture.testProcesses());
-        assertKind(ErrorKind.NotFound, task::stats);
-        assertEquals(1, task.deleteExec("").getExitStatus());
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("unstartable")
-    @DisplayName("An additional exec that cannot start: InvalidArgument, exited with status 1, no process,"
-            + " the init exec untouched")
-    void execStartFails(String what, String binary) throws IOException {
-        TaskMXBean task = hatchway.started(TID);
-        addExecs(task, new String[] {binary(binary)}, "exec");
-        TaskFixture.Snapshot before = hatchway.snapshot();
-
-        assertKind(ErrorKind.InvalidArgument, () -> task.start("exec"));
-
-        ExecStatus exec = task.state("exec");
-        assertEquals("exited", exec.getStatus());
-        assertEquals(1, exec.getExitStatus());
-        assertEquals(0, exec.getPid());
-        assertEquals(before.processes(), TaskFixture.testProcesses());
-        assertEquals("running", status(task, ""));
-        assertEquals(1, task.deleteExec("exec").getExitStatus());
     }
 
     // bundles
@@ -333,46 +231,6 @@ class BadInputTest {
         assertRefused(kind, () -> hatchway.serviceMBean.createTask(TID, bundle, options));
     }
 
-    @Test
-    @DisplayName("A terminal the process backend cannot give is NotImplemented, for the init exec and an exec;"
-            + " a terminal with a separate stderr is FailedPrecondition first")
-    void terminalNotImplemented() {
-        ObjectNode terminal = Bundles.processNode(longRunning()).put("terminal", true);
-        Path bundle = Bundles.writeConfig(tempDir.resolve("bundles/tty"), Bundles.config(terminal.toString()));
-        TaskMXBean task = hatchway.started(TID);
-
-        assertRefused(ErrorKind.NotImplemented,
-                () -> hatchway.serviceMBean.createTask("tty", bundle.toString(), ""));
-        assertRefused(ErrorKind.NotImplemented, () -> task.createExec("tty", terminal.toString()));
-        assertEquals("FailedPrecondition: if using terminal, stderr must be empty", assertRefused(
-                ErrorKind.FailedPrecondition,
-                () -> task.createExec("tty", terminal.put("stderr", tempDir.resolve("err").toString()).toString())));
-    }
-
-    // signals
-
-    @ParameterizedTest
-    @ValueSource(ints = {0, 32, -1, 64, Integer.MIN_VALUE})
-    @DisplayName("A signal outside 1-31 is FailedPrecondition 'invalid signal value' for running execs;"
-            + " kill-all delivers nothing either")
-    void invalidSignal(int signal) {
-        TaskMXBean task = hatchway.started(TID);
-        startExecs(task, EXECS.toArray(String[]::new));
-        String expected = "FailedPrecondition: signal " + signal + ": invalid signal value";
-
-        assertEquals(expected, assertRefused(ErrorKind.FailedPrecondition, () -> task.killExec("", signal, false)));
-        assertEquals(expected, assertRefused(ErrorKind.FailedPrecondition,
-                () -> task.killExec("exec-1", signal, false)));
-        assertEquals(expected, assertRefused(ErrorKind.FailedPrecondition, () -> task.killExec("", signal, true)));
-        assertEquals(expected, assertRefused(ErrorKind.FailedPrecondition,
-                () -> hatchway.exec(TID, "exec-2").kill(signal)));
-
-        assertEquals("running", status(task, ""));
-        for (String execId : EXECS) {
-            assertEquals("running", status(task, execId), execId);
-        }
-    }
-
     // timeouts
 
     @ParameterizedTest
@@ -395,35 +253,5 @@ class BadInputTest {
             assertTrue(message.contains(Long.toString(timeoutMillis)), message);
         }
         assertEquals("running", status(task, "exec"));
-    }
-
-    @Test
-    @DisplayName("Timeouts at the limits are accepted: 0 expires at once (DeadlineExceeded, nothing changes),"
-            + " 3600000 returns as soon as the exec has exited")
-    void timeoutsAtTheLimits() {
-        TaskMXBean task = hatchway.started(TID);
-        startExecs(task, "exec");
-        addExecs(task, new String[] {"/bin/true"}, "quick");
-
-        assertRefused(ErrorKind.DeadlineExceeded, () -> task.waitExec("exec", 0));
-        assertRefused(ErrorKind.DeadlineExceeded, () -> task.waitExec("", 0));
-        task.start("quick");
-        assertEquals(0, task.waitExec("quick", 3_600_000).getExitStatus());
-        assertEquals("running", status(task, "exec"));
-        assertFalse(task.state("quick").getExitedAt().isEmpty());
-    }
-
-    @Test
-    @DisplayName("execInHost on a task that is not isolated is FailedPrecondition; empty args InvalidArgument")
-    void execInHostNotIsolated() {
-        TaskMXBean task = hatchway.started(TID);
-
-        assertEquals("FailedPrecondition: task is not isolated", assertRefused(ErrorKind.FailedPrecondition,
-                () -> task.execInHost(Bundles.process("/bin/true"), WAIT_MILLIS)));
-        assertTrue(assertRefused(ErrorKind.InvalidArgument, () -> task.execInHost("{\"args\":[]}", WAIT_MILLIS))
-                .endsWith("missing command"));
-        assertEquals("FailedPrecondition: task is not isolated", assertRefused(ErrorKind.FailedPrecondition,
-                () -> task.share(tempDir.toString(), "/mnt", true)));
-        assertEquals("", task.dumpGuestStacks());
     }
 }

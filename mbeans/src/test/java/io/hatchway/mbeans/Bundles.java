@@ -8,7 +8,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** OCI bundles and process objects for tests: real host commands, nothing faked. */
+/**
+ * OCI bundles and process objects for tests: real commands, nothing faked. The commands are under
+ * {@code /bin}, where the host has them and so has the busybox root file system of a runc bundle
+ * (see {@link Backend#writeBundle}).
+ */
 final class Bundles {
     static final String SH = "/bin/sh";
     static final String SLEEP = "/bin/sleep";
@@ -56,6 +60,27 @@ final class Bundles {
     /** Writes {@code dir/config.json} running {@code args} and returns the absolute bundle directory. */
     static Path write(Path dir, String... args) {
         return writeConfig(dir, config(process(args)));
+    }
+
+    /**
+     * Makes the container of {@code bundle} share the host's pid namespace (drops the {@code pid}
+     * entry of {@code linux.namespaces}): its init is then no pid 1, and its other processes do not
+     * die with it.
+     */
+    static void shareHostPidNamespace(Path bundle) {
+        Path file = bundle.resolve("config.json");
+        try {
+            ObjectNode config = (ObjectNode) Json.MAPPER.readTree(file.toFile());
+            ArrayNode namespaces = (ArrayNode) config.path("linux").path("namespaces");
+            for (int i = namespaces.size() - 1; i >= 0; i--) {
+                if (namespaces.get(i).path("type").asText().equals("pid")) {
+                    namespaces.remove(i);
+                }
+            }
+            Files.writeString(file, Json.write(config));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Writes {@code dir/config.json} with exactly {@code text}. */

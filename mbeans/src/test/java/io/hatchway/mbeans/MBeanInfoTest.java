@@ -65,7 +65,7 @@ class MBeanInfoTest {
 
     @BeforeEach
     void startHatchway() {
-        hatchway = new TaskFixture(tempDir);
+        hatchway = new TaskFixture(Backend.PROCESS, tempDir);
         TaskMXBean task = hatchway.started(TID);
         addExecs(task, longRunning(), EXEC);
         bundle = hatchway.bundle("other", longRunning()).toString();

@@ -3,8 +3,14 @@ package io.hatchway.mbeans;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.linux.ProcFs;
-import io.hatchway.hcs.process.ProcessBackend;
+import io.hatchway.hcs.runc.Leftovers;
+import io.hatchway.hcs.runc.RuncBackend;
+import io.hatchway.hcs.runc.cgroup.CgroupFs;
+import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +20,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.management.JMX;
@@ -24,15 +34,20 @@ import javax.management.MBeanServerFactory;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.function.Executable;
 
 /**
- * One test's Hatchway: a TaskService on the real process backend, registered in an MBeanServer of
- * its own, with a state directory under the test's temp directory. Tests talk to it the way a JMX
- * client does, through MXBean proxies, so errors arrive as {@code java.*} exceptions.
+ * One test's Hatchway: a TaskService on a real backend ({@link Backend}), registered in an
+ * MBeanServer of its own, with a state directory under the test's temp directory. Tests talk to it
+ * the way a JMX client does, through MXBean proxies, so errors arrive as {@code java.*} exceptions.
+ * A test writes a process as its args; {@link #bundle} makes a bundle of it that fits the backend.
  *
  * <p>{@link #close()} deletes what is left through the contract's own operations (kill all, wait,
  * delete), closes the service and then fails the test if anything outlived it: a process started
- * by the test, a {@code hatchway-*} thread, a {@code hatchway} MBean.
+ * by the test, a {@code hatchway-*} thread, a {@code hatchway} MBean; on runc also a container in
+ * Hatchway's runc root, a cgroup of one of the test's tasks, a mount under the state directory, a
+ * conmon working for it or a zombie child of the JVM (what is found is then removed, so that one
+ * test's leak does not fail the next).
  */
 final class TaskFixture implements AutoCloseable {
     /** Short bounds so a broken teardown fails a test quickly instead of hanging it. */
@@ -41,40 +56,79 @@ final class TaskFixture implements AutoCloseable {
     /** Bound of every wait a test makes on a process that is expected to end. */
     static final long WAIT_MILLIS = 10_000;
     static final Duration WAIT = Duration.ofMillis(WAIT_MILLIS);
+    /** How long a test watches a process that must not exit, e.g. after a signal it ignores. */
+    static final long QUIET_MILLIS = 300;
 
     static final int SIGKILL = 9;
     static final int SIGUSR1 = 10;
     static final int SIGTERM = 15;
 
+    /** Every runc state directory and task id of this JVM's tests, for {@link #assertNothingLeftOnRunc}. */
+    private static final Set<Path> RUNC_STATE_DIRS = ConcurrentHashMap.newKeySet();
+    private static final Set<String> RUNC_TASK_IDS = ConcurrentHashMap.newKeySet();
+
+    final Backend backend;
     final Path stateDir;
     final MBeanServer server = MBeanServerFactory.newMBeanServer();
     final TaskService service;
     final TaskServiceMXBean serviceMBean;
     private final Path bundles;
+    /** Every task id the test used: created through {@link #create} or announced by a create event. */
+    private final Set<String> taskIds = new TreeSet<>();
+    private final EventLog events;
     /** Processes an earlier test left, so that only this test's leaks fail this test. */
     private final Set<Long> leftBefore = testProcesses();
 
-    TaskFixture(Path tempDir) {
-        this(tempDir, TIMEOUTS);
+    TaskFixture(Backend backend, Path tempDir) {
+        this(backend, tempDir, TIMEOUTS);
     }
 
-    TaskFixture(Path tempDir, Timeouts timeouts) {
+    TaskFixture(Backend backend, Path tempDir, Timeouts timeouts) {
+        backend.assumeUsable();
+        this.backend = backend;
         this.stateDir = tempDir.resolve("state");
         this.bundles = tempDir.resolve("bundles");
-        this.service = new TaskService(new ProcessBackend(), stateDir, server, timeouts);
+        this.service = new TaskService(backend.open(stateDir), stateDir, server, timeouts);
         service.start();
         this.serviceMBean = JMX.newMXBeanProxy(server, TaskService.NAME, TaskServiceMXBean.class, true);
+        this.events = EventLog.subscribe(server, TaskService.NAME);
     }
 
     /** Writes a bundle for {@code taskId} whose init process runs {@code args}. */
     Path bundle(String taskId, String... args) {
-        return Bundles.write(bundles.resolve(taskId), args);
+        return bundle(taskId, Bundles.processNode(args));
+    }
+
+    /** Writes a bundle for {@code taskId} whose init process is {@code process}. */
+    Path bundle(String taskId, ObjectNode process) {
+        return backend.writeBundle(bundleDir(taskId), process);
+    }
+
+    /** Where {@link #bundle} writes the bundle of {@code taskId}. */
+    Path bundleDir(String taskId) {
+        return bundles.resolve(taskId).toAbsolutePath();
     }
 
     /** Creates task {@code taskId} (init exec created, not started) through the service MBean. */
     TaskMXBean create(String taskId, String... initArgs) {
-        assertEquals(0, serviceMBean.createTask(taskId, bundle(taskId, initArgs).toString(), ""));
+        return create(taskId, bundle(taskId, initArgs));
+    }
+
+    /** Creates task {@code taskId} from {@code bundle} through the service MBean. */
+    TaskMXBean create(String taskId, Path bundle) {
+        taskIds.add(taskId);
+        assertEquals(0, serviceMBean.createTask(taskId, bundle.toString(), ""));
         return task(taskId);
+    }
+
+    /**
+     * The signal that makes an init exec running a plain command die of {@code signal}: that
+     * signal, except where the init exec is pid 1 of the container ({@link Backend#initIsPidOne}),
+     * which only SIGKILL ends. Tests that need the init exec to die of a signal, not of that very
+     * signal, send this one and expect 128 plus it.
+     */
+    int signalEndingInit(int signal) {
+        return backend.initIsPidOne() ? SIGKILL : signal;
     }
 
     /** A task whose init exec is running a long sleep. */
@@ -124,6 +178,12 @@ final class TaskFixture implements AutoCloseable {
         return task.waitExec(execId, WAIT_MILLIS);
     }
 
+    /** Checks that the exec (for {@code ""} the task) is still running {@link #QUIET_MILLIS} later. */
+    static void assertStillRunning(TaskMXBean task, String execId) {
+        Errors.assertKind(ErrorKind.DeadlineExceeded, () -> task.waitExec(execId, QUIET_MILLIS));
+        assertEquals("running", status(task, execId));
+    }
+
     /** Waits, bounded, until an exec has written {@code text} to its stdout, e.g. that it is ready. */
     void awaitStdout(String taskId, String execId, String text) {
         ExecMXBean exec = exec(taskId, execId);
@@ -140,6 +200,14 @@ final class TaskFixture implements AutoCloseable {
 
     /** Everything a failed call must leave as it was. */
     record Snapshot(List<String> taskIds, Set<ObjectName> mbeans, Set<String> files, Set<Long> processes) {
+    }
+
+    /** Runs {@code call}, checks it fails with {@code kind} and that nothing changed; returns the message. */
+    String assertRefused(ErrorKind kind, Executable call) {
+        Snapshot before = snapshot();
+        String message = Errors.assertKind(kind, call);
+        assertEquals(before, snapshot(), "a refused call changed something");
+        return message;
     }
 
     Snapshot snapshot() {
@@ -214,6 +282,29 @@ final class TaskFixture implements AutoCloseable {
     }
 
     /**
+     * The hatchway-* threads but idle workers of a pool whose threads expire: the runc backend's
+     * readers of command output and conmon's sync pipe (shared by every backend, see
+     * {@code Threads.shortLived}) wait out a one-second keep-alive and then end on their own. Each
+     * test checks these, not to spend that second; {@link #awaitNoHatchwayThread()} waits for all.
+     */
+    static List<Thread> workingHatchwayThreads() {
+        return hatchwayThreads().stream().filter(t -> !idleExpiringWorker(t)).toList();
+    }
+
+    /** Whether {@code thread} is a pool worker waiting for work with a keep-alive: it ends when that expires. */
+    private static boolean idleExpiringWorker(Thread thread) {
+        List<String> frames = Arrays.stream(thread.getStackTrace())
+                .map(frame -> frame.getClassName() + "." + frame.getMethodName()).toList();
+        return frames.contains(ThreadPoolExecutor.class.getName() + ".getTask")
+                && frames.contains(SynchronousQueue.class.getName() + ".poll");
+    }
+
+    /** Waits, bounded, until no hatchway-* thread is left, idle ones included. */
+    static void awaitNoHatchwayThread() {
+        eventually("every hatchway-* thread ends").until(() -> hatchwayThreads().isEmpty());
+    }
+
+    /**
      * Deletes every task left through the contract (kill all with SIGKILL, task-level wait, delete
      * of the init exec), closes the service, then checks that nothing outlived it.
      */
@@ -231,17 +322,74 @@ final class TaskFixture implements AutoCloseable {
         try {
             eventually("no process started by the test is left, orphans included")
                     .until(() -> leftBefore.containsAll(testProcesses()));
-            eventually("no hatchway-* thread is left after TaskService.close()")
-                    .until(() -> hatchwayThreads().isEmpty());
+            eventually("no hatchway-* thread is left working after TaskService.close()")
+                    .until(() -> workingHatchwayThreads().isEmpty());
             assertEquals(Set.of(), hatchwayMBeans(), "hatchway MBeans registered after TaskService.close()");
         } catch (RuntimeException | AssertionError e) {
             failures.add(e);
+        }
+        if (backend == Backend.RUNC) {
+            runcLeftovers().ifPresent(failures::add);
         }
         if (!failures.isEmpty()) {
             AssertionError error = new AssertionError("the test left something behind");
             failures.forEach(error::addSuppressed);
             throw error;
         }
+    }
+
+    /** What runc containers left, if anything; it is removed then, so the next test starts clean. */
+    private Optional<Throwable> runcLeftovers() {
+        Path runcState = stateDir.resolve("runc");
+        events.events().stream().filter(e -> e.type().equals("hatchway.task.create"))
+                .forEach(e -> taskIds.add((String) e.get("taskId")));
+        RUNC_STATE_DIRS.add(runcState);
+        RUNC_TASK_IDS.addAll(taskIds);
+        try {
+            eventually("every conmon of the test's containers and execs has exited")
+                    .until(() -> Leftovers.conmons(runcState).isEmpty());
+            Leftovers.assertNone(runcState, taskIds);
+            return Optional.empty();
+        } catch (IOException | RuntimeException | AssertionError e) {
+            try {
+                removeRuncLeftovers(runcState);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            return Optional.of(e);
+        }
+    }
+
+    /** Removes the containers in the test's runc root, mounts under its state directory, cgroups of its tasks. */
+    private void removeRuncLeftovers(Path runcState) {
+        Path root = runcState.resolve("runtime/runc");
+        if (Files.isDirectory(root)) {
+            OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(), root, WAIT);
+            for (var container : runc.list()) {
+                try {
+                    runc.kill(container.id(), SIGKILL, true);
+                } catch (RuntimeException e) { // not running
+                }
+                runc.delete(container.id(), true);
+            }
+        }
+        Mounts.unmountAll(stateDir);
+        CgroupFs cgroups = CgroupFs.detect();
+        for (String taskId : taskIds) {
+            cgroups.removeIfEmpty(RuncBackend.CGROUP_PARENT + "/" + taskId);
+            cgroups.removeIfEmpty(RuncBackend.CGROUP_PARENT + "/" + taskId + "+sandbox");
+        }
+    }
+
+    /**
+     * After the runc suite: nothing of any of its tests is left, looked at once more now that
+     * every test is done (a test's own check runs before its temp directory goes).
+     */
+    static void assertNothingLeftOnRunc() throws IOException {
+        for (Path runcState : RUNC_STATE_DIRS) {
+            Leftovers.assertNone(runcState, RUNC_TASK_IDS);
+        }
+        awaitNoHatchwayThread();
     }
 
     /** A task's end through the contract: kill all unless the init exec has exited, wait, delete. */

@@ -64,6 +64,25 @@ public final class ProcFs {
         return Optional.ofNullable(parseStat(line));
     }
 
+    /**
+     * Whether process {@code pid} runs a completely loaded program: an {@code execve} in progress
+     * has already given it the new command's name, but its environment and arguments appear in
+     * {@code /proc} only once the new program's memory is laid out, and its start-of-code address
+     * ({@code /proc/<pid>/stat} field 26, 0 in a fresh address space) is set right after that.
+     * True for a process that is gone. Needs ptrace access to the process (root has it): without
+     * it the field reads 0.
+     */
+    public static boolean programLoaded(int pid) {
+        String line;
+        try {
+            line = Files.readString(PROC.resolve(pid + "/stat"));
+        } catch (IOException e) {
+            return true;
+        }
+        String[] f = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
+        return f.length <= 23 || !f[23].equals("0");
+    }
+
     static Stat parseStat(String line) {
         // "pid (comm) state ppid ..."; comm may hold spaces and parentheses: split after the last ')'.
         int open = line.indexOf('(');

@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,6 +150,7 @@ final class Container implements ComputeSystem {
             throw e;
         }
         started = true;
+        awaitExec(init.pid());
         return init;
     }
 
@@ -182,7 +184,29 @@ final class Container implements ComputeSystem {
             TaskDir.delete(monitorDir.dir());
             throw e;
         }
-        return track(monitorDir, monitor);
+        ContainerProcess tracked = track(monitorDir, monitor);
+        awaitExec(tracked.pid());
+        return tracked;
+    }
+
+    /**
+     * Waits (at most a second, in practice well under a millisecond) until process {@code pid} has
+     * exec'd its command. The runtime's {@code start} and {@code exec --detach} return while the
+     * process is still the runtime's own init code ({@code runc:[2:INIT]}, {@code crun}), with the
+     * runtime's name and environment, or half way through its execve; from the caller's return on
+     * it is what the caller asked for. (A command whose name starts with the runtime's costs that
+     * second.)
+     */
+    private void awaitExec(int pid) {
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (true) {
+            Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
+            if (stat.isEmpty() || stat.get().state() == 'Z' || System.nanoTime() > deadline
+                    || (!stat.get().command().startsWith(runtime.name()) && ProcFs.programLoaded(pid))) {
+                return;
+            }
+            LockSupport.parkNanos(50_000);
+        }
     }
 
     /**

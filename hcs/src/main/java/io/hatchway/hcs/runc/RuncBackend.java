@@ -122,6 +122,9 @@ public final class RuncBackend implements ComputeBackend {
         }
         try {
             Files.createDirectories(config.stateDir().resolve("tasks"));
+            // The runtime would make its root at the first create, even one it refuses: a refused
+            // createTask must leave the state directory as it was.
+            Files.createDirectories(runtimes.get(config.runtime()).root());
         } catch (IOException e) {
             throw ErrorKind.Unavailable.error("backend '%s': state directory %s: %s", config.runtime(),
                     config.stateDir(), e);

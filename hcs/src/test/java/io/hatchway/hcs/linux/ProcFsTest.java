@@ -35,6 +35,12 @@ class ProcFsTest {
     }
 
     @Test
+    void aRunningProgramIsLoadedAndSoIsOneThatIsGone() {
+        assertTrue(ProcFs.programLoaded((int) ProcessHandle.current().pid()));
+        assertTrue(ProcFs.programLoaded(Integer.MAX_VALUE));
+    }
+
+    @Test
     void describesThisJvm() {
         int self = (int) ProcessHandle.current().pid();
         ProcessDetails d = ProcFs.details(self).orElseThrow();

@@ -19,16 +19,17 @@ import java.util.concurrent.TimeUnit;
  * made by {@code runc spec} (so it suits the installed runc), without a cgroupsPath, with the
  * given process and no terminal.
  */
-final class BusyboxBundle {
-    static final Path BUSYBOX = Path.of("/bin/busybox");
-    static final List<String> APPLETS = List.of("sh", "sleep", "echo", "cat", "true", "false", "ls", "ps", "kill",
-            "touch", "mount", "grep", "wc", "id", "env", "mkdir", "rm", "yes", "head", "dd", "pwd", "test");
+public final class BusyboxBundle {
+    public static final Path BUSYBOX = Path.of("/bin/busybox");
+    public static final List<String> APPLETS = List.of("sh", "sleep", "echo", "cat", "true", "false", "ls", "ps",
+            "kill", "touch", "mount", "grep", "wc", "id", "env", "mkdir", "rm", "yes", "head", "tr", "dd", "pwd",
+            "test");
 
     private BusyboxBundle() {
     }
 
     /** Skips the calling test, saying why, unless this host can run containers the way the backend does. */
-    static void assumeContainersWork() {
+    public static void assumeContainersWork() {
         assumeTrue(System.getProperty("os.name").startsWith("Linux"), "containers need Linux");
         assumeTrue(LibC.INSTANCE.getuid() == 0, "runc containers need root (tests run as uid "
                 + LibC.INSTANCE.getuid() + ")");
@@ -38,7 +39,7 @@ final class BusyboxBundle {
     }
 
     /** Writes a bundle into {@code dir} whose process runs {@code args}. */
-    static Path create(Path dir, String... args) throws IOException, InterruptedException {
+    public static Path create(Path dir, String... args) throws IOException, InterruptedException {
         Path bin = dir.resolve("rootfs/bin");
         Files.createDirectories(bin);
         Files.copy(BUSYBOX, bin.resolve("busybox"));
@@ -58,7 +59,7 @@ final class BusyboxBundle {
     }
 
     /** Replaces the bundle's process arguments. */
-    static void writeProcess(Path dir, String... args) throws IOException {
+    public static void writeProcess(Path dir, String... args) throws IOException {
         Path file = dir.resolve("config.json");
         ObjectNode config = (ObjectNode) Json.MAPPER.readTree(file.toFile());
         ObjectNode process = config.with("process");

@@ -18,12 +18,14 @@ import java.util.stream.Stream;
 /**
  * What a test must not leave behind: containers under the runtime root, cgroups of its tasks,
  * mounts under its state directory, conmon processes working for it, zombies of the test JVM.
+ * Public, with {@link BusyboxBundle}, for the mbeans module's contract suite on this backend.
  */
-final class Leftovers {
+public final class Leftovers {
     private Leftovers() {
     }
 
-    static void assertNone(Path stateDir, Collection<String> taskIds) throws IOException {
+    /** Fails unless nothing is left of tasks {@code taskIds} of the backend whose state is in {@code stateDir}. */
+    public static void assertNone(Path stateDir, Collection<String> taskIds) throws IOException {
         Path runtimeRoot = stateDir.resolve("runtime/runc");
         if (Files.isDirectory(runtimeRoot)) {
             OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(), runtimeRoot,
@@ -52,7 +54,7 @@ final class Leftovers {
     }
 
     /** Live conmon processes whose command line names {@code stateDir}. */
-    static List<String> conmons(Path stateDir) throws IOException {
+    public static List<String> conmons(Path stateDir) throws IOException {
         List<String> out = new ArrayList<>();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             for (Path proc : procs.toList()) {

@@ -22,41 +22,33 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * hcsshim's {@code cmd/containerd-shim-runhcs-v1/task_hcs_test.go}, every case, against real host
- * processes instead of its {@code testShimExec} fakes. The Go setup is a task whose init exec and
- * one second exec are both {@code created}; real execs can only be added to a running init exec,
- * so here the init exec runs a long sleep unless the Go case wants it created. Where the Go case
- * touches "all", three or more additional execs stand in for its one second exec.
+ * hcsshim's {@code cmd/containerd-shim-runhcs-v1/task_hcs_test.go}, every case, against real
+ * processes (host processes or containers) instead of its {@code testShimExec} fakes. The Go setup
+ * is a task whose init exec and one second exec are both {@code created}; real execs can only be
+ * added to a running init exec, so here the init exec runs a long sleep unless the Go case wants it
+ * created. Where the Go case touches "all", three or more additional execs stand in for its one
+ * second exec.
  *
  * <p>The Go cases signal 0xf (SIGTERM). A real process killed by SIGTERM reports 143, and so does a
  * process stopped by the task's teardown (which also sends SIGTERM); where the test must tell the
  * two apart it sends SIGUSR1 (exit status 138) instead.
+ *
+ * <p>On runc the init exec is pid 1 of the container's pid namespace and ignores every signal it
+ * has no handler for ({@link Backend#initIsPidOne}); where a case ends the init exec by a signal it
+ * sends {@link TaskFixture#signalEndingInit}, which is SIGKILL there.
  */
-class HcsTaskContractTest {
+abstract class HcsTaskContract extends BackendContract {
     private static final String TID = "hcs-task";
     private static final String SECOND = "second";
     private static final List<String> RUNNING_EXECS = List.of("running-1", "running-2", "running-3");
     private static final List<String> CREATED_EXECS = List.of("created-1", "created-2", "created-3");
 
-    @TempDir
-    Path tempDir;
-    TaskFixture hatchway;
-
-    @BeforeEach
-    void startHatchway() {
-        hatchway = new TaskFixture(tempDir);
-    }
-
-    @AfterEach
-    void stopHatchway() {
-        hatchway.close();
+    HcsTaskContract(Backend backend) {
+        super(backend);
     }
 
     /** Go's setupTestHcsTask on real processes: init running, second exec created. */
@@ -162,11 +154,13 @@ class HcsTaskContractTest {
         startExecs(task, RUNNING_EXECS.toArray(String[]::new));
         addExecs(task, longRunning(), SECOND);
 
-        task.killExec("", SIGUSR1, true);
+        int signal = hatchway.signalEndingInit(SIGUSR1); // a container's init ignores SIGUSR1
 
-        assertEquals(128 + SIGUSR1, awaitExit(task, "").getExitStatus());
+        task.killExec("", signal, true);
+
+        assertEquals(128 + signal, awaitExit(task, "").getExitStatus());
         for (String execId : RUNNING_EXECS) {
-            assertEquals(128 + SIGUSR1, awaitExit(task, execId).getExitStatus(), execId + " got SIGUSR1");
+            assertEquals(128 + signal, awaitExit(task, execId).getExitStatus(), execId + " got the signal");
         }
         assertEquals("exited", status(task, SECOND));
         assertEquals(1, task.state(SECOND).getExitStatus());
@@ -287,14 +281,15 @@ class HcsTaskContractTest {
             + " status and time, and the task is gone")
     void deleteExecInitExited() {
         TaskMXBean task = hatchway.started(TID);
-        task.killExec("", SIGTERM, false);
+        int signal = hatchway.signalEndingInit(SIGTERM); // a container's init ignores SIGTERM
+        task.killExec("", signal, false);
         awaitExit(task, "");
         ExecStatus init = task.state("");
 
         DeleteResult deleted = task.deleteExec("");
 
         assertDeleted(init, deleted);
-        assertEquals(128 + SIGTERM, deleted.getExitStatus());
+        assertEquals(128 + signal, deleted.getExitStatus());
         assertTaskGone();
     }
 
@@ -340,7 +335,7 @@ class HcsTaskContractTest {
         startExecs(task, SECOND);
         task.killExec(SECOND, SIGTERM, false);
         awaitExit(task, SECOND);
-        task.killExec("", SIGTERM, false);
+        task.killExec("", hatchway.signalEndingInit(SIGTERM), false);
         awaitExit(task, "");
         ExecStatus init = task.state("");
 
@@ -386,7 +381,7 @@ class HcsTaskContractTest {
         TaskMXBean task = hatchway.started(TID);
         startExecs(task, SECOND);
         task.killExec(SECOND, SIGTERM, false);
-        task.killExec("", SIGTERM, false);
+        task.killExec("", hatchway.signalEndingInit(SIGTERM), false);
         awaitExit(task, "");
         ExecStatus second = task.state(SECOND);
 
@@ -427,10 +422,15 @@ class HcsTaskContractTest {
         hatchway.close(); // this test needs a short teardown bound and a long shutdown
         Timeouts slowShutdown = new Timeouts(Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofSeconds(1),
                 Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofSeconds(1));
-        hatchway = new TaskFixture(tempDir.resolve("slow"), slowShutdown);
+        hatchway = new TaskFixture(backend, tempDir.resolve("slow"), slowShutdown);
         // The init process's child ignores SIGTERM, so the teardown waits out the shutdown bound.
-        TaskMXBean task = hatchway.started(TID,
-                shell("(trap '' TERM; exec " + Bundles.SLEEP + " 600) & echo ready; wait"));
+        Path bundle = hatchway.bundle(TID, shell("(trap '' TERM; exec " + Bundles.SLEEP + " 600) & echo ready; wait"));
+        if (backend.initIsPidOne()) {
+            // In a pid namespace of its own the child would die with its init: the container shares the host's.
+            Bundles.shareHostPidNamespace(bundle);
+        }
+        TaskMXBean task = hatchway.create(TID, bundle);
+        task.start("");
         hatchway.awaitStdout(TID, "", "ready");
         task.killExec("", SIGKILL, false);
         hatchway.exec(TID, "").waitFor(TaskFixture.WAIT_MILLIS); // the init process, not the teardown

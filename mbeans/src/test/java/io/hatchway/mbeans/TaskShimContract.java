@@ -3,11 +3,11 @@ package io.hatchway.mbeans;
 import static io.hatchway.mbeans.Bundles.longRunning;
 import static io.hatchway.mbeans.Bundles.shell;
 import static io.hatchway.mbeans.Errors.assertKind;
+import static io.hatchway.mbeans.TaskFixture.SIGKILL;
 import static io.hatchway.mbeans.TaskFixture.SIGTERM;
 import static io.hatchway.mbeans.TaskFixture.WAIT_MILLIS;
 import static io.hatchway.mbeans.TaskFixture.addExecs;
 import static io.hatchway.mbeans.TaskFixture.awaitExit;
-import static io.hatchway.mbeans.TaskFixture.eventually;
 import static io.hatchway.mbeans.TaskFixture.startExecs;
 import static io.hatchway.mbeans.TaskFixture.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,23 +22,19 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Statistics;
 import java.lang.reflect.UndeclaredThrowableException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.management.InstanceNotFoundException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * hcsshim's {@code service_internal_taskshim_test.go}: the service-level matrix of each task
- * operation for no task, a wrong exec id, the init exec and a second exec, against real host
- * processes. The Go service takes a task id in every request; here a caller reaches a task as
+ * operation for no task, a wrong exec id, the init exec and a second exec, against real processes
+ * (host processes or containers). The Go service takes a task id in every request; here a caller reaches a task as
  * a JMX client through its MBean, or in-process through {@link TaskService#task}. "No task"
  * therefore means three things a caller can hold, all checked: an id the service does not know
  * (NotFound), the MBean name of a deleted task (not registered), and the {@link Task} object of a
@@ -46,23 +42,13 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Not ported: pause, resume, checkpoint and update have no counterpart in SPEC.md's surface.
  */
-class TaskShimContractTest {
+abstract class TaskShimContract extends BackendContract {
     private static final String TID = "task-shim";
     private static final String SECOND = "second";
     private static final String GONE = "gone";
 
-    @TempDir
-    Path tempDir;
-    TaskFixture hatchway;
-
-    @BeforeEach
-    void startHatchway() {
-        hatchway = new TaskFixture(tempDir);
-    }
-
-    @AfterEach
-    void stopHatchway() {
-        hatchway.close();
+    TaskShimContract(Backend backend) {
+        super(backend);
     }
 
     /** Go's setupTaskServiceWithFakes on real processes: init running, second exec created. */
@@ -155,7 +141,7 @@ class TaskShimContractTest {
         assertEquals(TID, state.getExecId());
         assertEquals(pid, state.getPid());
         assertEquals("running", state.getStatus());
-        assertEquals(hatchway.bundle(TID).toString(), state.getBundle());
+        assertEquals(hatchway.bundleDir(TID).toString(), state.getBundle());
     }
 
     @Test
@@ -242,7 +228,7 @@ class TaskShimContractTest {
     void deleteInitExec() {
         TaskMXBean task = hatchway.create(TID, longRunning());
         int pid = task.start("");
-        task.killExec("", SIGTERM, false);
+        task.killExec("", hatchway.signalEndingInit(SIGTERM), false);
         awaitExit(task, "");
 
         DeleteResult deleted = task.deleteExec("");
@@ -288,7 +274,7 @@ class TaskShimContractTest {
                 .collect(Collectors.toMap(ProcessDetails::getProcessId, ProcessDetails::getExecId));
         assertEquals(Map.of(task.getPid(), TID, second, SECOND), execIds);
         for (ProcessDetails process : processes) {
-            assertEquals("sleep", process.getImageName());
+            assertEquals(backend.imageName("sleep"), process.getImageName());
             Instant.parse(process.getCreatedAt());
             assertTrue(process.getMemoryCommitBytes() > 0, process::toString);
         }
@@ -317,6 +303,13 @@ class TaskShimContractTest {
 
         task.killExec("", SIGTERM, false);
 
+        if (backend.initIsPidOne()) {
+            // A container's init is pid 1: SIGTERM, for which it has no handler, is delivered and ignored.
+            TaskFixture.assertStillRunning(task, "");
+            task.killExec("", SIGKILL, false);
+            assertEquals(128 + SIGKILL, awaitExit(task, "").getExitStatus());
+            return;
+        }
         assertEquals(128 + SIGTERM, awaitExit(task, "").getExitStatus());
     }
 
@@ -494,7 +487,7 @@ class TaskShimContractTest {
         assertTrue(task.getCpuTime100ns() >= 0);
         assertEquals("running", task.getStatus());
 
-        task.killExec("", SIGTERM, true);
+        task.killExec("", hatchway.signalEndingInit(SIGTERM), true);
         awaitExit(task, "");
         assertEquals(0, task.getProcessCount());
         assertEquals(0, task.getMemoryBytes());
@@ -507,7 +500,7 @@ class TaskShimContractTest {
             + " fetch ...', never zeros that look valid")
     void statsAndPidsAfterTeardown() {
         TaskMXBean task = setupTask();
-        task.killExec("", SIGTERM, true);
+        task.killExec("", hatchway.signalEndingInit(SIGTERM), true);
         awaitExit(task, "");
 
         assertTrue(assertKind(ErrorKind.NotFound, task::stats).startsWith("NotFound: failed to fetch stats: "));
@@ -532,6 +525,6 @@ class TaskShimContractTest {
         hatchway.service.close();
 
         assertEquals(Set.of(), hatchway.hatchwayMBeans());
-        eventually("every hatchway-* thread ends").until(() -> TaskFixture.hatchwayThreads().isEmpty());
+        TaskFixture.awaitNoHatchwayThread();
     }
 }

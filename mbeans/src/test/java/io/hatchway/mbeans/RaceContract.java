@@ -15,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.hatchway.hcs.ErrorKind;
 import java.lang.reflect.UndeclaredThrowableException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -28,33 +27,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import javax.management.InstanceNotFoundException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two threads racing on the same exec through JMX. Whichever wins, the pair of results must be one
  * that some serial order of the two calls gives, the state must match it, and neither call may hang
  * (every join is bounded: a timeout is reported as a deadlock with the threads' stacks).
  */
-class RaceTest {
+abstract class RaceContract extends BackendContract {
     private static final String TID = "race";
     private static final int ROUNDS = 5;
 
-    @TempDir
-    Path tempDir;
-    TaskFixture hatchway;
-
-    @BeforeEach
-    void startHatchway() {
-        hatchway = new TaskFixture(tempDir);
-    }
-
-    @AfterEach
-    void stopHatchway() {
-        hatchway.close();
+    RaceContract(Backend backend) {
+        super(backend);
     }
 
     /** What one racing call returned or threw. */
