@@ -193,7 +193,8 @@ final class ProcessSystem implements ComputeSystem {
         while (true) {
             Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
             if (stat.isEmpty() || stat.get().state() == 'Z' || System.nanoTime() > deadline
-                    || (stat.get().session() == pid && !stat.get().command().equals("setsid"))) {
+                    || (stat.get().session() == pid && !stat.get().command().equals("setsid")
+                            && ProcFs.programLoaded(pid))) {
                 return stat.map(ProcFs.Stat::startTicks).orElse(0L);
             }
             java.util.concurrent.locks.LockSupport.parkNanos(50_000);
