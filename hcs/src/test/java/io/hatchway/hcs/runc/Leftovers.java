@@ -2,6 +2,8 @@ package io.hatchway.hcs.runc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
@@ -13,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -25,6 +29,31 @@ public final class Leftovers {
     }
 
     /** Fails unless nothing is left of tasks {@code taskIds} of the backend whose state is in {@code stateDir}. */
+    /**
+     * A runc test's tear-down: stops every container it made (bounded), closes its backends, waits
+     * (bounded) for their conmons to go, and asserts nothing of {@code taskIds} is left.
+     */
+    public static void stopAll(Collection<ComputeSystem> systems, Path stateDir, Collection<String> taskIds,
+            RuncBackend... backends) throws Exception {
+        for (ComputeSystem system : systems) {
+            system.terminate();
+            system.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            system.close();
+        }
+        for (RuncBackend backend : backends) {
+            if (backend != null) {
+                backend.close();
+            }
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> conmons(stateDir).isEmpty());
+        assertNone(stateDir, taskIds);
+    }
+
+    /** Files under {@code dir/out} for a test process's streams. */
+    public static Stdio stdio(Path dir, String name) {
+        return new Stdio(Optional.empty(), dir.resolve("out/" + name + ".out"), dir.resolve("out/" + name + ".err"));
+    }
+
     public static void assertNone(Path stateDir, Collection<String> taskIds) throws IOException {
         Path runtimeRoot = stateDir.resolve("runtime/runc");
         if (Files.isDirectory(runtimeRoot)) {

@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,17 +56,7 @@ class RecoveryTest {
         if (first == null) {
             return;
         }
-        for (ComputeSystem system : systems) {
-            system.terminate();
-            system.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            system.close();
-        }
-        first.close();
-        if (second != null) {
-            second.close();
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> Leftovers.conmons(stateDir).isEmpty());
-        Leftovers.assertNone(stateDir, ids);
+        Leftovers.stopAll(systems, stateDir, ids, first, second);
     }
 
     private Path bundle(String id, String script) throws Exception {
@@ -76,7 +65,7 @@ class RecoveryTest {
     }
 
     private Stdio stdio(String name) {
-        return new Stdio(Optional.empty(), dir.resolve("out/" + name + ".out"), dir.resolve("out/" + name + ".err"));
+        return Leftovers.stdio(dir, name);
     }
 
     private static void release(Path bundle, String name) throws Exception {

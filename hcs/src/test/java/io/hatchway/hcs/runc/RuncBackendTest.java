@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,14 +52,7 @@ class RuncBackendTest {
         if (backend == null) {
             return;
         }
-        for (ComputeSystem system : systems) {
-            system.terminate();
-            system.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            system.close();
-        }
-        backend.close();
-        await().atMost(Duration.ofSeconds(10)).until(() -> Leftovers.conmons(stateDir).isEmpty());
-        Leftovers.assertNone(stateDir, ids);
+        Leftovers.stopAll(systems, stateDir, ids, backend);
     }
 
     private ComputeSystem create(String id, String... args) throws Exception {
@@ -72,7 +64,7 @@ class RuncBackendTest {
     }
 
     private Stdio stdio(String name) {
-        return new Stdio(Optional.empty(), dir.resolve("out/" + name + ".out"), dir.resolve("out/" + name + ".err"));
+        return Leftovers.stdio(dir, name);
     }
 
     private String stdout(String name) throws Exception {

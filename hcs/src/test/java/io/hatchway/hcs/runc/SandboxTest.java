@@ -1,7 +1,6 @@
 package io.hatchway.hcs.runc;
 
 import static io.hatchway.hcs.runc.BusyboxBundle.assumeContainersWork;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,7 +23,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,14 +55,7 @@ class SandboxTest {
         if (backend == null) {
             return;
         }
-        for (ComputeSystem system : systems) {
-            system.terminate();
-            system.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            system.close();
-        }
-        backend.close();
-        await().atMost(Duration.ofSeconds(10)).until(() -> Leftovers.conmons(stateDir).isEmpty());
-        Leftovers.assertNone(stateDir, ids);
+        Leftovers.stopAll(systems, stateDir, ids, backend);
     }
 
     private ComputeSystem sandboxed(String id, String... args) throws Exception {
@@ -76,7 +67,7 @@ class SandboxTest {
     }
 
     private Stdio stdio(String name) {
-        return new Stdio(Optional.empty(), dir.resolve("out/" + name + ".out"), dir.resolve("out/" + name + ".err"));
+        return Leftovers.stdio(dir, name);
     }
 
     /** A process for execInHost whose output goes to {@code out/<name>.out}. */
