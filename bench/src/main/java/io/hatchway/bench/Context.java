@@ -1,0 +1,134 @@
+package io.hatchway.bench;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+/**
+ * What every suite of one run shares: the run's id (in every task, container and process it makes,
+ * so the final sweep finds them), its temporary folder, the agent jar, and the clean-up steps,
+ * run last-in first-out at the end (or on Ctrl-C).
+ */
+final class Context {
+    /** The environment variable every process the benchmark starts carries: {@code HATCHWAY_BENCH=<run id>}. */
+    static final String MARKER = "HATCHWAY_BENCH";
+
+    final String runId;
+    final Path work;
+    final Path agentJar;
+    final Path classes;
+    final boolean quick;
+    private final Deque<Step> cleanups = new ArrayDeque<>();
+    private Path stampJar;
+
+    private record Step(String what, Alternation.ThrowingRunnable action) {
+    }
+
+    Context(String runId, Path work, Path agentJar, Path classes, boolean quick) {
+        this.runId = runId;
+        this.work = work;
+        this.agentJar = agentJar;
+        this.classes = classes;
+        this.quick = quick;
+    }
+
+    String marker() {
+        return MARKER + "=" + runId;
+    }
+
+    /** {@code full} iterations, or a tenth of them (at least {@code min}) in a quick run. */
+    int iterations(int full, int min) {
+        return quick ? Math.max(min, full / 10) : full;
+    }
+
+    /** A new folder under the run's temporary folder. */
+    Path dir(String name) throws IOException {
+        return Files.createDirectories(work.resolve(name));
+    }
+
+    /** JVM arguments of a host with the agent and {@code options} (Jolokia on a free port). */
+    List<String> agentArgs(String options) {
+        return List.of("-javaagent:" + agentJar + "=" + options);
+    }
+
+    /** Starts a host with the agent and waits until it serves. */
+    Host startHost(String backend, Path stateDir, List<String> jvmArgs) throws Exception {
+        List<String> args = new ArrayList<>(jvmArgs);
+        args.addAll(agentArgs("backend=" + backend + ",port=0,stateDir=" + stateDir));
+        HostJvm jvm = HostJvm.launch(args, classes);
+        try {
+            jvm.awaitLine(l -> l.startsWith(BenchHost.MAIN), java.time.Duration.ofSeconds(60));
+            String started = jvm.awaitLine(l -> l.startsWith("[hatchway] started")
+                    || l.startsWith("[hatchway] ERROR"), java.time.Duration.ofSeconds(60)).text();
+            if (!started.startsWith("[hatchway] started")) {
+                throw new IllegalStateException("agent did not start: " + started);
+            }
+            return new Host(jvm, JolokiaClient.fromStartLine(started), started);
+        } catch (Exception | Error e) {
+            jvm.close();
+            throw e;
+        }
+    }
+
+    /** A host JVM with the agent, its JMX connection and its Jolokia client. */
+    record Host(HostJvm jvm, JolokiaClient jolokia, String startLine) {
+        TaskClient tasks() throws Exception {
+            return new TaskClient(jvm.jmx());
+        }
+    }
+
+    /**
+     * A jar holding {@link StampAgent} alone, with it as {@code Premain-Class}, made once per run
+     * from this class path.
+     */
+    synchronized Path stampJar() throws IOException {
+        if (stampJar == null) {
+            Path jar = work.resolve("stamp-agent.jar");
+            Manifest manifest = new Manifest();
+            manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            manifest.getMainAttributes().putValue("Premain-Class", StampAgent.class.getName());
+            String entry = StampAgent.class.getName().replace('.', '/') + ".class";
+            try (OutputStream file = Files.newOutputStream(jar);
+                 JarOutputStream out = new JarOutputStream(file, manifest);
+                 var bytes = StampAgent.class.getClassLoader().getResourceAsStream(entry)) {
+                out.putNextEntry(new JarEntry(entry));
+                bytes.transferTo(out);
+                out.closeEntry();
+            }
+            stampJar = jar;
+        }
+        return stampJar;
+    }
+
+    /** Registers a clean-up step; steps run last-in first-out. */
+    synchronized void onCleanup(String what, Alternation.ThrowingRunnable action) {
+        cleanups.push(new Step(what, action));
+    }
+
+    /** Runs (and forgets) every clean-up step; a failing step is reported and the others still run. */
+    void cleanUp() {
+        while (true) {
+            Step step;
+            synchronized (this) {
+                step = cleanups.poll();
+            }
+            if (step == null) {
+                return;
+            }
+            try {
+                step.action().run();
+            } catch (Exception e) {
+                System.err.println("bench: clean-up '" + step.what() + "' failed: " + e);
+            }
+        }
+    }
+}

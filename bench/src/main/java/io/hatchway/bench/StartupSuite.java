@@ -1,0 +1,118 @@
+package io.hatchway.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the agent costs its host: {@code premain_block_ms}, {@code ready_ms}, the threads and RSS it
+ * adds, and {@code idle_heap_mb}. Host JVMs with the agent (default options but a free port:
+ * {@code backend=auto}, authentication on) and without it are launched in alternation with the
+ * JVM's default flags; the first pair warms the page cache and is left out.
+ *
+ * <p>With the agent the command line is {@code -javaagent:stamp=before -javaagent:hatchway
+ * -javaagent:stamp=after}: the JVM runs premains in order on the main thread, so the time between
+ * the two stamps is what Hatchway's premain (its jar opened, its bootstrap class loaded, its start
+ * thread launched) holds the host's main. {@code ready} runs from the fork of the JVM to the answer
+ * of the first Jolokia request, sent as soon as the agent says it serves; the reference runs from the
+ * fork to the host's main without any agent. Footprint is read 2 s later, when the start-up has
+ * settled; retained heap after two full collections, over JMX in both JVMs.
+ */
+final class StartupSuite {
+    /** Idle footprint of both kinds of host, averaged over the measured launches. */
+    record Footprint(double rssMbAgent, double rssMbPlain, double threadsAgent, double threadsPlain,
+            double heapMbAgent, double heapMbPlain, Map<String, Integer> threadsAdded) {
+    }
+
+    private StartupSuite() {
+    }
+
+    static Footprint run(Context ctx, Figure premain, Figure ready, Figure idleHeap) throws Exception {
+        int launches = ctx.iterations(6, 2);
+        Path state = ctx.dir("startup-state");
+        Samples premainSamples = new Samples("premain holds main");
+        Samples readySamples = new Samples("fork → first Jolokia answer");
+        Samples mainSamples = new Samples("fork → main, no agent");
+        List<long[]> agentFootprints = new ArrayList<>();
+        List<long[]> plainFootprints = new ArrayList<>();
+        Map<String, Integer> namesAgent = new TreeMap<>();
+        Map<String, Integer> namesPlain = new TreeMap<>();
+        for (int i = 0; i <= launches; i++) {
+            boolean measured = i > 0;
+            // Alternate which kind goes first, as Alternation does.
+            for (boolean withAgent : i % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true}) {
+                List<String> args = new ArrayList<>();
+                if (withAgent) {
+                    args.add("-javaagent:" + ctx.stampJar() + "=before");
+                    args.addAll(ctx.agentArgs("port=0,stateDir=" + state));
+                    args.add("-javaagent:" + ctx.stampJar() + "=after");
+                }
+                try (HostJvm jvm = HostJvm.launch(args, ctx.classes)) {
+                    HostJvm.Line main = jvm.awaitLine(l -> l.startsWith(BenchHost.MAIN), Duration.ofSeconds(60));
+                    long readyNanos;
+                    if (withAgent) {
+                        String started = jvm.awaitLine(l -> l.startsWith("[hatchway] started")
+                                || l.startsWith("[hatchway] ERROR"), Duration.ofSeconds(60)).text();
+                        ProcessSuite.check(started.startsWith("[hatchway] started"), "agent did not start: " + started);
+                        JolokiaClient client = JolokiaClient.fromStartLine(started);
+                        client.call("{\"type\":\"read\",\"mbean\":\"hatchway:type=TaskService\",\"attribute\":\"Backend\"}");
+                        readyNanos = System.nanoTime() - jvm.launchedNanos();
+                        long held = Long.parseLong(main.text().replaceAll(".*premain_nanos=", ""));
+                        if (measured) {
+                            premainSamples.add(held);
+                            readySamples.add(readyNanos);
+                        }
+                    } else if (measured) {
+                        mainSamples.add(main.nanos() - jvm.launchedNanos());
+                    }
+                    if (!measured) {
+                        continue;
+                    }
+                    Thread.sleep(2000);
+                    long rss = jvm.rssKb();
+                    long threads = jvm.threads();
+                    jvm.threadNames().forEach((name, count) -> (withAgent ? namesAgent : namesPlain)
+                            .merge(name, count, Integer::sum));
+                    long heap = jvm.retainedHeapBytes();
+                    (withAgent ? agentFootprints : plainFootprints).add(new long[] {rss, threads, heap});
+                }
+            }
+        }
+        premain.hatchway = premainSamples;
+        premain.value(premainSamples.medianMs());
+        ready.hatchway = readySamples;
+        ready.reference = mainSamples;
+        ready.value(readySamples.medianMs() - mainSamples.medianMs());
+        ready.note(String.format("fork → first Jolokia answer %.0f ms (median), fork → main without agent %.0f ms",
+                readySamples.medianMs(), mainSamples.medianMs()));
+
+        double[] agent = mean(agentFootprints);
+        double[] plain = mean(plainFootprints);
+        idleHeap.value((agent[2] - plain[2]) / (1 << 20));
+        idleHeap.note(String.format("retained heap after full GC: %.1f MB with the agent, %.1f MB without (means of %d)",
+                agent[2] / (1 << 20), plain[2] / (1 << 20), agentFootprints.size()));
+        Map<String, Integer> added = new LinkedHashMap<>();
+        namesAgent.forEach((name, count) -> {
+            int extra = Math.round((count - namesPlain.getOrDefault(name, 0)) / (float) agentFootprints.size());
+            if (extra != 0) {
+                added.put(name, extra);
+            }
+        });
+        return new Footprint(agent[0] / 1024, plain[0] / 1024, agent[1], plain[1], agent[2] / (1 << 20),
+                plain[2] / (1 << 20), added);
+    }
+
+    private static double[] mean(List<long[]> rows) {
+        double[] out = new double[3];
+        for (long[] row : rows) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] += row[i] / (double) rows.size();
+            }
+        }
+        return out;
+    }
+}
