@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * alternation with its reference, printed as a table and written to {@code results.json} with
  * charts beside it. Started by {@code bench/run}, which builds what it needs first.
  *
- * <p>Usage: {@code Bench --agent <hatchway-agent.jar> --classes <this project's classes> --out <dir>
+ * <p>Usage: {@code Bench --agent <hatchway-agent.jar> --out <dir>
  * [--quick]}; {@code --quick} runs a tenth of the iterations, to try the benchmark out.
  */
 public final class Bench {
@@ -32,21 +32,21 @@ public final class Bench {
             } else if (args[i].startsWith("--") && i + 1 < args.length) {
                 options.put(args[i].substring(2), args[++i]);
             } else {
-                System.err.println("usage: Bench --agent <jar> --classes <dir> --out <dir> [--quick]");
+                System.err.println("usage: Bench --agent <jar> --out <dir> [--quick]");
                 System.exit(2);
             }
         }
         long started = System.nanoTime();
+        System.setProperty("http.maxConnections", "16"); // idle kept-alive connections per server
         Path out = Files.createDirectories(Path.of(options.getOrDefault("out", "bench/out")));
         Path agent = Path.of(options.getOrDefault("agent", "agent/target/hatchway-agent.jar")).toAbsolutePath();
-        Path classes = Path.of(options.getOrDefault("classes", "bench/target/classes")).toAbsolutePath();
         if (!Files.isRegularFile(agent)) {
             System.err.println("bench: no agent jar at " + agent + " (mvn -B -q package -DskipTests)");
             System.exit(2);
         }
         long pid = ProcessHandle.current().pid();
         String runId = "b" + Long.toString(pid, 36) + Long.toString(System.currentTimeMillis() / 1000 % 46656, 36);
-        Context ctx = new Context(runId, Files.createTempDirectory("hatchway-bench-"), agent, classes,
+        Context ctx = new Context(runId, Files.createTempDirectory("hatchway-bench-"), agent,
                 options.containsKey("quick"));
 
         Figure processSpawn = new Figure("process_exec_vs_spawn", "x", Figure.Goal.AT_MOST, 1.5,

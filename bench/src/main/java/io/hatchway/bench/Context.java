@@ -25,19 +25,17 @@ final class Context {
     final String runId;
     final Path work;
     final Path agentJar;
-    final Path classes;
+    private Path hostJar;
     final boolean quick;
     private final Deque<Step> cleanups = new ArrayDeque<>();
-    private Path stampJar;
 
     private record Step(String what, Alternation.ThrowingRunnable action) {
     }
 
-    Context(String runId, Path work, Path agentJar, Path classes, boolean quick) {
+    Context(String runId, Path work, Path agentJar, boolean quick) {
         this.runId = runId;
         this.work = work;
         this.agentJar = agentJar;
-        this.classes = classes;
         this.quick = quick;
     }
 
@@ -64,7 +62,7 @@ final class Context {
     Host startHost(String backend, Path stateDir, List<String> jvmArgs) throws Exception {
         List<String> args = new ArrayList<>(jvmArgs);
         args.addAll(agentArgs("backend=" + backend + ",port=0,stateDir=" + stateDir));
-        HostJvm jvm = HostJvm.launch(args, classes);
+        HostJvm jvm = HostJvm.launch(args, hostJar());
         try {
             jvm.awaitLine(l -> l.startsWith(BenchHost.MAIN), java.time.Duration.ofSeconds(60));
             String started = jvm.awaitLine(l -> l.startsWith("[hatchway] started")
@@ -87,26 +85,32 @@ final class Context {
     }
 
     /**
-     * A jar holding {@link StampAgent} alone, with it as {@code Premain-Class}, made once per run
-     * from this class path.
+     * The host application's jar: {@link BenchHost} as {@code Main-Class} and {@link StampAgent} as
+     * {@code Premain-Class}, made once per run from this class path. Hosts run from a jar, as
+     * applications do: the JVM's jar machinery is then set up by the host's own class path, not
+     * charged to the agent.
      */
-    synchronized Path stampJar() throws IOException {
-        if (stampJar == null) {
-            Path jar = work.resolve("stamp-agent.jar");
+    synchronized Path hostJar() throws IOException {
+        if (hostJar == null) {
+            Path jar = work.resolve("bench-host.jar");
             Manifest manifest = new Manifest();
             manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, BenchHost.class.getName());
             manifest.getMainAttributes().putValue("Premain-Class", StampAgent.class.getName());
-            String entry = StampAgent.class.getName().replace('.', '/') + ".class";
             try (OutputStream file = Files.newOutputStream(jar);
-                 JarOutputStream out = new JarOutputStream(file, manifest);
-                 var bytes = StampAgent.class.getClassLoader().getResourceAsStream(entry)) {
-                out.putNextEntry(new JarEntry(entry));
-                bytes.transferTo(out);
-                out.closeEntry();
+                 JarOutputStream out = new JarOutputStream(file, manifest)) {
+                for (Class<?> type : List.of(BenchHost.class, StampAgent.class)) {
+                    String entry = type.getName().replace('.', '/') + ".class";
+                    try (var bytes = type.getClassLoader().getResourceAsStream(entry)) {
+                        out.putNextEntry(new JarEntry(entry));
+                        bytes.transferTo(out);
+                        out.closeEntry();
+                    }
+                }
             }
-            stampJar = jar;
+            hostJar = jar;
         }
-        return stampJar;
+        return hostJar;
     }
 
     /** Registers a clean-up step; steps run last-in first-out. */

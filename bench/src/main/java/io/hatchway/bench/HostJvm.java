@@ -52,12 +52,12 @@ final class HostJvm implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** {@code java <jvmArgs> -cp <classes> io.hatchway.bench.BenchHost}, timed from just before the fork. */
-    static HostJvm launch(List<String> jvmArgs, Path classes) throws IOException {
+    /** {@code java <jvmArgs> -cp <host jar> io.hatchway.bench.BenchHost}, timed from just before the fork. */
+    static HostJvm launch(List<String> jvmArgs, Path hostJar) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(java());
         command.addAll(jvmArgs);
-        command.addAll(List.of("-cp", classes.toString(), BenchHost.class.getName()));
+        command.addAll(List.of("-cp", hostJar.toString(), BenchHost.class.getName()));
         ProcessBuilder builder = new ProcessBuilder(command);
         long launched = System.nanoTime();
         return new HostJvm(builder.start(), launched);

@@ -3,31 +3,36 @@ package io.hatchway.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 
 /**
- * A Jolokia client as a script would be: the JDK's HTTP client (HTTP/1.1, one kept-alive
- * connection per client), basic authentication, JSON bodies. Each instance is one client; use one
- * per thread.
+ * A Jolokia client as a script would be: HTTP/1.1 with kept-alive connections, basic
+ * authentication, JSON bodies. It uses the JDK's {@link HttpURLConnection}, whose calls run on the
+ * caller's thread: the newer {@code java.net.http.HttpClient} hands every exchange between its own
+ * threads, which on this two-core machine added about 2 ms to each request (measured: 3.3 ms against
+ * 1.4 ms for the same read), a cost of the client, not of the server being measured. Thread-safe;
+ * the JDK keeps up to {@code http.maxConnections} idle connections per server (the benchmark sets
+ * 16, enough for its 8 concurrent clients).
  */
 final class JolokiaClient {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
-    private final URI url;
+    private final URL url;
     private final String authorization;
 
     JolokiaClient(String url, String password) {
-        this.url = URI.create(url);
+        try {
+            this.url = new URL(url);
+        } catch (java.net.MalformedURLException e) {
+            throw new IllegalArgumentException(e);
+        }
         this.authorization = "Basic " + Base64.getEncoder()
                 .encodeToString(("hatchway:" + password).getBytes(StandardCharsets.UTF_8));
     }
@@ -46,20 +51,32 @@ final class JolokiaClient {
     }
 
     /** POSTs {@code body}; the parsed JSON answer. @throws IOException on an HTTP status other than 200 */
-    JsonNode post(String body) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(120))
-                .header("Authorization", authorization).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() != 200) {
-            throw new IOException("Jolokia answered HTTP " + response.statusCode() + ": "
-                    + new String(response.body(), StandardCharsets.UTF_8));
+    JsonNode post(String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        HttpURLConnection http = (HttpURLConnection) url.openConnection();
+        http.setConnectTimeout(10_000);
+        http.setReadTimeout(120_000);
+        http.setRequestMethod("POST");
+        http.setDoOutput(true);
+        http.setFixedLengthStreamingMode(bytes.length);
+        http.setRequestProperty("Authorization", authorization);
+        http.setRequestProperty("Content-Type", "application/json");
+        try (OutputStream out = http.getOutputStream()) {
+            out.write(bytes);
         }
-        return JSON.readTree(response.body());
+        int status = http.getResponseCode();
+        if (status != 200) {
+            InputStream error = http.getErrorStream();
+            String text = error == null ? "" : new String(error.readAllBytes(), StandardCharsets.UTF_8);
+            throw new IOException("Jolokia answered HTTP " + status + ": " + text);
+        }
+        try (InputStream in = http.getInputStream()) { // read to the end: the connection is then kept
+            return JSON.readTree(in.readAllBytes());
+        }
     }
 
     /** POSTs a request or a bulk request; every answer must have status 200. @return the answer (array for bulk) */
-    JsonNode call(String body) throws IOException, InterruptedException {
+    JsonNode call(String body) throws IOException {
         JsonNode answer = post(body);
         for (JsonNode one : answer.isArray() ? answer : JSON.createArrayNode().add(answer)) {
             if (one.path("status").asInt() != 200) {

@@ -11,7 +11,8 @@ public final class StampAgent {
     private StampAgent() {
     }
 
-    public static void premain(String args) {
+    /** The two-argument form, which the JVM looks up first (a miss would cost the first agent a reflective exception). */
+    public static void premain(String args, java.lang.instrument.Instrumentation instrumentation) {
         System.setProperty(PROPERTY + args, Long.toString(System.nanoTime()));
     }
 }

@@ -47,11 +47,11 @@ final class StartupSuite {
             for (boolean withAgent : i % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true}) {
                 List<String> args = new ArrayList<>();
                 if (withAgent) {
-                    args.add("-javaagent:" + ctx.stampJar() + "=before");
+                    args.add("-javaagent:" + ctx.hostJar() + "=before");
                     args.addAll(ctx.agentArgs("port=0,stateDir=" + state));
-                    args.add("-javaagent:" + ctx.stampJar() + "=after");
+                    args.add("-javaagent:" + ctx.hostJar() + "=after");
                 }
-                try (HostJvm jvm = HostJvm.launch(args, ctx.classes)) {
+                try (HostJvm jvm = HostJvm.launch(args, ctx.hostJar())) {
                     HostJvm.Line main = jvm.awaitLine(l -> l.startsWith(BenchHost.MAIN), Duration.ofSeconds(60));
                     long readyNanos;
                     if (withAgent) {
