@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * charts beside it. Started by {@code bench/run}, which builds what it needs first.
  *
  * <p>Usage: {@code Bench --agent <hatchway-agent.jar> --out <dir>
- * [--quick]}; {@code --quick} runs a tenth of the iterations, to try the benchmark out.
+ * [--quick] [--only start-up,process,runc,scale]}; {@code --quick} runs a tenth of the iterations, to
+ * try the benchmark out; {@code --only} runs the suites whose names start so.
  */
 public final class Bench {
     private Bench() {
@@ -32,11 +33,14 @@ public final class Bench {
             } else if (args[i].startsWith("--") && i + 1 < args.length) {
                 options.put(args[i].substring(2), args[++i]);
             } else {
-                System.err.println("usage: Bench --agent <jar> --out <dir> [--quick]");
+                System.err.println("usage: Bench --agent <jar> --out <dir> [--quick] [--only start-up,process,runc,scale]");
                 System.exit(2);
             }
         }
         long started = System.nanoTime();
+        if (options.containsKey("only")) {
+            ONLY = List.of(options.get("only").split(","));
+        }
         System.setProperty("http.maxConnections", "16"); // idle kept-alive connections per server
         Path out = Files.createDirectories(Path.of(options.getOrDefault("out", "bench/out")));
         Path agent = Path.of(options.getOrDefault("agent", "agent/target/hatchway-agent.jar")).toAbsolutePath();
@@ -54,7 +58,7 @@ public final class Bench {
                         + " (Attach API connector)",
                 "ProcessBuilder(\"/bin/true\").start().waitFor() in this warm JVM");
         Figure processJolokia = new Figure("process_exec_jolokia_vs_jmx", "x", Figure.Goal.AT_MOST, 1.3,
-                "the same round trip over Jolokia HTTP: one bulk request of the 4 operations (JDK HttpClient,"
+                "the same round trip over Jolokia HTTP: one bulk request of the 4 operations (HttpURLConnection,"
                         + " kept-alive connection, basic authentication)",
                 "the same over JMX (process_exec_vs_spawn's Hatchway side)");
         Figure runcCli = new Figure("runc_exec_vs_cli", "x", Figure.Goal.AT_MOST, 1.25,
@@ -124,7 +128,7 @@ public final class Bench {
                     ProcessSuite.run(ctx, processSpawn, processJolokia));
             RuncSuite.Figures runc = new RuncSuite.Figures(runcCli, runcCtr, createStart, stats, throughput);
             Optional<String> noContainers = RuncSuite.unavailable();
-            if (noContainers.isPresent()) {
+            if (noContainers.isPresent() && (ONLY.isEmpty() || ONLY.contains("runc"))) {
                 runc.all().forEach(f -> f.skip(noContainers.get()));
             } else {
                 suite("runc backend", runc.all(), () -> RuncSuite.run(ctx, runc));
@@ -158,6 +162,9 @@ public final class Bench {
         System.exit(0); // daemon threads of JMX and HTTP clients must not keep the run alive
     }
 
+    /** Suites to run, by the start of their name ({@code --only start-up,runc}); empty: all. */
+    private static List<String> ONLY = List.of();
+
     @FunctionalInterface
     private interface Suite {
         void run() throws Exception;
@@ -165,6 +172,10 @@ public final class Bench {
 
     /** Runs a suite; a failure fails its figures that have no value yet, and the run goes on. */
     private static void suite(String name, List<Figure> figures, Suite suite) {
+        if (!ONLY.isEmpty() && ONLY.stream().noneMatch(name::startsWith)) {
+            figures.forEach(f -> f.skip("not asked for (--only " + String.join(",", ONLY) + ")"));
+            return;
+        }
         long start = System.nanoTime();
         System.out.println("bench: " + name + " ...");
         try {

@@ -21,6 +21,8 @@ import java.util.jar.Manifest;
 final class Context {
     /** The environment variable every process the benchmark starts carries: {@code HATCHWAY_BENCH=<run id>}. */
     static final String MARKER = "HATCHWAY_BENCH";
+    /** The parent of the cgroups of the containers the benchmark makes outside Hatchway. */
+    static final String CGROUP_PARENT = "hatchway-bench";
 
     final String runId;
     final Path work;
@@ -41,6 +43,11 @@ final class Context {
 
     String marker() {
         return MARKER + "=" + runId;
+    }
+
+    /** The cgroup of a container the benchmark makes outside Hatchway: {@code /hatchway-bench/<run id>/<id>}. */
+    String cgroup(String id) {
+        return "/" + CGROUP_PARENT + "/" + runId + "/" + id;
     }
 
     /** {@code full} iterations, or a tenth of them (at least {@code min}) in a quick run. */

@@ -37,6 +37,11 @@ final class Figure {
     private String skipped;
     private String failed;
     final List<String> notes = new ArrayList<>();
+    /**
+     * Design alternatives and floors timed in the same alternation (e.g. the same command without
+     * conmon, or the protocol's round trips alone), so a missed target shows what limits it.
+     */
+    final List<Samples> alternatives = new ArrayList<>();
 
     Figure(String name, String unit, Goal goal, double target, String hatchwaySide, String referenceSide) {
         this.name = name;

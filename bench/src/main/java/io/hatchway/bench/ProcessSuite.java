@@ -17,6 +17,9 @@ final class ProcessSuite {
     static final String SPAWN = "ProcessBuilder /bin/true";
     static final String JMX = "exec over JMX";
     static final String JOLOKIA = "exec over Jolokia bulk";
+    static final String SETSID = "ProcessBuilder setsid /bin/true (the backend's launch)";
+    static final String JMX_FLOOR = "4 JMX calls that do nothing (attribute reads)";
+    static final String JOLOKIA_FLOOR = "Jolokia bulk of 4 attribute reads";
 
     private ProcessSuite() {
     }
@@ -48,18 +51,9 @@ final class ProcessSuite {
         String process = "{\"args\":[\"/bin/true\"],\"env\":[\"PATH=/usr/bin:/bin\",\"" + ctx.marker()
                 + "\"],\"cwd\":\"/\"}";
         AtomicInteger execs = new AtomicInteger();
+        String setsid = Commands.find("setsid").orElseThrow().toString();
         Map<String, Samples> samples = new Alternation()
-                .add(SPAWN, () -> {
-                    long start = System.nanoTime();
-                    Process p = new ProcessBuilder("/bin/true").start();
-                    int code = p.waitFor();
-                    long nanos = System.nanoTime() - start;
-                    p.getInputStream().close();
-                    p.getErrorStream().close();
-                    p.getOutputStream().close();
-                    check(code == 0, "/bin/true exited with " + code);
-                    return nanos;
-                })
+                .add(SPAWN, () -> spawn("/bin/true"))
                 .add(JMX, Alternation.whole(() -> {
                     long code = tasks.execRoundTrip(task, "e" + execs.incrementAndGet(), process);
                     check(code == 0, "exec exited with " + code);
@@ -70,14 +64,44 @@ final class ProcessSuite {
                     long code = answers.get(2).path("value").path("exitStatus").asLong(-1);
                     check(code == 0, "exec exited with " + code);
                 }))
+                .add(SETSID, () -> spawn(setsid, "/bin/true"))
+                .add(JMX_FLOOR, Alternation.whole(() -> {
+                    for (int i = 0; i < 4; i++) {
+                        host.jvm().jmx().getAttribute(TaskClient.task(task), "Status");
+                    }
+                }))
+                .add(JOLOKIA_FLOOR, Alternation.whole(() -> host.jolokia().call(fourReads(task))))
                 .run(ctx.iterations(100, 10), ctx.iterations(400, 40));
 
         vsSpawn.hatchway = samples.get(JMX);
         vsSpawn.reference = samples.get(SPAWN);
         vsSpawn.ratioOfMedians();
+        vsSpawn.alternatives.add(samples.get(SETSID));
+        vsSpawn.alternatives.add(samples.get(JMX_FLOOR));
+        jolokiaVsJmx.alternatives.add(samples.get(JOLOKIA_FLOOR));
+        jolokiaVsJmx.alternatives.add(samples.get(JMX_FLOOR));
         jolokiaVsJmx.hatchway = samples.get(JOLOKIA);
         jolokiaVsJmx.reference = samples.get(JMX);
         jolokiaVsJmx.ratioOfMedians();
+    }
+
+    /** {@code ProcessBuilder(command).start().waitFor()}, timed; the streams are closed afterwards. */
+    static long spawn(String... command) throws Exception {
+        long start = System.nanoTime();
+        Process p = new ProcessBuilder(command).start();
+        int code = p.waitFor();
+        long nanos = System.nanoTime() - start;
+        p.getInputStream().close();
+        p.getErrorStream().close();
+        p.getOutputStream().close();
+        check(code == 0, String.join(" ", command) + " exited with " + code);
+        return nanos;
+    }
+
+    /** A bulk request of four reads of the task's attributes: the Jolokia round trip with no work behind it. */
+    static String fourReads(String task) {
+        String read = "{\"type\":\"read\",\"mbean\":\"hatchway:type=Task,name=" + task + "\",\"attribute\":\"Status\"}";
+        return "[" + String.join(",", read, read, read, read) + "]";
     }
 
     static void check(boolean condition, String message) {

@@ -100,6 +100,15 @@ final class Report {
             f.failed().ifPresent(why -> out.append("\n    FAILED: ").append(why));
             f.notes.forEach(n -> out.append("\n    ").append(n));
         }
+        out.append("\n\nAlternatives and floors, timed in the same alternation as the figure (ms, p50 / p90 / p99;"
+                + " x = median over the figure's reference median):");
+        for (Figure f : figures) {
+            for (Samples a : f.alternatives) {
+                out.append(String.format(Locale.ROOT, "%n    %-28s %-62s %-22s %s", f.name, a.label(), ms(a),
+                        f.reference == null || f.reference.size() == 0 ? ""
+                                : num(a.medianMs() / f.reference.medianMs()) + " x"));
+            }
+        }
         out.append("\n\nFootprint of the idle agent (host JVM with vs without it):\n");
         footprint.forEach((k, v) -> out.append("    ").append(k).append(": ").append(v).append('\n'));
         out.append("\nMachine: ");
@@ -147,6 +156,12 @@ final class Report {
             o.put("reference_side", f.referenceSide);
             samples(o, "hatchway_ms", f.hatchway);
             samples(o, "reference_ms", f.reference);
+            if (!f.alternatives.isEmpty()) {
+                ArrayNode alternatives = o.putArray("alternatives_ms");
+                for (Samples a : f.alternatives) {
+                    samples(alternatives.addObject(), "timing", a);
+                }
+            }
             f.skipped().ifPresent(why -> o.put("skipped", why));
             f.failed().ifPresent(why -> o.put("failed", why));
             f.notes.forEach(o.withArray("notes")::add);

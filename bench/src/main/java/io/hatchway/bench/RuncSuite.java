@@ -24,6 +24,8 @@ final class RuncSuite {
     static final String HATCHWAY_EXEC = "Hatchway exec (Jolokia bulk)";
     static final String RUNC_EXEC = "runc exec";
     static final String CTR_EXEC = "ctr task exec";
+    static final String CONMON_EXEC = "conmon --sync running runc exec, no JVM (the backend's launch)";
+    static final String JOLOKIA_FLOOR = "Jolokia bulk of 4 attribute reads";
     static final int CLIENTS = 8;
 
     /** The Figures of this suite. */
@@ -87,7 +89,7 @@ final class RuncSuite {
         RuncCli cli = new RuncCli(ctx.dir("runc-cli-root"), errors);
         String cliContainer = "bc-" + ctx.runId;
         Path cliBundle = Busybox.bundle(ctx.work.resolve("cli-bundle"), rootfs, List.of("/bin/sleep", "3600"),
-                List.of(marker), "/hatchway-bench/" + cliContainer);
+                List.of(marker), ctx.cgroup(cliContainer));
         ctx.onCleanup("runc container " + cliContainer, () -> cli.deleteForce(cliContainer));
         cli.createStart(cliContainer, cliBundle);
 
@@ -105,17 +107,20 @@ final class RuncSuite {
                     + ": unix sockets only (no TCP listener), native snapshotter, root and state in " + dir
                     : "containerd listens on TCP " + listeners);
             started.importImage(Busybox.imageArchive(rootfs, ctx.dir("image-work"), dir.resolve("busybox.tar")));
-            started.run(ctrContainer, "/hatchway-bench/" + ctrContainer, marker);
+            started.run(ctrContainer, ctx.cgroup(ctrContainer), marker);
         } else {
             figures.execVsCtr.skip(noContainerd.get());
         }
 
         String process = "{\"args\":[\"/bin/true\"]}";
         AtomicInteger execs = new AtomicInteger();
+        ConmonExec conmon = new ConmonExec(ctx.dir("conmon"), cli, cliBundle, cliContainer, errors);
         Alternation exec = new Alternation()
                 .add(HATCHWAY_EXEC, Alternation.whole(() -> execOverJolokia(host.jolokia(), task,
                         "x" + execs.incrementAndGet(), process)))
-                .add(RUNC_EXEC, () -> cli.exec(cliContainer, "/bin/true"));
+                .add(RUNC_EXEC, () -> cli.exec(cliContainer, "/bin/true"))
+                .add(CONMON_EXEC, () -> conmon.run(execs.incrementAndGet()))
+                .add(JOLOKIA_FLOOR, Alternation.whole(() -> host.jolokia().call(ProcessSuite.fourReads(task))));
         if (containerd != null) {
             Containerd c = containerd;
             exec.add(CTR_EXEC, () -> Commands.timed(c.exec(ctrContainer, "x" + execs.incrementAndGet(), "/bin/true"),
@@ -125,6 +130,8 @@ final class RuncSuite {
         figures.execVsCli.hatchway = execSamples.get(HATCHWAY_EXEC);
         figures.execVsCli.reference = execSamples.get(RUNC_EXEC);
         figures.execVsCli.ratioOfMedians();
+        figures.execVsCli.alternatives.add(execSamples.get(CONMON_EXEC));
+        figures.execVsCli.alternatives.add(execSamples.get(JOLOKIA_FLOOR));
         if (containerd != null) {
             figures.execVsCtr.hatchway = execSamples.get(HATCHWAY_EXEC);
             figures.execVsCtr.reference = execSamples.get(CTR_EXEC);
@@ -147,7 +154,7 @@ final class RuncSuite {
             Path rootfs) throws Exception {
         String cliId = "bs-" + ctx.runId;
         Path cliBundle = Busybox.bundle(ctx.work.resolve("cli-cs-bundle"), rootfs, List.of("/bin/sleep", "3600"),
-                List.of(ctx.marker()), "/hatchway-bench/" + cliId);
+                List.of(ctx.marker()), ctx.cgroup(cliId));
         AtomicInteger n = new AtomicInteger();
         Map<String, Samples> samples = new Alternation()
                 .add("Hatchway createTask+start (JMX)", () -> {

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * The last check of a run: after every clean-up step, nothing the benchmark made may be left.
  * Whatever is still there is named (so the report shows the leak) and removed: processes carrying
  * the run's marker or naming its folder on their command line (containers' processes, conmon,
- * containerd's shims), mounts under the folder, the benchmark's cgroups, then the folder.
+ * containerd's shims), mounts under the folder, the run's cgroups, then the folder.
  */
 final class Sweep {
     private Sweep() {
@@ -34,7 +34,8 @@ final class Sweep {
                 found.add("mount " + mount);
                 new ProcessBuilder("umount", "-l", mount).start().waitFor();
             }
-            found.addAll(removeCgroups("hatchway-bench"));
+            found.addAll(removeCgroups(Context.CGROUP_PARENT + "/" + ctx.runId));
+            removeCgroups(Context.CGROUP_PARENT); // the shared parent, when no other run uses it
         } catch (IOException e) {
             found.add("sweep failed: " + e);
         } catch (InterruptedException e) {
@@ -102,7 +103,10 @@ final class Sweep {
         return out;
     }
 
-    /** Removes {@code /sys/fs/cgroup/<hierarchy>/<name>} and what is under it, empty cgroups only. */
+    /**
+     * Removes {@code /sys/fs/cgroup/<hierarchy>/<name>} and the cgroups under it, where empty. @return
+     * those that were not empty (processes still in them)
+     */
     static List<String> removeCgroups(String name) throws IOException {
         List<String> left = new ArrayList<>();
         Path cgroupRoot = Path.of("/sys/fs/cgroup");
