@@ -18,6 +18,7 @@ final class ProcessSuite {
     static final String JMX = "exec over JMX";
     static final String JOLOKIA = "exec over Jolokia bulk";
     static final String SETSID = "ProcessBuilder setsid /bin/true (the backend's launch)";
+    static final String POSIX_SPAWN = "posix_spawn with POSIX_SPAWN_SETSID /bin/true + waitpid (an alternative launch)";
     static final String JMX_FLOOR = "4 JMX calls that do nothing (attribute reads)";
     static final String JOLOKIA_FLOOR = "Jolokia bulk of 4 attribute reads";
 
@@ -65,6 +66,7 @@ final class ProcessSuite {
                     check(code == 0, "exec exited with " + code);
                 }))
                 .add(SETSID, () -> spawn(setsid, "/bin/true"))
+                .add(POSIX_SPAWN, () -> PosixSpawn.spawnAndWait("/bin/true"))
                 .add(JMX_FLOOR, Alternation.whole(() -> {
                     for (int i = 0; i < 4; i++) {
                         host.jvm().jmx().getAttribute(TaskClient.task(task), "Status");
@@ -77,6 +79,7 @@ final class ProcessSuite {
         vsSpawn.reference = samples.get(SPAWN);
         vsSpawn.ratioOfMedians();
         vsSpawn.alternatives.add(samples.get(SETSID));
+        vsSpawn.alternatives.add(samples.get(POSIX_SPAWN));
         vsSpawn.alternatives.add(samples.get(JMX_FLOOR));
         jolokiaVsJmx.alternatives.add(samples.get(JOLOKIA_FLOOR));
         jolokiaVsJmx.alternatives.add(samples.get(JMX_FLOOR));
