@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -221,9 +220,5 @@ public final class Bench {
         } catch (IOException e) {
             return "?";
         }
-    }
-
-    static List<String> list(String... items) {
-        return new ArrayList<>(List.of(items));
     }
 }

@@ -128,6 +128,15 @@ final class HostJvm implements AutoCloseable {
         return statusField("VmRSS:");
     }
 
+    /** CPU time the JVM has used so far (user + system, all threads), in milliseconds. */
+    double cpuMillis() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 1000.0 / CLOCK_TICKS;
+    }
+
+    private static final long CLOCK_TICKS = 100; // USER_HZ on Linux
+
     /** {@code Threads} of {@code /proc/<pid>/status}. */
     long threads() throws IOException {
         return statusField("Threads:");

@@ -73,7 +73,7 @@ final class ProcessSuite {
                     }
                 }))
                 .add(JOLOKIA_FLOOR, Alternation.whole(() -> host.jolokia().call(fourReads(task))))
-                .run(ctx.iterations(100, 10), ctx.iterations(400, 40));
+                .run(ctx.iterations(60, 10), ctx.iterations(300, 30));
 
         vsSpawn.hatchway = samples.get(JMX);
         vsSpawn.reference = samples.get(SPAWN);

@@ -38,12 +38,23 @@ final class StartupSuite {
         Samples readySamples = new Samples("fork → first Jolokia answer");
         Samples mainSamples = new Samples("fork → main, no agent");
         Samples startedSamples = new Samples("fork → the agent's start line (it serves)");
+        Samples trivialSamples = new Samples("a trivial agent in Hatchway's place (the floor)");
+        List<Double> cpuAgent = new ArrayList<>();
+        List<Double> cpuPlain = new ArrayList<>();
         List<long[]> agentFootprints = new ArrayList<>();
         List<long[]> plainFootprints = new ArrayList<>();
         Map<String, Integer> namesAgent = new TreeMap<>();
         Map<String, Integer> namesPlain = new TreeMap<>();
         for (int i = 0; i <= launches; i++) {
             boolean measured = i > 0;
+            // The floor of premain_block_ms: the same stamps around an agent that does nothing.
+            try (HostJvm jvm = HostJvm.launch(List.of("-javaagent:" + ctx.hostJar() + "=before",
+                    "-javaagent:" + ctx.hostJar() + "=trivial", "-javaagent:" + ctx.hostJar() + "=after"), ctx.hostJar())) {
+                String main = jvm.awaitLine(l -> l.startsWith(BenchHost.MAIN), Duration.ofSeconds(60)).text();
+                if (measured) {
+                    trivialSamples.add(Long.parseLong(main.replaceAll(".*premain_nanos=", "")));
+                }
+            }
             // Alternate which kind goes first, as Alternation does.
             for (boolean withAgent : i % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true}) {
                 List<String> args = new ArrayList<>();
@@ -63,6 +74,9 @@ final class StartupSuite {
                         JolokiaClient client = JolokiaClient.fromStartLine(started);
                         client.call("{\"type\":\"read\",\"mbean\":\"hatchway:type=TaskService\",\"attribute\":\"Backend\"}");
                         readyNanos = System.nanoTime() - jvm.launchedNanos();
+                        if (measured) {
+                            cpuAgent.add(jvm.cpuMillis());
+                        }
                         long held = Long.parseLong(main.text().replaceAll(".*premain_nanos=", ""));
                         if (measured) {
                             premainSamples.add(held);
@@ -71,6 +85,7 @@ final class StartupSuite {
                         }
                     } else if (measured) {
                         mainSamples.add(main.nanos() - jvm.launchedNanos());
+                        cpuPlain.add(jvm.cpuMillis());
                     }
                     if (!measured) {
                         continue;
@@ -87,10 +102,14 @@ final class StartupSuite {
         }
         premain.hatchway = premainSamples;
         premain.value(premainSamples.medianMs());
+        premain.alternatives.add(trivialSamples);
         ready.hatchway = readySamples;
         ready.reference = mainSamples;
         ready.value(readySamples.medianMs() - mainSamples.medianMs());
         ready.alternatives.add(startedSamples);
+        ready.note(String.format("CPU time of the JVM (all threads): %.0f ms when the first answer came, %.0f ms at main"
+                + " without the agent (medians): on two shared cores the wall time stretches with the load",
+                median(cpuAgent), median(cpuPlain)));
         ready.note(String.format("fork → first Jolokia answer %.0f ms (median), fork → main without agent %.0f ms",
                 readySamples.medianMs(), mainSamples.medianMs()));
 
@@ -108,6 +127,11 @@ final class StartupSuite {
         });
         return new Footprint(agent[0] / 1024, plain[0] / 1024, agent[1], plain[1], agent[2] / (1 << 20),
                 plain[2] / (1 << 20), added);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.isEmpty() ? Double.NaN : sorted.get((sorted.size() - 1) / 2);
     }
 
     private static double[] mean(List<long[]> rows) {
