@@ -81,6 +81,11 @@ final class ProcessSuite {
         vsSpawn.alternatives.add(samples.get(SETSID));
         vsSpawn.alternatives.add(samples.get(POSIX_SPAWN));
         vsSpawn.alternatives.add(samples.get(JMX_FLOOR));
+        vsSpawn.note(String.format("the agent's own part (Hatchway − setsid launch − JMX floor, medians) is %.1f ms;"
+                + " with posix_spawn's launch the same round trip would be about %.2f x the reference",
+                samples.get(JMX).medianMs() - samples.get(SETSID).medianMs() - samples.get(JMX_FLOOR).medianMs(),
+                (samples.get(JMX).medianMs() - samples.get(SETSID).medianMs() + samples.get(POSIX_SPAWN).medianMs())
+                        / samples.get(SPAWN).medianMs()));
         jolokiaVsJmx.alternatives.add(samples.get(JOLOKIA_FLOOR));
         jolokiaVsJmx.alternatives.add(samples.get(JMX_FLOOR));
         jolokiaVsJmx.hatchway = samples.get(JOLOKIA);

@@ -132,10 +132,19 @@ final class RuncSuite {
         figures.execVsCli.ratioOfMedians();
         figures.execVsCli.alternatives.add(execSamples.get(CONMON_EXEC));
         figures.execVsCli.alternatives.add(execSamples.get(JOLOKIA_FLOOR));
+        double agentPart = execSamples.get(HATCHWAY_EXEC).medianMs() - execSamples.get(CONMON_EXEC).medianMs()
+                - execSamples.get(JOLOKIA_FLOOR).medianMs();
+        figures.execVsCli.note(String.format("conmon's launch alone is %.2f x runc exec; the agent's own part (Hatchway"
+                + " − conmon launch − Jolokia floor, medians) is %.1f ms",
+                execSamples.get(CONMON_EXEC).medianMs() / execSamples.get(RUNC_EXEC).medianMs(), agentPart));
         if (containerd != null) {
             figures.execVsCtr.hatchway = execSamples.get(HATCHWAY_EXEC);
             figures.execVsCtr.reference = execSamples.get(CTR_EXEC);
             figures.execVsCtr.ratioOfMedians();
+            figures.execVsCtr.alternatives.add(execSamples.get(RUNC_EXEC));
+            figures.execVsCtr.note(String.format("floor of this figure: runc exec alone / ctr task exec = %.2f (Hatchway"
+                    + " runs runc's exec itself)", execSamples.get(RUNC_EXEC).medianMs()
+                    / execSamples.get(CTR_EXEC).medianMs()));
         }
 
         createStart(ctx, figures.createStart, tasks, bundle, cli, rootfs);
