@@ -113,6 +113,7 @@ final class StartupSuite {
         ready.note(String.format("fork → first Jolokia answer %.0f ms (median), fork → main without agent %.0f ms",
                 readySamples.medianMs(), mainSamples.medianMs()));
 
+        ready.note(phases(ctx, state));
         double[] agent = mean(agentFootprints);
         double[] plain = mean(plainFootprints);
         idleHeap.value((agent[2] - plain[2]) / (1 << 20));
@@ -127,6 +128,47 @@ final class StartupSuite {
         });
         return new Footprint(agent[0] / 1024, plain[0] / 1024, agent[1], plain[1], agent[2] / (1 << 20),
                 plain[2] / (1 << 20), added);
+    }
+
+    /** Class-load milestones of the agent's start: each phase's first class, in JVM uptime. */
+    private static final Map<String, String> MILESTONES = milestones();
+
+    private static Map<String, String> milestones() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("main", "io.hatchway.bench.BenchHost ");
+        m.put("agent", "io.hatchway.agent.HatchwayAgent ");
+        m.put("task service", "io.hatchway.mbeans.TaskService ");
+        m.put("Jolokia", "io.hatchway.jolokia.JolokiaExposure ");
+        return m;
+    }
+
+    /**
+     * One more start with the JVM's class-load log, to say where the start-up goes: from main to
+     * the agent's first class, the backend (JNA, the runtime checks), the platform MBean server and
+     * the task service, then Jolokia until the first answer.
+     */
+    private static String phases(Context ctx, Path state) {
+        Path log = ctx.work.resolve("class-load.log");
+        List<String> args = new ArrayList<>(List.of("-Xlog:class+load:file=" + log + ":uptime"));
+        args.addAll(ctx.agentArgs("port=0,stateDir=" + state));
+        try (HostJvm jvm = HostJvm.launch(args, ctx.hostJar())) {
+            String started = jvm.awaitLine(l -> l.startsWith("[hatchway] started"), Duration.ofSeconds(60)).text();
+            JolokiaClient.fromStartLine(started).call(
+                    "{\"type\":\"read\",\"mbean\":\"hatchway:type=TaskService\",\"attribute\":\"Backend\"}");
+            List<String> lines = java.nio.file.Files.readAllLines(log);
+            Map<String, Double> at = new LinkedHashMap<>();
+            MILESTONES.forEach((phase, marker) -> lines.stream().filter(l -> l.contains(marker)).findFirst()
+                    .ifPresent(l -> at.put(phase, Double.parseDouble(l.substring(1, l.indexOf('s')))  * 1000)));
+            double last = Double.parseDouble(lines.get(lines.size() - 1).substring(1,
+                    lines.get(lines.size() - 1).indexOf('s'))) * 1000;
+            return String.format("one start traced by the class-load log (JVM uptime, this start): main at %.0f ms;"
+                    + " agent's first class +%.0f ms; backend (JNA, runtime checks) %.0f ms; platform MBean server and"
+                    + " task service %.0f ms; Jolokia and the first answer %.0f ms",
+                    at.get("main"), at.get("agent") - at.get("main"), at.get("task service") - at.get("agent"),
+                    at.get("Jolokia") - at.get("task service"), last - at.get("Jolokia"));
+        } catch (Exception e) {
+            return "the traced start failed: " + e;
+        }
     }
 
     private static double median(List<Double> values) {
