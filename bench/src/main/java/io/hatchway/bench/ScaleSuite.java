@@ -59,6 +59,7 @@ final class ScaleSuite {
         Random random = new Random(1);
         Samples pids = new Samples("pids() over JMX");
         Samples scan = new Samples("one pass over /proc/*/stat");
+        Samples walk = new Samples("the task's own processes read directly (stat and children of each)");
         int calls = ctx.iterations(200, 20);
         for (int i = 0; i < 20 + calls; i++) {
             String id = ids.get(random.nextInt(ids.size()));
@@ -68,14 +69,17 @@ final class ScaleSuite {
             ProcessSuite.check(found.length == 1 + EXECS_PER_TASK, "pids() of " + id + " found " + found.length
                     + " processes, not " + (1 + EXECS_PER_TASK));
             long scanNanos = scanProc();
+            long walkNanos = readTree(found);
             if (i >= 20) {
                 pids.add(nanos);
                 scan.add(scanNanos);
+                walk.add(walkNanos);
             }
         }
         scalePids.hatchway = pids;
         scalePids.reference = scan;
         scalePids.value(pids.medianMs());
+        scalePids.alternatives.add(walk);
         scalePids.note(String.format("%d processes on the host; reading every /proc/<pid>/stat once from this JVM"
                 + " takes %.1f ms (median) — the reference column", countProcesses(), scan.medianMs()));
     }
@@ -92,6 +96,25 @@ final class ScaleSuite {
                     } catch (IOException e) { // exited meanwhile
                     }
                 }
+            }
+        }
+        return System.nanoTime() - start;
+    }
+
+    /**
+     * The alternative to a pass over all of {@code /proc}: read only the task's processes, each one's
+     * {@code stat} and its {@code children} list (which would find new children; orphans that left
+     * the tree are what the backend's session scan catches). @return nanoseconds
+     */
+    static long readTree(Object[] processes) {
+        long start = System.nanoTime();
+        for (Object p : processes) {
+            int pid = (Integer) ((javax.management.openmbean.CompositeData) p).get("processId");
+            Path dir = Path.of("/proc", Integer.toString(pid));
+            try {
+                Files.readString(dir.resolve("stat"));
+                Files.readString(dir.resolve("task").resolve(Integer.toString(pid)).resolve("children"));
+            } catch (IOException e) { // exited meanwhile
             }
         }
         return System.nanoTime() - start;
