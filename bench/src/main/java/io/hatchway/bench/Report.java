@@ -159,7 +159,7 @@ final class Report {
             if (!f.alternatives.isEmpty()) {
                 ArrayNode alternatives = o.putArray("alternatives_ms");
                 for (Samples a : f.alternatives) {
-                    samples(alternatives.addObject(), "timing", a);
+                    fill(alternatives.addObject(), a);
                 }
             }
             f.skipped().ifPresent(why -> o.put("skipped", why));
@@ -180,10 +180,12 @@ final class Report {
     }
 
     private static void samples(ObjectNode o, String field, Samples s) {
-        if (s == null || s.size() == 0) {
-            return;
+        if (s != null && s.size() > 0) {
+            fill(o.putObject(field), s);
         }
-        ObjectNode n = o.putObject(field);
+    }
+
+    private static void fill(ObjectNode n, Samples s) {
         n.put("label", s.label());
         n.put("count", s.size());
         n.put("median", round(s.medianMs()));
