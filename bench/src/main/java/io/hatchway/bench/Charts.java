@@ -17,7 +17,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * The run at a glance, as PNGs in the output folder: for every figure with samples, the latency
  * distribution of both sides as cumulative curves (the median is where a curve crosses 50, the tail
- * is its right end); and {@code summary.png}, every figure's value relative to its target.
+ * is its right end), with the alternatives timed beside it dashed; and {@code summary.png}, every
+ * figure's value relative to its target.
  */
 final class Charts {
     private Charts() {
@@ -29,15 +30,24 @@ final class Charts {
             if (f.hatchway == null || f.hatchway.size() == 0) {
                 continue;
             }
-            XYChart chart = new XYChartBuilder().width(900).height(520)
+            XYChart chart = new XYChartBuilder().width(1000).height(640)
                     .title(f.name + (f.value().isPresent() ? String.format(" = %.3g", f.value().get()) : ""))
                     .xAxisTitle("latency (ms, log scale)").yAxisTitle("percentile").build();
             chart.getStyler().setXAxisLogarithmic(true);
-            chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+            chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
             chart.getStyler().setYAxisMin(0.0).setYAxisMax(100.0);
-            cdf(chart, f.hatchway);
+            chart.getStyler().setYAxisDecimalPattern("0");
+            chart.getStyler().setYAxisTickMarkSpacingHint(60);
+            chart.getStyler().setXAxisDecimalPattern("0.##");
+            cdf(chart, f.hatchway, false);
             if (f.reference != null && f.reference.size() > 0) {
-                cdf(chart, f.reference);
+                cdf(chart, f.reference, false);
+            }
+            for (Samples alternative : f.alternatives) {
+                if (alternative != f.reference && alternative.size() > 0
+                        && chart.getSeriesMap().keySet().stream().noneMatch(k -> k.startsWith(alternative.label()))) {
+                    cdf(chart, alternative, true);
+                }
             }
             Path file = out.resolve(f.name + ".png");
             BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
@@ -69,7 +79,8 @@ final class Charts {
         return written;
     }
 
-    private static void cdf(XYChart chart, Samples samples) {
+    /** One side's cumulative curve; an alternative's is thin and dashed. */
+    private static void cdf(XYChart chart, Samples samples, boolean alternative) {
         long[] sorted = samples.sorted();
         double[] x = new double[sorted.length];
         double[] y = new double[sorted.length];
@@ -81,5 +92,9 @@ final class Charts {
                 samples.medianMs()), x, y);
         series.setMarker(SeriesMarkers.NONE);
         series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
+        if (alternative) {
+            series.setLineStyle(new java.awt.BasicStroke(1.2f, java.awt.BasicStroke.CAP_BUTT,
+                    java.awt.BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+        }
     }
 }
