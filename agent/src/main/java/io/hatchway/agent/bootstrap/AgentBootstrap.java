@@ -45,11 +45,30 @@ public final class AgentBootstrap {
 
     private static void launch(String entry, String args) {
         try {
-            Thread starter = new Thread(() -> handOver(entry, args), "hatchway-start");
+            Thread starter = new Thread(new HandOver(entry, args), "hatchway-start");
             starter.setDaemon(true);
             starter.start();
         } catch (Throwable t) {
             System.err.println("[hatchway] ERROR not started: " + t);
+        }
+    }
+
+    /**
+     * The hand-over, as a plain class: a lambda here would bootstrap {@code invokedynamic} on the
+     * host's main thread, which costs a young JVM milliseconds.
+     */
+    private static final class HandOver implements Runnable {
+        private final String entry;
+        private final String args;
+
+        HandOver(String entry, String args) {
+            this.entry = entry;
+            this.args = args;
+        }
+
+        @Override
+        public void run() {
+            handOver(entry, args);
         }
     }
 
