@@ -6,11 +6,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +78,24 @@ public final class ProcFs {
         return f.length <= 23 || !f[23].equals("0");
     }
 
+    /**
+     * Waits until process {@code pid} is past the launcher that started it: gone, a zombie, or
+     * {@code execd} holds for its stat and its new program is loaded (mid-execve a process already
+     * has its new name but not yet its environment). Bounded by {@code bound}; in practice
+     * microseconds. @return its last stat, empty once it is gone
+     */
+    public static Optional<Stat> awaitExec(int pid, java.util.function.Predicate<Stat> execd, java.time.Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            Optional<Stat> stat = stat(pid);
+            if (stat.isEmpty() || stat.get().state() == 'Z' || System.nanoTime() > deadline
+                    || (execd.test(stat.get()) && programLoaded(pid))) {
+                return stat;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
+    }
+
     static Stat parseStat(String line) {
         // "pid (comm) state ppid ..."; comm may hold spaces and parentheses: split after the last ')'.
         int open = line.indexOf('(');
@@ -99,13 +112,6 @@ public final class ProcFs {
                 Long.parseLong(f[12]), Long.parseLong(f[19]), Long.parseLong(f[20]), Long.parseLong(f[21]));
     }
 
-    /** Every process's parent, read in one pass over {@code /proc}. */
-    public static Map<Integer, List<Integer>> childrenByParent() {
-        Map<Integer, List<Integer>> children = new HashMap<>();
-        forEachProcess(s -> children.computeIfAbsent(s.parentPid(), k -> new ArrayList<>()).add(s.pid()));
-        return children;
-    }
-
     private static void forEachProcess(java.util.function.Consumer<Stat> action) {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC)) {
             for (Path dir : dirs) {
@@ -117,25 +123,6 @@ public final class ProcFs {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    /** The live processes among {@code roots} and all their descendants, roots first. */
-    public static Set<Integer> tree(Collection<Integer> roots) {
-        Map<Integer, List<Integer>> children = childrenByParent();
-        Set<Integer> out = new LinkedHashSet<>();
-        Deque<Integer> todo = new ArrayDeque<>();
-        for (int root : roots) {
-            if (Files.exists(PROC.resolve(Integer.toString(root)))) {
-                todo.add(root);
-            }
-        }
-        while (!todo.isEmpty()) {
-            int pid = todo.poll();
-            if (out.add(pid)) {
-                todo.addAll(children.getOrDefault(pid, List.of()));
-            }
-        }
-        return out;
     }
 
     /**

@@ -189,16 +189,8 @@ final class ProcessSystem implements ComputeSystem {
      * what it asked for; returns its start time in clock ticks.
      */
     private static long awaitExec(int pid) {
-        long deadline = System.nanoTime() + 1_000_000_000L;
-        while (true) {
-            Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
-            if (stat.isEmpty() || stat.get().state() == 'Z' || System.nanoTime() > deadline
-                    || (stat.get().session() == pid && !stat.get().command().equals("setsid")
-                            && ProcFs.programLoaded(pid))) {
-                return stat.map(ProcFs.Stat::startTicks).orElse(0L);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
-        }
+        return ProcFs.awaitExec(pid, s -> s.session() == pid && !s.command().equals("setsid"), Duration.ofSeconds(1))
+                .map(ProcFs.Stat::startTicks).orElse(0L);
     }
 
     private static String reason(IOException e) {

@@ -33,7 +33,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -198,15 +197,7 @@ final class Container implements ComputeSystem {
      * second.)
      */
     private void awaitExec(int pid) {
-        long deadline = System.nanoTime() + 1_000_000_000L;
-        while (true) {
-            Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
-            if (stat.isEmpty() || stat.get().state() == 'Z' || System.nanoTime() > deadline
-                    || (!stat.get().command().startsWith(runtime.name()) && ProcFs.programLoaded(pid))) {
-                return;
-            }
-            LockSupport.parkNanos(50_000);
-        }
+        ProcFs.awaitExec(pid, s -> !s.command().startsWith(runtime.name()), Duration.ofSeconds(1));
     }
 
     /**

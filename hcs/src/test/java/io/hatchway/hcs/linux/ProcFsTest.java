@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.hatchway.hcs.ProcessDetails;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,19 +54,22 @@ class ProcFsTest {
     }
 
     @Test
-    void findsGrandchildrenInTheTree() throws Exception {
-        Process shell = new ProcessBuilder("/bin/sh", "-c", "sleep 30 & sleep 30 & wait").start();
+    void findsEveryMemberOfASessionEvenOrphans() throws Exception {
+        Process shell = new ProcessBuilder("/usr/bin/setsid", "/bin/sh", "-c", "sleep 30 & sleep 30 & wait").start();
+        int leader = (int) shell.pid();
         try {
+            long start = ProcFs.awaitExec(leader, st -> st.session() == leader, Duration.ofSeconds(5))
+                    .orElseThrow().startTicks();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                    .until(() -> ProcFs.tree(List.of((int) shell.pid())).size() == 3);
-            Set<Integer> tree = ProcFs.tree(List.of((int) shell.pid()));
-            assertEquals((int) shell.pid(), tree.iterator().next(), "roots come first");
+                    .until(() -> ProcFs.sessionMembers(Map.of(leader, start)).size() == 3);
+            assertTrue(ProcFs.sessionMembers(Map.of(leader, start)).contains(leader));
+            assertTrue(ProcFs.sessionMembers(Map.of(leader, start + 1_000_000)).isEmpty(),
+                    "processes older than the leader are never taken for its session's");
         } finally { // children first, so the shell's wait reaps them and no zombie is left to pid 1
             shell.descendants().forEach(ProcessHandle::destroyForcibly);
             if (!shell.waitFor(10, TimeUnit.SECONDS)) {
                 shell.destroyForcibly();
             }
         }
-        assertTrue(ProcFs.tree(List.of((int) shell.pid())).isEmpty(), "a gone root has no tree");
     }
 }
