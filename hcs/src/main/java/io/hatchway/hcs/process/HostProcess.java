@@ -3,62 +3,69 @@ package io.hatchway.hcs.process;
 import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.linux.LibC;
-import java.io.IOException;
+import io.hatchway.hcs.linux.PosixSpawn;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
 
 /**
- * A host process started by the JVM as the leader of a session of its own. The JDK reaps it (so it
- * never lingers as a zombie) and reports 128+N for a death by signal N, as CONTRACT.md wants.
- * Signals go through kill(2) to this process alone, as a container's would; {@link #kill} takes its
- * whole session down, children orphaned earlier included.
+ * A host process the JVM started as the leader of a session of its own ({@link PosixSpawn}). A
+ * reaper thread waits for it, so it never lingers as a zombie, and reports 128+N for a death by
+ * signal N, as CONTRACT.md wants. Signals go through kill(2) to this process alone, as a
+ * container's would; {@link #kill} takes its whole session down, children orphaned earlier included.
  */
 final class HostProcess implements ComputeProcess {
-    private final Process process;
-    private final ProcessSystem system;
-    private final CompletableFuture<Long> exited;
+    /** One thread per live process, blocked in waitpid(2), as the JDK's own process reaper does. */
+    private static final ExecutorService REAPERS = Threads.shortLived("hatchway-reaper-");
 
-    HostProcess(Process process, ProcessSystem system) {
-        this.process = process;
+    private final int pid;
+    private final ProcessSystem system;
+    private final CompletableFuture<Long> exited = new CompletableFuture<>();
+
+    HostProcess(int pid, ProcessSystem system) {
+        this.pid = pid;
         this.system = system;
-        this.exited = process.onExit().handle((p, error) -> {
+        REAPERS.execute(() -> {
+            long code = UNKNOWN_EXIT_CODE;
             try {
-                return error == null ? (long) p.exitValue() : UNKNOWN_EXIT_CODE;
-            } catch (IllegalThreadStateException e) {
-                return UNKNOWN_EXIT_CODE;
+                code = PosixSpawn.waitFor(pid);
+            } finally {
+                exited.complete(code);
             }
         });
     }
 
     @Override
     public int pid() {
-        return (int) process.pid();
+        return pid;
     }
 
     @Override
     public boolean signal(int signal) {
-        // The JDK reaps the process in the background; while isAlive() is true the pid is still ours.
-        // Between that check and kill(2) the pid could in theory be reaped and reused: accepted, the
-        // window is microseconds and pid reuse takes a full wrap of the pid space.
-        if (!process.isAlive()) {
+        // Until the reaper has collected it the pid stays ours. Between this check and kill(2) it
+        // could in theory be reaped and reused: accepted, the window is microseconds and pid reuse
+        // takes a full wrap of the pid space.
+        if (exited.isDone()) {
             return false;
         }
         try {
-            LibC.INSTANCE.kill(pid(), signal);
+            LibC.INSTANCE.kill(pid, signal);
             return true;
         } catch (LastErrorException e) {
             if (e.getErrorCode() == LibC.ESRCH) {
                 return false;
             }
-            throw ErrorKind.Unavailable.error("kill(%d, %d): errno %d", pid(), signal, e.getErrorCode());
+            throw ErrorKind.Unavailable.error("kill(%d, %d): errno %d", pid, signal, e.getErrorCode());
         }
     }
 
     @Override
     public void kill() {
-        system.killSession(pid());
-        process.destroyForcibly();
+        system.killSession(pid);
+        signal(Signals.SIGKILL);
     }
 
     @Override
@@ -68,10 +75,7 @@ final class HostProcess implements ComputeProcess {
 
     @Override
     public void closeStdin() {
-        try {
-            process.getOutputStream().close();
-        } catch (IOException e) { // already closed or the process is gone: either way closed
-        }
+        // Nothing to close: stdin is a file (or /dev/null) only the process holds open.
     }
 
     @Override

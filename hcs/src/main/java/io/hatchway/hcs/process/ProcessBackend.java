@@ -4,9 +4,8 @@ import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.TaskOptions;
+import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.oci.Bundle;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -15,15 +14,11 @@ import java.util.Objects;
  * isolate, give a process another user, or give it a terminal, and says so instead of ignoring it.
  */
 public final class ProcessBackend implements ComputeBackend {
-    /** util-linux's setsid: starts each process as the leader of a session of its own. */
-    static final Path SETSID = java.util.stream.Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of)
-            .filter(Files::isExecutable).findFirst().orElse(null);
-
-    /** @throws io.hatchway.hcs.HatchwayException Unavailable without util-linux's {@code setsid} */
+    /** @throws io.hatchway.hcs.HatchwayException Unavailable where libc cannot start a process as {@link PosixSpawn} does */
     public ProcessBackend() {
-        if (SETSID == null) {
-            throw ErrorKind.Unavailable.error("the process backend needs setsid (util-linux) in /usr/bin or /bin");
-        }
+        PosixSpawn.unavailable().ifPresent(why -> {
+            throw ErrorKind.Unavailable.error("the process backend cannot start processes here: %s", why);
+        });
     }
 
     @Override

@@ -8,12 +8,10 @@ import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.ProcessSpec;
-import java.io.File;
-import java.io.IOException;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +26,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A task on the process backend: its init process and additional processes, each started through
- * {@code setsid} as the leader of a session of its own. The task's processes are the members of
+ * A task on the process backend: its init process and additional processes, each started
+ * ({@link PosixSpawn}) as the leader of a session of its own. The task's processes are the members of
  * those sessions, found in one pass over {@code /proc}: children stay the task's even when their
  * parent dies and they move to pid 1, and shutdown, terminate and {@link ComputeProcess#kill} reach
  * them without racing a fork. The system has stopped once the init process has exited (or the
@@ -40,7 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * host processes have no container to hold them. That is the process backend's limit.
  */
 final class ProcessSystem implements ComputeSystem {
-    private static final File NO_INPUT = new File("/dev/null");
+    private static final Path NO_INPUT = Path.of("/dev/null");
 
     private final String id;
     private final Bundle bundle;
@@ -115,28 +113,15 @@ final class ProcessSystem implements ComputeSystem {
     }
 
     private HostProcess launch(ProcessSpec spec, Stdio stdio) {
-        List<String> command = new ArrayList<>(spec.args().size() + 1);
-        command.add(ProcessBackend.SETSID.toString());
-        command.add(executable(spec).toString());
-        command.addAll(spec.args().subList(1, spec.args().size()));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(new File(spec.cwd()))
-                .redirectInput(stdio.stdin().map(Path::toFile).map(Redirect::from).orElse(Redirect.from(NO_INPUT)))
-                .redirectOutput(Redirect.appendTo(stdio.stdout().toFile()))
-                .redirectError(Redirect.appendTo(stdio.stderr().toFile()));
-        builder.environment().clear();
-        for (String entry : spec.env()) {
-            int eq = entry.indexOf('=');
-            builder.environment().put(entry.substring(0, eq), entry.substring(eq + 1));
-        }
-        Process process;
+        int pid;
         try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", spec.args().get(0), reason(e));
+            pid = PosixSpawn.spawn(executable(spec), spec.args(), spec.env(), Path.of(spec.cwd()),
+                    new PosixSpawn.Streams(stdio.stdin().orElse(NO_INPUT), stdio.stdout(), stdio.stderr()));
+        } catch (PosixSpawn.SpawnException e) {
+            throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", spec.args().get(0), e.getMessage());
         }
-        HostProcess host = new HostProcess(process, this);
-        sessions.put(host.pid(), awaitExec(host.pid()));
+        HostProcess host = new HostProcess(pid, this);
+        sessions.put(pid, awaitExec(pid));
         live.add(host);
         host.exited().whenComplete((code, error) -> {
             live.remove(host);
@@ -184,19 +169,12 @@ final class ProcessSystem implements ComputeSystem {
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     /**
-     * Waits (at most a second, in practice microseconds) until {@code setsid} has made the process a
-     * session leader and exec'd the command, so that from the caller's return on the process is
-     * what it asked for; returns its start time in clock ticks.
+     * Waits (at most a second, in practice microseconds) until the exec'd program is loaded, so that
+     * from the caller's return on the process is what it asked for; returns its start time in clock
+     * ticks.
      */
     private static long awaitExec(int pid) {
-        return ProcFs.awaitExec(pid, s -> s.session() == pid && !s.command().equals("setsid"), Duration.ofSeconds(1))
-                .map(ProcFs.Stat::startTicks).orElse(0L);
-    }
-
-    private static String reason(IOException e) {
-        // "Cannot run program "x" (in directory "/"): error=2, No such file or directory" → the cause.
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
-        return cause.getMessage();
+        return ProcFs.awaitExec(pid, s -> true, Duration.ofSeconds(1)).map(ProcFs.Stat::startTicks).orElse(0L);
     }
 
     /**
@@ -264,7 +242,7 @@ final class ProcessSystem implements ComputeSystem {
         if (!ProcFs.available()) {
             throw ErrorKind.NotFound.error("failed to fetch %s: /proc is not readable on this host", what);
         }
-        // Leaders by their handle too: one launched a moment ago may not have called setsid yet.
+        // Leaders by their handle too: one that has exited is listed until it is reaped.
         Set<Integer> pids = new java.util.TreeSet<>();
         live.forEach(leader -> pids.add(leader.pid()));
         pids.addAll(ProcFs.sessionMembers(sessions));
@@ -309,7 +287,7 @@ final class ProcessSystem implements ComputeSystem {
         synchronized (this) {
             stopping = true;
         }
-        // Leaders by their own handle too: one launched a moment ago may not have called setsid yet.
+        // Leaders by their own handle too: kill(2) on a leader not yet reaped is harmless.
         live.forEach(leader -> leader.signal(signal));
         for (int pid : ProcFs.sessionMembers(sessions)) {
             killQuietly(pid, signal);

@@ -1,0 +1,207 @@
+package io.hatchway.hcs.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts a program as the leader of a session of its own with glibc's {@code posix_spawn}: one
+ * {@code clone(CLONE_VFORK)} and one {@code execve}, where the JDK's {@link ProcessBuilder} goes
+ * through {@code jspawnhelper} (and a session needs {@code setsid} on top: three execs in all).
+ * When {@link #spawn} returns the program has been exec'd, or the call failed and nothing runs.
+ *
+ * <p>The child gets exactly the given standard streams, working directory and environment, the
+ * default action for every signal and an empty signal mask, and no other file descriptor of the
+ * JVM. The caller reaps it with {@link #waitFor}, once.
+ */
+public final class PosixSpawn {
+    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private static final short POSIX_SPAWN_SETSID = 0x80; // glibc 2.26
+    private static final int O_RDONLY = 0;
+    private static final int O_WRONLY = 1;
+    private static final int O_CREAT = 0100;
+    private static final int O_APPEND = 02000;
+    private static final int O_CLOEXEC = 02000000;
+    private static final int EINTR = 4;
+
+    // glibc x86-64/aarch64 sizes are 336 (attributes), 80 (file actions), 128 (sigset_t): room to spare.
+    private static final int ATTRIBUTES_SIZE = 1024;
+    private static final int FILE_ACTIONS_SIZE = 512;
+    private static final int SIGSET_SIZE = 256;
+
+    private interface Spawn extends Library {
+        Spawn INSTANCE = Native.load("c", Spawn.class);
+
+        int posix_spawnattr_init(Pointer attributes);
+
+        int posix_spawnattr_setflags(Pointer attributes, short flags);
+
+        int posix_spawnattr_setsigmask(Pointer attributes, Pointer mask);
+
+        int posix_spawnattr_setsigdefault(Pointer attributes, Pointer signals);
+
+        int posix_spawnattr_destroy(Pointer attributes);
+
+        int posix_spawn_file_actions_init(Pointer actions);
+
+        int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newFd);
+
+        int posix_spawn_file_actions_addchdir_np(Pointer actions, String path); // glibc 2.29
+
+        int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from); // glibc 2.34
+
+        int posix_spawn_file_actions_destroy(Pointer actions);
+
+        int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attributes, String[] argv,
+                String[] envp);
+
+        int sigemptyset(Pointer set);
+
+        int sigfillset(Pointer set);
+
+        int open(String path, int flags, int mode) throws LastErrorException;
+
+        int close(int fd);
+
+        int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
+    }
+
+    private PosixSpawn() {
+    }
+
+    /** Why this libc cannot spawn as {@link #spawn} does, or empty when it can. */
+    public static java.util.Optional<String> unavailable() {
+        try {
+            NativeLibrary c = NativeLibrary.getInstance("c");
+            for (String function : List.of("posix_spawn", "posix_spawn_file_actions_addchdir_np",
+                    "posix_spawn_file_actions_addclosefrom_np")) {
+                c.getFunction(function);
+            }
+            return java.util.Optional.empty();
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return java.util.Optional.of("glibc 2.34 or later is needed (posix_spawn with closefrom): " + e.getMessage());
+        }
+    }
+
+    /** Where the child's standard streams come from and go: stdin read, stdout and stderr appended to. */
+    public record Streams(Path stdin, Path stdout, Path stderr) {
+    }
+
+    /** Why a spawn failed: the errno and what it was about ({@code open <file>}, {@code execve}, ...). */
+    public static final class SpawnException extends Exception {
+        private final int errno;
+
+        SpawnException(String what, int errno) {
+            super(what + ": " + strerror(errno), null, false, false);
+            this.errno = errno;
+        }
+
+        public int errno() {
+            return errno;
+        }
+    }
+
+    /**
+     * Runs {@code executable} with {@code argv} (its {@code argv[0]} included) and exactly
+     * {@code env}, in {@code cwd}, as the leader of a new session. The streams are opened here, by
+     * the JVM, so a file that cannot be opened is reported as such and nothing is started.
+     *
+     * @return the child's pid
+     * @throws SpawnException nothing was started
+     */
+    public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Streams streams)
+            throws SpawnException {
+        Spawn libc = Spawn.INSTANCE;
+        List<Integer> fds = new ArrayList<>(3);
+        Memory actions = new Memory(FILE_ACTIONS_SIZE);
+        Memory attributes = new Memory(ATTRIBUTES_SIZE);
+        check(libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+        try {
+            check(libc.posix_spawnattr_init(attributes), "posix_spawnattr_init");
+            try {
+                fds.add(open(streams.stdin(), O_RDONLY));
+                fds.add(open(streams.stdout(), O_WRONLY | O_CREAT | O_APPEND));
+                fds.add(open(streams.stderr(), O_WRONLY | O_CREAT | O_APPEND));
+                for (int target = 0; target < 3; target++) { // dup2 clears the copy's close-on-exec
+                    check(libc.posix_spawn_file_actions_adddup2(actions, fds.get(target), target), "adddup2");
+                }
+                check(libc.posix_spawn_file_actions_addchdir_np(actions, cwd.toString()), "addchdir_np");
+                check(libc.posix_spawn_file_actions_addclosefrom_np(actions, 3), "addclosefrom_np");
+
+                Memory empty = new Memory(SIGSET_SIZE);
+                Memory all = new Memory(SIGSET_SIZE);
+                libc.sigemptyset(empty);
+                libc.sigfillset(all);
+                check(libc.posix_spawnattr_setsigmask(attributes, empty), "setsigmask");
+                check(libc.posix_spawnattr_setsigdefault(attributes, all), "setsigdefault");
+                check(libc.posix_spawnattr_setflags(attributes,
+                        (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)), "setflags");
+
+                IntByReference pid = new IntByReference();
+                int error = libc.posix_spawn(pid, executable.toString(), actions, attributes,
+                        argv.toArray(String[]::new), env.toArray(String[]::new));
+                if (error != 0) {
+                    throw new SpawnException(error == 2 && !cwd.toFile().isDirectory() ? "cwd " + cwd
+                            : "execve " + executable, error);
+                }
+                return pid.getValue();
+            } finally {
+                libc.posix_spawnattr_destroy(attributes);
+            }
+        } finally {
+            libc.posix_spawn_file_actions_destroy(actions);
+            fds.forEach(libc::close);
+        }
+    }
+
+    private static int open(Path file, int flags) throws SpawnException {
+        try {
+            return Spawn.INSTANCE.open(file.toString(), flags | O_CLOEXEC, 0644);
+        } catch (LastErrorException e) {
+            throw new SpawnException("open " + file, e.getErrorCode());
+        }
+    }
+
+    private static void check(int error, String call) throws SpawnException {
+        if (error != 0) {
+            throw new SpawnException(call, error);
+        }
+    }
+
+    /**
+     * Blocks until child {@code pid} exits and reaps it. @return its exit code, or 128+N for a death
+     * by signal N
+     */
+    public static long waitFor(int pid) {
+        IntByReference status = new IntByReference();
+        while (true) {
+            try {
+                Spawn.INSTANCE.waitpid(pid, status, 0);
+                break;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != EINTR) {
+                    throw new IllegalStateException("waitpid(" + pid + "): " + strerror(e.getErrorCode()));
+                }
+            }
+        }
+        int s = status.getValue();
+        int signal = s & 0x7f;
+        return signal == 0 ? (s >> 8) & 0xff : 128 + signal;
+    }
+
+    private static String strerror(int errno) {
+        try {
+            return LibC.INSTANCE.strerror(errno);
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return "errno " + errno;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.hatchway.hcs.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PosixSpawnTest {
+    private static final Path SH = Path.of("/bin/sh");
+
+    @TempDir
+    Path dir;
+
+    private PosixSpawn.Streams streams() {
+        return new PosixSpawn.Streams(Path.of("/dev/null"), dir.resolve("out"), dir.resolve("err"));
+    }
+
+    private String run(String script, List<String> env, Path cwd) throws Exception {
+        int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", script), env, cwd, streams());
+        assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
+        return read("out");
+    }
+
+    private String read(String name) {
+        try {
+            return Files.readString(dir.resolve(name));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Test
+    void theChildLeadsASessionInItsCwdWithExactlyItsEnvironment() throws Exception {
+        String out = run("echo $$ $(cut -d' ' -f6 /proc/$$/stat) $(pwd) $HATCHWAY_TEST; env | wc -l",
+                List.of("HATCHWAY_TEST=yes", "PATH=/usr/bin:/bin"), dir);
+        String[] f = out.trim().split("\\s+");
+        assertEquals(f[0], f[1], "session id = pid: " + out);
+        assertEquals(dir.toRealPath().toString(), f[2]);
+        assertEquals("yes", f[3]);
+        assertTrue(Integer.parseInt(f[4]) <= 4, "only the given environment (sh adds PWD, SHLVL): " + out);
+    }
+
+    @Test
+    void theChildHoldsNoneOfTheJvmsDescriptors() throws Exception {
+        try (ServerSocket listening = new ServerSocket(0)) { // as Jolokia's would be
+            String out = run("ls /proc/$$/fd", List.of(), Path.of("/"));
+            assertEquals(List.of("0", "1", "2"), List.of(out.trim().split("\\s+")));
+        }
+    }
+
+    @Test
+    void outputIsAppendedAndTheExitCodeOrSignalIsReported() throws Exception {
+        Files.writeString(dir.resolve("out"), "kept\n");
+        assertEquals("kept\nmore\n", run("echo more", List.of(), Path.of("/")));
+        assertEquals(3, PosixSpawn.waitFor(PosixSpawn.spawn(SH, List.of("sh", "-c", "exit 3"), List.of(),
+                Path.of("/"), streams())));
+        assertEquals(128 + 9, PosixSpawn.waitFor(PosixSpawn.spawn(SH, List.of("sh", "-c", "kill -9 $$"),
+                List.of(), Path.of("/"), streams())));
+    }
+
+    /** signal(2), to ignore SIGHUP in this JVM as {@code nohup java ...} would. */
+    interface Signal extends com.sun.jna.Library {
+        Signal INSTANCE = com.sun.jna.Native.load("c", Signal.class);
+
+        com.sun.jna.Pointer signal(int signal, com.sun.jna.Pointer handler);
+    }
+
+    @Test
+    void signalsTheJvmIgnoresAreDefaultAgainInTheChild() throws Exception {
+        com.sun.jna.Pointer previous = Signal.INSTANCE.signal(1, com.sun.jna.Pointer.createConstant(1)); // SIG_IGN
+        try {
+            assertSignalsDefault();
+        } finally {
+            Signal.INSTANCE.signal(1, previous);
+        }
+    }
+
+    private void assertSignalsDefault() throws Exception {
+        // SigIgn in /proc/<pid>/status: the mask of ignored signals; 1-31 all clear (glibc keeps its
+        // own two real-time signals, 32 and 33, ignored in every child it spawns: they are no one else's).
+        String out = run("grep SigIgn /proc/$$/status", List.of(), Path.of("/"));
+        long ignored = Long.parseUnsignedLong(out.trim().substring("SigIgn:".length()).trim(), 16);
+        assertEquals(0, ignored & 0x7fffffffL, out);
+    }
+
+    @Test
+    void failuresSayWhatFailedAndStartNothing() {
+        PosixSpawn.SpawnException missing = assertThrows(PosixSpawn.SpawnException.class,
+                () -> PosixSpawn.spawn(Path.of("/nonexistent/binary"), List.of("x"), List.of(), Path.of("/"), streams()));
+        assertEquals("execve /nonexistent/binary: No such file or directory", missing.getMessage());
+        PosixSpawn.SpawnException cwd = assertThrows(PosixSpawn.SpawnException.class,
+                () -> PosixSpawn.spawn(SH, List.of("sh"), List.of(), dir.resolve("gone"), streams()));
+        assertEquals("cwd " + dir.resolve("gone") + ": No such file or directory", cwd.getMessage());
+        Path unwritable = dir.resolve("no-such-dir").resolve("out");
+        PosixSpawn.SpawnException open = assertThrows(PosixSpawn.SpawnException.class, () -> PosixSpawn.spawn(SH,
+                List.of("sh"), List.of(), Path.of("/"), new PosixSpawn.Streams(Path.of("/dev/null"), unwritable,
+                        unwritable)));
+        assertEquals("open " + unwritable + ": No such file or directory", open.getMessage());
+    }
+}
