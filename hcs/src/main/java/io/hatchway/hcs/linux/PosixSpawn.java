@@ -31,6 +31,7 @@ public final class PosixSpawn {
     private static final int O_APPEND = 02000;
     private static final int O_CLOEXEC = 02000000;
     private static final int EINTR = 4;
+    private static final int WNOHANG = 1;
 
     // glibc x86-64/aarch64 sizes are 336 (attributes), 80 (file actions), 128 (sigset_t): room to spare.
     private static final int ATTRIBUTES_SIZE = 1024;
@@ -119,6 +120,15 @@ public final class PosixSpawn {
      */
     public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Streams streams)
             throws SpawnException {
+        return spawn(executable, argv, env, cwd, streams, List.of());
+    }
+
+    /**
+     * {@link #spawn(Path, List, List, Path, Streams)} that also hands the child the JVM's
+     * descriptors {@code passed} as its 3, 4, ... (they stay the caller's to close).
+     */
+    public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Streams streams,
+            List<Integer> passed) throws SpawnException {
         Spawn libc = Spawn.INSTANCE;
         List<Integer> fds = new ArrayList<>(3);
         Memory actions = new Memory(FILE_ACTIONS_SIZE);
@@ -130,11 +140,13 @@ public final class PosixSpawn {
                 fds.add(open(streams.stdin(), O_RDONLY));
                 fds.add(open(streams.stdout(), O_WRONLY | O_CREAT | O_APPEND));
                 fds.add(open(streams.stderr(), O_WRONLY | O_CREAT | O_APPEND));
-                for (int target = 0; target < 3; target++) { // dup2 clears the copy's close-on-exec
-                    check(libc.posix_spawn_file_actions_adddup2(actions, fds.get(target), target), "adddup2");
+                List<Integer> given = new ArrayList<>(fds);
+                given.addAll(passed);
+                for (int target = 0; target < given.size(); target++) { // dup2 clears the copy's close-on-exec
+                    check(libc.posix_spawn_file_actions_adddup2(actions, given.get(target), target), "adddup2");
                 }
                 check(libc.posix_spawn_file_actions_addchdir_np(actions, cwd.toString()), "addchdir_np");
-                check(libc.posix_spawn_file_actions_addclosefrom_np(actions, 3), "addclosefrom_np");
+                check(libc.posix_spawn_file_actions_addclosefrom_np(actions, given.size()), "addclosefrom_np");
 
                 Memory empty = new Memory(SIGSET_SIZE);
                 Memory all = new Memory(SIGSET_SIZE);
@@ -192,12 +204,43 @@ public final class PosixSpawn {
                 }
             }
         }
-        int s = status.getValue();
-        int signal = s & 0x7f;
-        return signal == 0 ? (s >> 8) & 0xff : 128 + signal;
+        return exitCode(status.getValue());
     }
 
-    private static String strerror(int errno) {
+    /**
+     * Reaps child {@code pid} once it has exited, waiting at most {@code bound} (checking every
+     * millisecond: for a child known to be on its way out). @return its exit code as
+     * {@link #waitFor} gives it, or empty when it still runs
+     */
+    public static java.util.OptionalLong waitFor(int pid, java.time.Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        IntByReference status = new IntByReference();
+        while (true) {
+            int reaped;
+            try {
+                reaped = Spawn.INSTANCE.waitpid(pid, status, WNOHANG);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == EINTR) {
+                    continue;
+                }
+                throw new IllegalStateException("waitpid(" + pid + "): " + strerror(e.getErrorCode()));
+            }
+            if (reaped == pid) {
+                return java.util.OptionalLong.of(exitCode(status.getValue()));
+            }
+            if (System.nanoTime() > deadline) {
+                return java.util.OptionalLong.empty();
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private static long exitCode(int status) {
+        int signal = status & 0x7f;
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
+    }
+
+    static String strerror(int errno) {
         try {
             return LibC.INSTANCE.strerror(errno);
         } catch (RuntimeException | UnsatisfiedLinkError e) {

@@ -5,19 +5,13 @@ import java.util.Objects;
 
 /**
  * The directory conmon and the runtime share with Hatchway for one monitored process (a
- * container's init process or one exec): the sync pipe, the exit directory, pid files, the
- * runtime's log. It is kept on disk so an agent started again can read what happened while it
- * was away. Each exec has a directory of its own, so each has its own exit directory (conmon names
+ * container's init process or one exec): the exit directory, pid files, the runtime's log. It
+ * is kept on disk so an agent started again can read what happened while it was away. Each exec has a directory of its own, so each has its own exit directory (conmon names
  * the exit file after the container, not after the exec).
  */
 public record MonitorDir(Path dir) {
     public MonitorDir {
         Objects.requireNonNull(dir);
-    }
-
-    /** The named pipe conmon reports the process's pid on ({@code _OCI_SYNCPIPE}); gone once read. */
-    public Path syncPipe() {
-        return dir.resolve("sync");
     }
 
     /** Where conmon writes the exit status, in a file named after the container. */

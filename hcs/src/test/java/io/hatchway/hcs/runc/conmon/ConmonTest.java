@@ -1,0 +1,90 @@
+package io.hatchway.hcs.runc.conmon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.linux.ProcFs;
+import io.hatchway.hcs.runc.cli.Io;
+import io.hatchway.hcs.runc.cli.OciRuntime;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * conmon's side of the launch, spoken by small shell scripts in its place (no root needed): the
+ * pid on the sync pipe, a runtime's error, a conmon that fails, and one that never answers.
+ */
+class ConmonTest {
+    @TempDir
+    Path dir;
+
+    /** A stand-in for conmon: writes its pid where {@code -P} says, then runs {@code body}. */
+    private Conmon conmon(String body, Duration timeout) throws Exception {
+        Path script = dir.resolve("conmon");
+        Files.writeString(script, "#!/bin/sh\n"
+                + "while [ $# -gt 0 ]; do case $1 in -P) echo $$ > \"$2\";; esac; shift; done\n" + body + "\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        return new Conmon(script, timeout);
+    }
+
+    private Monitor exec(Conmon conmon) {
+        OciRuntime runtime = new OciRuntime("runc", Path.of("/bin/false"), dir.resolve("root"), Duration.ofSeconds(5));
+        Io io = new Io(Optional.empty(), Optional.of(dir.resolve("out")), Optional.of(dir.resolve("err")));
+        return conmon.exec(runtime, "c1", dir, new MonitorDir(dir.resolve("exec")), io);
+    }
+
+    @Test
+    void thePidReportedOnTheSyncPipeIsTheProcesss() throws Exception {
+        // As conmon does: the first process exits at once, a second one reports and stays.
+        Monitor monitor = exec(conmon("(echo '{\"data\": 4242}' >&3; exec sleep 30) & exit 0", Duration.ofSeconds(10)));
+        try {
+            assertEquals(4242, monitor.pid());
+            assertTrue(monitor.conmonPid() > 0);
+            assertTrue(monitor.monitorAlive());
+        } finally {
+            io.hatchway.hcs.linux.LibC.INSTANCE.kill(monitor.conmonPid(), 9);
+        }
+    }
+
+    @Test
+    void onlyTheStreamsAndTheSyncPipeAreHandedToConmon() throws Exception {
+        exec(conmon("ls /proc/$$/fd >&2; echo '{\"data\": 4242}' >&3", Duration.ofSeconds(10)));
+        assertEquals("0\n1\n2\n3\n", Files.readString(dir.resolve("err")));
+    }
+
+    @Test
+    void aRuntimeErrorAboutTheProcessIsInvalidArgument() throws Exception {
+        HatchwayException e = assertThrows(HatchwayException.class, () -> exec(conmon(
+                "echo '{\"data\": -1, \"message\": \"exec: \\\\\"nope\\\\\": executable file not found in $PATH\"}' >&3",
+                Duration.ofSeconds(10))));
+        assertEquals(ErrorKind.InvalidArgument, e.kind());
+        assertTrue(e.getMessage().contains("executable file not found"), e.getMessage());
+    }
+
+    @Test
+    void aConmonThatFailsIsUnavailableWithItsStatus() throws Exception {
+        HatchwayException e = assertThrows(HatchwayException.class, () -> exec(conmon("exit 7", Duration.ofSeconds(10))));
+        assertEquals(ErrorKind.Unavailable, e.kind());
+        assertTrue(e.getMessage().contains("exited with status 7"), e.getMessage());
+    }
+
+    @Test
+    void aConmonThatNeverAnswersIsKilledAtTheDeadline() throws Exception {
+        long start = System.nanoTime();
+        HatchwayException e = assertThrows(HatchwayException.class,
+                () -> exec(conmon("exec sleep 30", Duration.ofMillis(500))));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(ErrorKind.DeadlineExceeded, e.kind());
+        assertTrue(tookMs < 5_000, "bounded by the timeout, took " + tookMs + " ms");
+        int pid = Integer.parseInt(Files.readString(new MonitorDir(dir.resolve("exec")).conmonPidFile()).trim());
+        assertFalse(ProcFs.stat(pid).isPresent(), "the stand-in was killed and reaped, no zombie left");
+    }
+}
