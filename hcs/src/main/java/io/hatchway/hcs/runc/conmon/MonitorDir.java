@@ -6,8 +6,9 @@ import java.util.Objects;
 /**
  * The directory conmon and the runtime share with Hatchway for one monitored process (a
  * container's init process or one exec): the exit directory, pid files, the runtime's log. It
- * is kept on disk so an agent started again can read what happened while it was away. Each exec has a directory of its own, so each has its own exit directory (conmon names
- * the exit file after the container, not after the exec).
+ * is kept on disk so an agent started again can read what happened while it was away. Each exec
+ * has a directory of its own, so each has its own exit directory (conmon names the exit file
+ * after the container, not after the exec).
  */
 public record MonitorDir(Path dir) {
     public MonitorDir {
