@@ -6,6 +6,7 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
+import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.PosixSpawn;
@@ -190,12 +191,11 @@ final class ProcessSystem implements ComputeSystem {
         if (ProcFs.sessionMembers(sessions).isEmpty()) {
             exited.complete(null);
         } else {
-            CompletableFuture.runAsync(this::stopIfEmpty, ORPHAN_CHECK);
+            Threads.later(ORPHAN_CHECK, this::stopIfEmpty);
         }
     }
 
-    private static final java.util.concurrent.Executor ORPHAN_CHECK =
-            CompletableFuture.delayedExecutor(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+    private static final Duration ORPHAN_CHECK = Duration.ofMillis(50);
 
     @Override
     public List<ProcessDetails> processes() {

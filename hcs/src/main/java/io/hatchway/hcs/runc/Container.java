@@ -9,6 +9,7 @@ import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
+import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.ProcFs;
@@ -211,7 +212,7 @@ final class Container implements ComputeSystem {
         exit.whenCompleteAsync((code, error) -> {
             execs.remove(process);
             TaskDir.delete(monitorDir.dir());
-        });
+        }, Threads.background());
         return process;
     }
 

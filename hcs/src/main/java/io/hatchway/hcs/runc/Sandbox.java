@@ -8,6 +8,7 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
+import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.linux.Mounts.MountException;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -242,17 +242,18 @@ final class Sandbox {
         Path pidFile = work.resolve("pid");
         AtomicBoolean finished = new AtomicBoolean();
         AtomicBoolean killed = new AtomicBoolean();
+        java.util.concurrent.Future<?> deadline = null;
         try {
             TaskDir.write(work.resolve("process.json"), exec);
             Path discard = Path.of("/dev/null");
             Io io = new Io(spec.stdin().map(Path::of), Optional.of(spec.stdout().map(Path::of).orElse(discard)),
                     Optional.of(spec.stderr().map(Path::of).orElse(discard)));
-            CompletableFuture.runAsync(() -> {
+            deadline = Threads.later(timeout, () -> {
                 if (!finished.get()) {
                     killed.set(true);
                     killQuietly(pidFile);
                 }
-            }, CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            });
             int code = runtime.exec(id, work.resolve("process.json"),
                     new ExecOptions(Optional.of(pidFile), false, io, Optional.of(work.resolve("runtime.log"))),
                     timeout.plus(STOP_WAIT));
@@ -273,6 +274,9 @@ final class Sandbox {
             }
             throw e;
         } finally {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
             TaskDir.delete(work);
         }
     }

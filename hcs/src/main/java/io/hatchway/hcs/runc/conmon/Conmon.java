@@ -153,6 +153,9 @@ public final class Conmon {
     }
 
     private static void killQuietly(int pid) {
+        if (pid <= 1) { // 0 and -1 would reach a whole process group, or every process
+            return;
+        }
         try {
             LibC.INSTANCE.kill(pid, 9);
         } catch (LastErrorException gone) { // exited meanwhile

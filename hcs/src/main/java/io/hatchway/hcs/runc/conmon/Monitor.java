@@ -59,7 +59,8 @@ public record Monitor(int pid, int conmonPid, long conmonStartTicks) {
 
     static Optional<Integer> readPid(Path file) {
         try {
-            return Optional.of(Integer.parseInt(Files.readString(file).strip()));
+            // Never 0 or -1: kill(2) takes those for a whole process group, or every process.
+            return Optional.of(Integer.parseInt(Files.readString(file).strip())).filter(pid -> pid > 1);
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

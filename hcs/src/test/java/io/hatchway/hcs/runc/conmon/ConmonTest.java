@@ -26,11 +26,14 @@ class ConmonTest {
     @TempDir
     Path dir;
 
-    /** A stand-in for conmon: writes its pid where {@code -P} says, then runs {@code body}. */
+    /**
+     * A stand-in for conmon that runs {@code body} with {@code $P} naming the conmon pid file
+     * ({@code -P}); it writes its own pid there first (a forking body writes its child's).
+     */
     private Conmon conmon(String body, Duration timeout) throws Exception {
         Path script = dir.resolve("conmon");
         Files.writeString(script, "#!/bin/sh\n"
-                + "while [ $# -gt 0 ]; do case $1 in -P) echo $$ > \"$2\";; esac; shift; done\n" + body + "\n");
+                + "while [ $# -gt 0 ]; do case $1 in -P) P=$2;; esac; shift; done\necho $$ > \"$P\"\n" + body + "\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
         return new Conmon(script, timeout);
     }
@@ -44,20 +47,23 @@ class ConmonTest {
     @Test
     void thePidReportedOnTheSyncPipeIsTheProcesss() throws Exception {
         // As conmon does: the first process exits at once, a second one reports and stays.
-        Monitor monitor = exec(conmon("(echo '{\"data\": 4242}' >&3; exec sleep 30) & exit 0", Duration.ofSeconds(10)));
+        Monitor monitor = exec(conmon("sh -c 'echo $$ > \"$0\"; echo \"{\\\"data\\\": 4242}\" >&3; exec sleep 30' \"$P\" &"
+                + " exit 0", Duration.ofSeconds(10)));
         try {
             assertEquals(4242, monitor.pid());
-            assertTrue(monitor.conmonPid() > 0);
-            assertTrue(monitor.monitorAlive());
+            assertTrue(monitor.monitorAlive(), "the monitor is the child that stays");
         } finally {
-            io.hatchway.hcs.linux.LibC.INSTANCE.kill(monitor.conmonPid(), 9);
+            if (monitor.conmonPid() > 1) {
+                io.hatchway.hcs.linux.LibC.INSTANCE.kill(monitor.conmonPid(), 9);
+            }
         }
     }
 
     @Test
     void onlyTheStreamsAndTheSyncPipeAreHandedToConmon() throws Exception {
-        exec(conmon("ls /proc/$$/fd >&2; echo '{\"data\": 4242}' >&3", Duration.ofSeconds(10)));
-        assertEquals("0\n1\n2\n3\n", Files.readString(dir.resolve("err")));
+        // ls inherits what the stand-in got, bar the shell's script file (close-on-exec); 4 is ls's own listing.
+        exec(conmon("ls /proc/self/fd >&2; echo '{\"data\": 4242}' >&3", Duration.ofSeconds(10)));
+        assertEquals("0\n1\n2\n3\n4\n", Files.readString(dir.resolve("err")));
     }
 
     @Test
