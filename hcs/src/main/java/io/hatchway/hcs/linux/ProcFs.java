@@ -82,17 +82,22 @@ public final class ProcFs {
      * Waits until process {@code pid} is past the launcher that started it: gone, a zombie, or
      * {@code execd} holds for its stat and its new program is loaded (mid-execve a process already
      * has its new name but not yet its environment). Bounded by {@code bound}; in practice
-     * microseconds. @return its last stat, empty once it is gone
+     * microseconds, looking again at growing intervals up to a millisecond. @return its last stat,
+     * empty once it is gone
      */
     public static Optional<Stat> awaitExec(int pid, java.util.function.Predicate<Stat> execd, java.time.Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
+        long pause = 50_000;
         while (true) {
             Optional<Stat> stat = stat(pid);
             if (stat.isEmpty() || stat.get().state() == 'Z' || System.nanoTime() > deadline
                     || (execd.test(stat.get()) && programLoaded(pid))) {
                 return stat;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+            // Usually done at the first look; on a busy host the runtime's init can take tens of
+            // milliseconds, when reading /proc every 50 us would cost more CPU than the wait.
+            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            pause = Math.min(pause * 2, 1_000_000);
         }
     }
 
@@ -130,20 +135,56 @@ public final class ProcFs {
      * id is a key of {@code leaders} and that started no earlier than that session's leader (the
      * value, in clock ticks since boot), so a session id reused after the whole session ended is
      * never taken for ours.
+     *
+     * <p>The pass reads the {@code stat} of processes it has not seen before and of the members
+     * only: a process's session and start time are kept from an earlier pass, keyed by pid and
+     * directory inode ({@link ProcDir}). A process never joins a session it is not in (setsid(2)
+     * makes a new one), so what was not a member stays one only if it leaves; members are read
+     * again each time, as a member may have left (setsid) or become a zombie.
      */
     public static Set<Integer> sessionMembers(Map<Integer, Long> leaders) {
         Set<Integer> out = new LinkedHashSet<>();
         if (leaders.isEmpty()) {
             return out;
         }
-        forEachProcess(s -> {
-            Long leaderStart = leaders.get(s.session());
-            if (leaderStart != null && s.startTicks() >= leaderStart && s.state() != 'Z') {
-                out.add(s.pid());
+        Set<Integer> listed = new java.util.HashSet<>();
+        boolean listedAll = ProcDir.list((pid, inode) -> {
+            Seen known = SEEN.get(pid);
+            if (known == null || known.inode() != inode) {
+                Optional<Stat> stat = stat(pid);
+                if (stat.isEmpty()) {
+                    return; // gone meanwhile
+                }
+                known = new Seen(inode, stat.get().session(), stat.get().startTicks());
+                SEEN.put(pid, known);
+            }
+            listed.add(pid);
+            Seen seen = known;
+            Long leaderStart = leaders.get(seen.session());
+            if (leaderStart != null && seen.startTicks() >= leaderStart) {
+                stat(pid).filter(s -> s.session() == seen.session() && s.state() != 'Z')
+                        .ifPresent(s -> out.add(pid));
             }
         });
+        if (!listedAll) {
+            out.clear();
+            forEachProcess(s -> {
+                Long leaderStart = leaders.get(s.session());
+                if (leaderStart != null && s.startTicks() >= leaderStart && s.state() != 'Z') {
+                    out.add(s.pid());
+                }
+            });
+            return out;
+        }
+        SEEN.keySet().retainAll(listed); // forget the processes that are gone
         return out;
     }
+
+    /** What a pass read of one process: its directory's inode, its session and its start time. */
+    private record Seen(long inode, int session, long startTicks) {
+    }
+
+    private static final Map<Integer, Seen> SEEN = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The {@link ProcessDetails} of {@code pid} with an empty exec id, or empty when it is gone. */
     public static Optional<ProcessDetails> details(int pid) {

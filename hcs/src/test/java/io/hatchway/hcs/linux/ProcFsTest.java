@@ -72,4 +72,54 @@ class ProcFsTest {
             }
         }
     }
+
+    @Test
+    void followsASessionAsItChangesOrphansInLeaversOut(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path go = dir.resolve("go");
+        java.nio.file.Path left = dir.resolve("left");
+        // sleep 30: a child; sleep 31: an orphan (its subshell exits); sleep 32: leaves with setsid;
+        // sleep 33: started only once "go" exists, after the first look.
+        Process shell = new ProcessBuilder("/usr/bin/setsid", "/bin/sh", "-c",
+                "sleep 30 & (sleep 31 &); setsid sleep 32 & echo $! > \"$1\";"
+                        + " while [ ! -e \"$0\" ]; do sleep 0.05; done; sleep 33 & wait", go.toString(), left.toString())
+                .start();
+        int leader = (int) shell.pid();
+        try {
+            long start = ProcFs.awaitExec(leader, st -> st.session() == leader, Duration.ofSeconds(5))
+                    .orElseThrow().startTicks();
+            Map<Integer, Long> session = Map.of(leader, start);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> sleeps(ProcFs.sessionMembers(session)), s -> s.equals(java.util.List.of("30", "31")));
+
+            java.nio.file.Files.createFile(go);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> sleeps(ProcFs.sessionMembers(session)), s -> s.equals(java.util.List.of("30", "31", "33")));
+
+            int thirty = ProcFs.sessionMembers(session).stream().filter(pid -> sleeps(java.util.Set.of(pid)).equals(
+                    java.util.List.of("30"))).findFirst().orElseThrow();
+            ProcessHandle.of(thirty).ifPresent(ProcessHandle::destroyForcibly);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> sleeps(ProcFs.sessionMembers(session)), s -> s.equals(java.util.List.of("31", "33")));
+        } finally {
+            for (int pid : ProcFs.sessionMembers(Map.of(leader, 0L))) {
+                if (pid != leader) {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+            if (java.nio.file.Files.exists(left)) {
+                ProcessHandle.of(Long.parseLong(java.nio.file.Files.readString(left).trim()))
+                        .ifPresent(ProcessHandle::destroyForcibly);
+            }
+            shell.destroyForcibly();
+            shell.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The arguments of the {@code sleep 3x} processes among {@code pids}, sorted. */
+    private static java.util.List<String> sleeps(java.util.Set<Integer> pids) {
+        return pids.stream().map(pid -> ProcessHandle.of(pid).flatMap(h -> h.info().commandLine()).orElse(""))
+                .filter(line -> line.matches("\\S*sleep 3\\d")).map(line -> line.substring(line.lastIndexOf(' ') + 1))
+                .sorted().toList();
+    }
 }
