@@ -115,6 +115,15 @@ class DescribedMXBean<T> extends StandardMBean {
         return ErrorKind.Unavailable.error("%s failed: %s", what, e).toJava();
     }
 
+    /** Built once per interface and implementation: every exec registers an MBean of its own. */
+    private static final java.util.Map<java.util.List<Class<?>>, MBeanInfo> INFO =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public MBeanInfo getMBeanInfo() {
+        return INFO.computeIfAbsent(java.util.List.of(type, getImplementationClass()), key -> super.getMBeanInfo());
+    }
+
     @Override
     protected String getDescription(MBeanInfo info) {
         Description d = type.getAnnotation(Description.class);

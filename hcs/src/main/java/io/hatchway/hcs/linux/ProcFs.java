@@ -82,22 +82,26 @@ public final class ProcFs {
      * Waits until process {@code pid} is past the launcher that started it: gone, a zombie, or
      * {@code execd} holds for its stat and its new program is loaded (mid-execve a process already
      * has its new name but not yet its environment). Bounded by {@code bound}; in practice
-     * microseconds, looking again at growing intervals up to a millisecond. @return its last stat,
-     * empty once it is gone
+     * about a millisecond. @return its last stat, empty once it is gone
      */
     public static Optional<Stat> awaitExec(int pid, java.util.function.Predicate<Stat> execd, java.time.Duration bound) {
-        long deadline = System.nanoTime() + bound.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + bound.toNanos();
         long pause = 50_000;
         while (true) {
             Optional<Stat> stat = stat(pid);
-            if (stat.isEmpty() || stat.get().state() == 'Z' || System.nanoTime() > deadline
+            long now = System.nanoTime();
+            if (stat.isEmpty() || stat.get().state() == 'Z' || now > deadline
                     || (execd.test(stat.get()) && programLoaded(pid))) {
                 return stat;
             }
-            // Usually done at the first look; on a busy host the runtime's init can take tens of
-            // milliseconds, when reading /proc every 50 us would cost more CPU than the wait.
+            // An execve takes about a millisecond: look every 50 us for the first two. On a busy
+            // host the runtime's init can take tens of milliseconds, when looking that often
+            // would cost more CPU than the wait: then at doubling intervals up to a millisecond.
             java.util.concurrent.locks.LockSupport.parkNanos(pause);
-            pause = Math.min(pause * 2, 1_000_000);
+            if (now - start > 2_000_000) {
+                pause = Math.min(pause * 2, 1_000_000);
+            }
         }
     }
 
