@@ -88,7 +88,8 @@ public final class Bench {
                 "retained heap per live exec: 200 tasks with 5 running execs each (process backend), minus the 200"
                         + " tasks alone, over 1,000", "");
         Figure scalePids = new Figure("scale_pids_ms", "ms", Figure.Goal.AT_MOST, 5,
-                "pids() over JMX, median, on random tasks with 200 tasks x 5 execs live (process backend)",
+                "pids() over JMX, median, on random tasks with 200 tasks x 5 execs live (process backend; after 100"
+                        + " warm-up calls)",
                 "no reference in the issue; shown for context: one pass over /proc/*/stat from this JVM");
         Figure throughput = new Figure("throughput_vs_cli", "x", Figure.Goal.AT_LEAST, 0.8,
                 "execs/s with 8 concurrent Jolokia clients (bulk exec round trips of /bin/true) on the runc backend",

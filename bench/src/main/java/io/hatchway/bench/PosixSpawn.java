@@ -7,10 +7,11 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 
 /**
- * A design alternative for the process backend, timed beside it: the process started directly as
- * a session leader by glibc's {@code posix_spawn} with {@code POSIX_SPAWN_SETSID} (one exec), where
- * the backend execs {@code setsid}, which execs the command (through the JDK's
- * {@code jspawnhelper}: three execs). The caller reaps with {@code waitpid}.
+ * The process backend's launch without the agent around it, timed beside it: the process started
+ * directly as a session leader by glibc's {@code posix_spawn} with {@code POSIX_SPAWN_SETSID} (one
+ * exec), as {@code io.hatchway.hcs.linux.PosixSpawn} does; the launch it replaced, the JDK's
+ * {@code jspawnhelper} exec'ing {@code setsid} exec'ing the command, is timed too. The caller
+ * reaps with {@code waitpid}.
  */
 final class PosixSpawn {
     private static final short POSIX_SPAWN_SETSID = 0x80; // glibc
