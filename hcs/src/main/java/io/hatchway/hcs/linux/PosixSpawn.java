@@ -4,7 +4,6 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import java.nio.file.Path;
@@ -19,7 +18,9 @@ import java.util.List;
  *
  * <p>The child gets exactly the given standard streams, working directory and environment, the
  * default action for every signal and an empty signal mask, and no other file descriptor of the
- * JVM. The caller reaps it with {@link #waitFor}, once.
+ * JVM. The caller reaps it with {@link #waitFor}, once. Needs glibc 2.34 or later (closefrom);
+ * elsewhere the first call fails with {@link UnsatisfiedLinkError}. Nothing here runs before that
+ * first call: a host's own JNA, loaded first, keeps the JVM's native-access warning its own.
  */
 public final class PosixSpawn {
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
@@ -76,20 +77,6 @@ public final class PosixSpawn {
     }
 
     private PosixSpawn() {
-    }
-
-    /** Why this libc cannot spawn as {@link #spawn} does, or empty when it can. */
-    public static java.util.Optional<String> unavailable() {
-        try {
-            NativeLibrary c = NativeLibrary.getInstance("c");
-            for (String function : List.of("posix_spawn", "posix_spawn_file_actions_addchdir_np",
-                    "posix_spawn_file_actions_addclosefrom_np")) {
-                c.getFunction(function);
-            }
-            return java.util.Optional.empty();
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return java.util.Optional.of("glibc 2.34 or later is needed (posix_spawn with closefrom): " + e.getMessage());
-        }
     }
 
     /** Where the child's standard streams come from and go: stdin read, stdout and stderr appended to. */

@@ -4,7 +4,6 @@ import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.TaskOptions;
-import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.oci.Bundle;
 import java.util.Objects;
 
@@ -14,13 +13,6 @@ import java.util.Objects;
  * isolate, give a process another user, or give it a terminal, and says so instead of ignoring it.
  */
 public final class ProcessBackend implements ComputeBackend {
-    /** @throws io.hatchway.hcs.HatchwayException Unavailable where libc cannot start a process as {@link PosixSpawn} does */
-    public ProcessBackend() {
-        PosixSpawn.unavailable().ifPresent(why -> {
-            throw ErrorKind.Unavailable.error("the process backend cannot start processes here: %s", why);
-        });
-    }
-
     @Override
     public String name() {
         return "process";

@@ -120,6 +120,9 @@ final class ProcessSystem implements ComputeSystem {
                     new PosixSpawn.Streams(stdio.stdin().orElse(NO_INPUT), stdio.stdout(), stdio.stderr()));
         } catch (PosixSpawn.SpawnException e) {
             throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", spec.args().get(0), e.getMessage());
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            throw ErrorKind.Unavailable.error("the process backend cannot start processes here (glibc 2.34 or later"
+                    + " is needed): %s", e);
         }
         HostProcess host = new HostProcess(pid, this);
         sessions.put(pid, awaitExec(pid));
