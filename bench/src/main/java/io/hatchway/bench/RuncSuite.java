@@ -1,6 +1,7 @@
 package io.hatchway.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -141,6 +142,7 @@ final class RuncSuite {
         figures.execVsCli.note(String.format("conmon's launch alone is %.2f x runc exec; the agent's own part (Hatchway"
                 + " − conmon launch − Jolokia floor, medians) is %.1f ms",
                 execSamples.get(CONMON_EXEC).medianMs() / execSamples.get(RUNC_EXEC).medianMs(), agentPart));
+        figures.execVsCli.note(memoryPerLiveExec(tasks, task, cli, cliContainer));
         if (containerd != null) {
             figures.execVsCtr.hatchway = execSamples.get(HATCHWAY_EXEC);
             figures.execVsCtr.reference = execSamples.get(CTR_EXEC);
@@ -154,6 +156,44 @@ final class RuncSuite {
         createStart(ctx, figures.createStart, tasks, bundle, cli, rootfs);
         stats(ctx, figures.stats, tasks, task, new RuncCli(hatchwayRoot, errors));
         throughput(ctx, figures.throughput, host.startLine(), task, cli, cliContainer);
+    }
+
+    /**
+     * What one live exec holds on the host, for the design choice behind the launch: Hatchway's exec
+     * is watched by a conmon of its own (the exec's parent), where without conmon the JVM would
+     * keep an attached {@code runc exec} per exec, as the reference's shell does.
+     */
+    static String memoryPerLiveExec(TaskClient tasks, String task, RuncCli cli, String cliContainer)
+            throws Exception {
+        tasks.createExec(task, "rss", "{\"args\":[\"/bin/sleep\",\"3\"]}");
+        int pid = tasks.start(task, "rss");
+        Process attached = new ProcessBuilder(cli.argv("exec", cliContainer, "/bin/sleep", "3"))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            Thread.sleep(1500); // both settled, both still running
+            long conmon = rssKb(parentOf(pid));
+            long runcExec = rssKb((int) attached.pid());
+            return String.format("memory per live exec: its conmon holds %.1f MB RSS; an attached runc exec (the"
+                    + " launch without conmon) holds %.1f MB", conmon / 1024.0, runcExec / 1024.0);
+        } finally {
+            attached.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            tasks.waitExec(task, "rss", 30_000);
+            tasks.deleteExec(task, "rss");
+        }
+    }
+
+    private static int parentOf(int pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+    }
+
+    private static long rssKb(int pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
     }
 
     /** One exec round trip in one bulk request; the exec must exit 0. */
