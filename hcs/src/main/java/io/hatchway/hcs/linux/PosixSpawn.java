@@ -33,6 +33,9 @@ public final class PosixSpawn {
     private static final int O_CLOEXEC = 02000000;
     private static final int EINTR = 4;
     private static final int WNOHANG = 1;
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    /** Sources of the spawn's dup2s live at or above this, clear of any target (0-2 and a few passed). */
+    private static final int FIRST_FREE = 10;
 
     // glibc x86-64/aarch64 sizes are 336 (attributes), 80 (file actions), 128 (sigset_t): room to spare.
     private static final int ATTRIBUTES_SIZE = 1024;
@@ -72,6 +75,8 @@ public final class PosixSpawn {
         int open(String path, int flags, int mode) throws LastErrorException;
 
         int close(int fd);
+
+        int fcntl(int fd, int command, int argument) throws LastErrorException;
 
         int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
     }
@@ -128,7 +133,9 @@ public final class PosixSpawn {
                 fds.add(open(streams.stdout(), O_WRONLY | O_CREAT | O_APPEND));
                 fds.add(open(streams.stderr(), O_WRONLY | O_CREAT | O_APPEND));
                 List<Integer> given = new ArrayList<>(fds);
-                given.addAll(passed);
+                for (int fd : passed) {
+                    given.add(aboveTargets(fd, fds));
+                }
                 for (int target = 0; target < given.size(); target++) { // dup2 clears the copy's close-on-exec
                     check(libc.posix_spawn_file_actions_adddup2(actions, given.get(target), target), "adddup2");
                 }
@@ -161,11 +168,45 @@ public final class PosixSpawn {
         }
     }
 
+    /**
+     * {@code file} opened close-on-exec at a descriptor no dup2 of a spawn targets: a host that
+     * closed its own stdin or stderr frees 0-2, and a source among the targets would be overwritten
+     * before it is copied.
+     */
     private static int open(Path file, int flags) throws SpawnException {
+        int fd;
         try {
-            return Spawn.INSTANCE.open(file.toString(), flags | O_CLOEXEC, 0644);
+            fd = Spawn.INSTANCE.open(file.toString(), flags | O_CLOEXEC, 0644);
         } catch (LastErrorException e) {
             throw new SpawnException("open " + file, e.getErrorCode());
+        }
+        return high(fd, "open " + file);
+    }
+
+    /** {@code fd} itself when above the targets, else a close-on-exec copy of it there, noted in {@code owned}. */
+    private static int aboveTargets(int fd, List<Integer> owned) throws SpawnException {
+        if (fd >= FIRST_FREE) {
+            return fd;
+        }
+        try {
+            int copy = Spawn.INSTANCE.fcntl(fd, F_DUPFD_CLOEXEC, FIRST_FREE);
+            owned.add(copy);
+            return copy;
+        } catch (LastErrorException e) {
+            throw new SpawnException("fcntl " + fd, e.getErrorCode());
+        }
+    }
+
+    private static int high(int fd, String what) throws SpawnException {
+        if (fd >= FIRST_FREE) {
+            return fd;
+        }
+        try {
+            return Spawn.INSTANCE.fcntl(fd, F_DUPFD_CLOEXEC, FIRST_FREE);
+        } catch (LastErrorException e) {
+            throw new SpawnException(what, e.getErrorCode());
+        } finally {
+            Spawn.INSTANCE.close(fd);
         }
     }
 

@@ -56,6 +56,18 @@ class PosixSpawnTest {
     }
 
     @Test
+    void aPassedDescriptorAmongTheTargetsIsCopiedBeforeItIsOverwritten() throws Exception {
+        // The JVM's own fd 0 handed over as the child's 3 while the child's 0 becomes a file: the
+        // child's 3 must still be what the JVM's 0 is (a host that closed stdin hands out 0 that way).
+        Path input = Files.writeString(dir.resolve("input"), "");
+        String jvmStdin = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
+        int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", "readlink /proc/$$/fd/0 /proc/$$/fd/3"), List.of(),
+                Path.of("/"), new PosixSpawn.Streams(input, dir.resolve("out"), dir.resolve("err")), List.of(0));
+        assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
+        assertEquals(List.of(input.toString(), jvmStdin), List.of(read("out").trim().split("\n")));
+    }
+
+    @Test
     void outputIsAppendedAndTheExitCodeOrSignalIsReported() throws Exception {
         Files.writeString(dir.resolve("out"), "kept\n");
         assertEquals("kept\nmore\n", run("echo more", List.of(), Path.of("/")));
