@@ -34,6 +34,8 @@ public final class PosixSpawn {
     private static final int EINTR = 4;
     private static final int WNOHANG = 1;
     private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final long SYS_PIDFD_OPEN = 434; // the same number on every architecture
+    private static final short POLLIN = 1;
     /** Sources of the spawn's dup2s live at or above this, clear of any target (0-2 and a few passed). */
     private static final int FIRST_FREE = 10;
 
@@ -79,6 +81,10 @@ public final class PosixSpawn {
         int fcntl(int fd, int command, int argument) throws LastErrorException;
 
         int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
+
+        int poll(Memory fds, long count, int timeoutMillis) throws LastErrorException;
+
+        long syscall(long number, Object... args) throws LastErrorException;
     }
 
     private PosixSpawn() {
@@ -236,30 +242,58 @@ public final class PosixSpawn {
     }
 
     /**
-     * Reaps child {@code pid} once it has exited, waiting at most {@code bound} (checking every
-     * millisecond: for a child known to be on its way out). @return its exit code as
-     * {@link #waitFor} gives it, or empty when it still runs
+     * Reaps child {@code pid} once it has exited, waiting at most {@code bound}: in poll(2) on a
+     * pidfd (Linux 5.3), else looking every millisecond. @return its exit code as {@link #waitFor}
+     * gives it, or empty when it still runs
      */
     public static java.util.OptionalLong waitFor(int pid, java.time.Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
-        IntByReference status = new IntByReference();
-        while (true) {
-            int reaped;
-            try {
-                reaped = Spawn.INSTANCE.waitpid(pid, status, WNOHANG);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == EINTR) {
-                    continue;
+        int pidfd = pidfd(pid);
+        try {
+            IntByReference status = new IntByReference();
+            while (true) {
+                int reaped;
+                try {
+                    reaped = Spawn.INSTANCE.waitpid(pid, status, WNOHANG);
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() == EINTR) {
+                        continue;
+                    }
+                    throw new IllegalStateException("waitpid(" + pid + "): " + strerror(e.getErrorCode()));
                 }
-                throw new IllegalStateException("waitpid(" + pid + "): " + strerror(e.getErrorCode()));
+                if (reaped == pid) {
+                    return java.util.OptionalLong.of(exitCode(status.getValue()));
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return java.util.OptionalLong.empty();
+                }
+                if (pidfd >= 0) { // readable once the child has exited
+                    Memory poll = new Memory(8);
+                    poll.setInt(0, pidfd);
+                    poll.setShort(4, POLLIN);
+                    poll.setShort(6, (short) 0);
+                    try {
+                        Spawn.INSTANCE.poll(poll, 1, (int) Math.max(1, Math.min(left / 1_000_000, Integer.MAX_VALUE)));
+                    } catch (LastErrorException e) { // EINTR: look again
+                    }
+                } else {
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, 1_000_000));
+                }
             }
-            if (reaped == pid) {
-                return java.util.OptionalLong.of(exitCode(status.getValue()));
+        } finally {
+            if (pidfd >= 0) {
+                Spawn.INSTANCE.close(pidfd);
             }
-            if (System.nanoTime() > deadline) {
-                return java.util.OptionalLong.empty();
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /** A pidfd for child {@code pid} (pidfd_open(2)), or -1 where the kernel has none. */
+    private static int pidfd(int pid) {
+        try {
+            return (int) Spawn.INSTANCE.syscall(SYS_PIDFD_OPEN, pid, 0);
+        } catch (LastErrorException | UnsatisfiedLinkError e) {
+            return -1;
         }
     }
 

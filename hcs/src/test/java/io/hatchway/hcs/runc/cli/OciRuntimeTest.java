@@ -63,11 +63,13 @@ class OciRuntimeTest {
     @Test
     void aHangingRuntimeIsBoundedAndKilled() throws Exception {
         Path fake = dir.resolve("slow-runc");
-        Files.writeString(fake, "#!/bin/sh\nexec sleep 600\n");
+        Files.writeString(fake, "#!/bin/sh\nexec sleep 613\n");
         fake.toFile().setExecutable(true);
         OciRuntime runtime = new OciRuntime("slow", fake, dir, Duration.ofMillis(300));
         HatchwayException e = assertThrows(HatchwayException.class, () -> runtime.list());
         assertEquals(ErrorKind.DeadlineExceeded, e.kind());
+        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").endsWith("sleep 613")),
+                "the runtime was killed and reaped");
     }
 
     @Test
