@@ -48,7 +48,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
     private final Timeouts timeouts;
     private final Map<String, Task> tasks = new ConcurrentHashMap<>();
     private final Set<String> creating = ConcurrentHashMap.newKeySet();
-    private final Map<Task, NotificationBroadcasterSupport> emitters = new ConcurrentHashMap<>();
+    private final Map<Task, TaskEmitter> emitters = new ConcurrentHashMap<>();
     private final NotificationBroadcasterSupport emitter = newEmitter();
     private final AtomicLong sequence = new AtomicLong();
     private final ExecutorService executor;
@@ -211,7 +211,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
             unregisterQuietly(name);
             throw e;
         }
-        emitters.put(task, taskEmitter);
+        emitters.put(task, new TaskEmitter(taskEmitter, name));
     }
 
     void register(Exec exec) {
@@ -253,18 +253,25 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
 
     /** Sends {@code event} from the task's MBean and from the service's. */
     void publish(Task task, Event event) {
-        log.debug("event {} {}", event.topic(), event.fields());
-        NotificationBroadcasterSupport taskEmitter = emitters.get(task);
-        if (taskEmitter != null) {
-            taskEmitter.sendNotification(notification(event, taskName(task.getId())));
+        if (log.isDebugEnabled()) {
+            log.debug("event {} {}", event.topic(), event.fields());
         }
-        emitter.sendNotification(notification(event, NAME));
+        javax.management.openmbean.CompositeData data = event.toCompositeData(); // immutable: one for both
+        TaskEmitter taskEmitter = emitters.get(task);
+        if (taskEmitter != null) {
+            taskEmitter.emitter().sendNotification(notification(event, taskEmitter.name(), data));
+        }
+        emitter.sendNotification(notification(event, NAME, data));
     }
 
-    private Notification notification(Event event, ObjectName source) {
+    /** A registered task's notification emitter and its MBean's name. */
+    private record TaskEmitter(NotificationBroadcasterSupport emitter, ObjectName name) {
+    }
+
+    private Notification notification(Event event, ObjectName source, Object data) {
         Notification n = new Notification(event.type(), source, sequence.incrementAndGet(),
                 System.currentTimeMillis(), event.topic());
-        n.setUserData(event.toCompositeData());
+        n.setUserData(data);
         return n;
     }
 
