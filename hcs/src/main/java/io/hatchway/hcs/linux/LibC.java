@@ -51,6 +51,39 @@ public interface LibC extends Library {
     /** strerror(3): the OS's message for an errno value. */
     String strerror(int errno);
 
+    /**
+     * kill(2) of a process that may have ended: false when it is gone (ESRCH). The caller makes
+     * sure {@code pid} is still its process (not reaped, so not reused). @throws
+     * io.hatchway.hcs.HatchwayException Unavailable for any other failure
+     */
+    static boolean signal(int pid, int signal) {
+        if (pid <= 0) { // 0 and -1 would reach a whole process group, or every process
+            throw new IllegalArgumentException("pid " + pid);
+        }
+        try {
+            INSTANCE.kill(pid, signal);
+            return true;
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == ESRCH) {
+                return false;
+            }
+            throw io.hatchway.hcs.ErrorKind.Unavailable.error("kill(%d, %d): %s", pid, signal, message(e));
+        }
+    }
+
+    /**
+     * kill(2) where a process that is gone (or a pid that names no single process: 0, 1, -1) is
+     * no failure: for clean-up.
+     */
+    static void killQuietly(int pid, int signal) {
+        if (pid > 1) {
+            try {
+                INSTANCE.kill(pid, signal);
+            } catch (LastErrorException e) { // gone meanwhile
+            }
+        }
+    }
+
     /** The OS's message for a failed call, e.g. {@code No such file or directory}. */
     static String message(LastErrorException e) {
         try {

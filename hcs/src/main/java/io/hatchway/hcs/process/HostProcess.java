@@ -1,6 +1,5 @@
 package io.hatchway.hcs.process;
 
-import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Signals;
@@ -48,18 +47,7 @@ final class HostProcess implements ComputeProcess {
         // Until the reaper has collected it the pid stays ours. Between this check and kill(2) it
         // could in theory be reaped and reused: accepted, the window is microseconds and pid reuse
         // takes a full wrap of the pid space.
-        if (exited.isDone()) {
-            return false;
-        }
-        try {
-            LibC.INSTANCE.kill(pid, signal);
-            return true;
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == LibC.ESRCH) {
-                return false;
-            }
-            throw ErrorKind.Unavailable.error("kill(%d, %d): errno %d", pid, signal, e.getErrorCode());
-        }
+        return !exited.isDone() && LibC.signal(pid, signal);
     }
 
     @Override

@@ -293,7 +293,7 @@ final class ProcessSystem implements ComputeSystem {
         // Leaders by their own handle too: kill(2) on a leader not yet reaped is harmless.
         live.forEach(leader -> leader.signal(signal));
         for (int pid : ProcFs.sessionMembers(sessions)) {
-            killQuietly(pid, signal);
+            LibC.killQuietly(pid, signal);
         }
         stopIfEmpty();
     }
@@ -303,15 +303,8 @@ final class ProcessSystem implements ComputeSystem {
         Long start = sessions.get(leader);
         if (start != null) {
             for (int pid : ProcFs.sessionMembers(Map.of(leader, start))) {
-                killQuietly(pid, Signals.SIGKILL);
+                LibC.killQuietly(pid, Signals.SIGKILL);
             }
-        }
-    }
-
-    private static void killQuietly(int pid, int signal) {
-        try {
-            LibC.INSTANCE.kill(pid, signal);
-        } catch (RuntimeException e) { // gone meanwhile
         }
     }
 

@@ -1,7 +1,6 @@
 package io.hatchway.hcs.runc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
@@ -356,10 +355,7 @@ final class Container implements ComputeSystem {
             // The init process is gone but others may be left (a shared pid namespace).
             try {
                 for (int pid : backend.cgroups().processes(record.cgroupsPath())) {
-                    try {
-                        LibC.INSTANCE.kill(pid, signal);
-                    } catch (LastErrorException e) { // exited meanwhile
-                    }
+                    LibC.killQuietly(pid, signal);
                 }
             } catch (IOException e) { // no cgroup: nothing left to signal
             }

@@ -1,6 +1,5 @@
 package io.hatchway.hcs.runc;
 
-import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Signals;
@@ -34,20 +33,7 @@ final class ContainerProcess implements ComputeProcess {
 
     /** An exec: signals go to its host pid, but never once its exit is known (the pid may be reused). */
     static ContainerProcess exec(int pid, CompletableFuture<Long> exited) {
-        return new ContainerProcess(pid, exited, signal -> {
-            if (exited.isDone()) {
-                return false;
-            }
-            try {
-                LibC.INSTANCE.kill(pid, signal);
-                return true;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == LibC.ESRCH) {
-                    return false;
-                }
-                throw ErrorKind.Unavailable.error("kill(%d, %d): %s", pid, signal, LibC.message(e));
-            }
-        });
+        return new ContainerProcess(pid, exited, signal -> !exited.isDone() && LibC.signal(pid, signal));
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.hatchway.hcs.runc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Signals;
@@ -283,9 +282,8 @@ final class Sandbox {
 
     private static void killQuietly(Path pidFile) {
         try {
-            int pid = Integer.parseInt(Files.readString(pidFile).strip());
-            LibC.INSTANCE.kill(pid, Signals.SIGKILL);
-        } catch (IOException | NumberFormatException | LastErrorException e) { // not started or gone
+            LibC.killQuietly(Integer.parseInt(Files.readString(pidFile).strip()), Signals.SIGKILL);
+        } catch (IOException | NumberFormatException e) { // not started
         }
     }
 

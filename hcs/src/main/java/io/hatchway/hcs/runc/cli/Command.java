@@ -56,10 +56,7 @@ final class Command {
             }
             OptionalLong code = PosixSpawn.waitFor(pid, timeout);
             if (code.isEmpty()) {
-                try {
-                    LibC.INSTANCE.kill(pid, Signals.SIGKILL);
-                } catch (RuntimeException e) { // exited meanwhile
-                }
+                LibC.killQuietly(pid, Signals.SIGKILL);
                 PosixSpawn.waitFor(pid, KILL_WAIT);
                 throw new TimedOut();
             }

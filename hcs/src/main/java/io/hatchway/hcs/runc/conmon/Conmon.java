@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Pipe;
 import io.hatchway.hcs.linux.PosixSpawn;
@@ -122,10 +123,10 @@ public final class Conmon {
             OptionalLong launcherExit = PosixSpawn.waitFor(launcher, line.isPresent() ? left(deadline) : Duration.ZERO);
             if (line.isEmpty() || launcherExit.isEmpty()) {
                 if (launcherExit.isEmpty()) { // still ours to kill and reap
-                    killQuietly(launcher);
+                    LibC.killQuietly(launcher, Signals.SIGKILL);
                     PosixSpawn.waitFor(launcher, Duration.ofSeconds(1));
                 }
-                Monitor.readPid(dir.conmonPidFile()).ifPresent(Conmon::killQuietly); // its runtime dies with it (PDEATHSIG)
+                Monitor.readPid(dir.conmonPidFile()).ifPresent(pid -> LibC.killQuietly(pid, Signals.SIGKILL)); // its runtime dies with it (PDEATHSIG)
                 throw ErrorKind.DeadlineExceeded.error("conmon: %s: no pid reported within %d ms; conmon was killed",
                         what, timeout.toMillis());
             }
@@ -152,15 +153,6 @@ public final class Conmon {
         return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
-    private static void killQuietly(int pid) {
-        if (pid <= 1) { // 0 and -1 would reach a whole process group, or every process
-            return;
-        }
-        try {
-            LibC.INSTANCE.kill(pid, 9);
-        } catch (LastErrorException gone) { // exited meanwhile
-        }
-    }
 
     private List<String> argv(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
             MonitorDir dir) {
