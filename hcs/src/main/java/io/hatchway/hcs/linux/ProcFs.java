@@ -45,7 +45,12 @@ public final class ProcFs {
 
     /** One process's {@code /proc/<pid>/stat} line, the fields Hatchway uses. */
     public record Stat(int pid, int parentPid, int session, String command, char state, long userTicks,
-            long kernelTicks, long startTicks, long virtualBytes, long residentPages) {
+            long kernelTicks, long startTicks, long virtualBytes, long residentPages, long startCode) {
+
+        /** Whether its program is completely loaded: see {@link ProcFs#programLoaded}. */
+        public boolean programLoaded() {
+            return startCode != 0;
+        }
     }
 
     /** {@code /proc/<pid>/stat}, or empty when the process is gone. */
@@ -68,14 +73,7 @@ public final class ProcFs {
      * it the field reads 0.
      */
     public static boolean programLoaded(int pid) {
-        String line;
-        try {
-            line = Files.readString(PROC.resolve(pid + "/stat"));
-        } catch (IOException e) {
-            return true;
-        }
-        String[] f = line.substring(line.lastIndexOf(')') + 2).trim().split(" ");
-        return f.length <= 23 || !f[23].equals("0");
+        return stat(pid).map(Stat::programLoaded).orElse(true);
     }
 
     /**
@@ -92,7 +90,7 @@ public final class ProcFs {
             Optional<Stat> stat = stat(pid);
             long now = System.nanoTime();
             if (stat.isEmpty() || stat.get().state() == 'Z' || now > deadline
-                    || (execd.test(stat.get()) && programLoaded(pid))) {
+                    || (execd.test(stat.get()) && stat.get().programLoaded())) {
                 return stat;
             }
             // An execve takes about a millisecond: look every 50 us for the first two. On a busy
@@ -118,7 +116,8 @@ public final class ProcFs {
         }
         return new Stat(Integer.parseInt(line.substring(0, open).trim()), Integer.parseInt(f[1]),
                 Integer.parseInt(f[3]), line.substring(open + 1, close), f[0].charAt(0), Long.parseLong(f[11]),
-                Long.parseLong(f[12]), Long.parseLong(f[19]), Long.parseLong(f[20]), Long.parseLong(f[21]));
+                Long.parseLong(f[12]), Long.parseLong(f[19]), Long.parseLong(f[20]), Long.parseLong(f[21]),
+                f.length > 23 ? Long.parseUnsignedLong(f[23]) : 1);
     }
 
     private static void forEachProcess(java.util.function.Consumer<Stat> action) {
