@@ -282,10 +282,10 @@ final class TaskFixture implements AutoCloseable {
     }
 
     /**
-     * The hatchway-* threads but idle workers of a pool whose threads expire: the runc backend's
-     * readers of command output and conmon's sync pipe (shared by every backend, see
-     * {@code Threads.shortLived}) wait out a one-second keep-alive and then end on their own. Each
-     * test checks these, not to spend that second; {@link #awaitNoHatchwayThread()} waits for all.
+     * The hatchway-* threads but idle workers of a pool whose threads expire: the process
+     * backend's reapers and the shared background pool (see {@code Threads.shortLived}) wait out a
+     * one-second keep-alive and then end on their own. Each test checks these, not to spend that
+     * second; {@link #awaitNoHatchwayThread()} waits for all.
      */
     static List<Thread> workingHatchwayThreads() {
         return hatchwayThreads().stream().filter(t -> !idleExpiringWorker(t)).toList();
