@@ -143,12 +143,17 @@ final class HostJvm implements AutoCloseable {
     }
 
     private long statusField(String field) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid()), "status"))) {
+        return statusField(pid(), field);
+    }
+
+    /** A number field of any process's {@code /proc/<pid>/status} ({@code VmRSS:} in kB, ...). */
+    static long statusField(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith(field)) {
                 return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
             }
         }
-        throw new IOException(field + " not in /proc/" + pid() + "/status");
+        throw new IOException(field + " not in /proc/" + pid + "/status");
     }
 
     /** Thread names ({@code /proc/<pid>/task/<tid>/comm}, 15 characters at most), counted by name without digits. */

@@ -171,8 +171,8 @@ final class RuncSuite {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             Thread.sleep(1500); // both settled, both still running
-            long conmon = rssKb(parentOf(pid));
-            long runcExec = rssKb((int) attached.pid());
+            long conmon = HostJvm.statusField(parentOf(pid), "VmRSS:");
+            long runcExec = HostJvm.statusField(attached.pid(), "VmRSS:");
             return String.format("memory per live exec: its conmon holds %.1f MB RSS; an attached runc exec (the"
                     + " launch without conmon) holds %.1f MB", conmon / 1024.0, runcExec / 1024.0);
         } finally {
@@ -185,15 +185,6 @@ final class RuncSuite {
     private static int parentOf(int pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
-    }
-
-    private static long rssKb(int pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return 0;
     }
 
     /** One exec round trip in one bulk request; the exec must exit 0. */

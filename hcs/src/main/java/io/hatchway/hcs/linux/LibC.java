@@ -2,7 +2,9 @@ package io.hatchway.hcs.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.ptr.IntByReference;
 
 /** The few libc calls the JDK does not offer, through JNA. */
 public interface LibC extends Library {
@@ -29,13 +31,47 @@ public interface LibC extends Library {
     int _SC_CLK_TCK = 2;
     int _SC_PAGESIZE = 30;
 
+    int EINTR = 4;
+    /** open(2), pipe2(2) and memfd_create(2) flags. */
+    int O_RDONLY = 0;
+    int O_WRONLY = 1;
+    int O_CREAT = 0100;
+    int O_APPEND = 02000;
+    int O_DIRECTORY = 0200000;
+    int O_CLOEXEC = 02000000;
+    int MFD_CLOEXEC = 1;
+    /** fcntl(2): a close-on-exec copy at the lowest free descriptor at or above the argument. */
+    int F_DUPFD_CLOEXEC = 1030;
+    int WNOHANG = 1;
+    /** pidfd_open(2); new system calls have the same number on every architecture. */
+    long SYS_PIDFD_OPEN = 434;
+
     /** kill(2): delivers any signal, not only the TERM and KILL {@link Process} offers. */
     int kill(int pid, int signal) throws LastErrorException;
 
     int getuid();
 
-    /** mkfifo(3): a named pipe, for the conmon sync pipe ({@code io.hatchway.hcs.runc.conmon}). */
-    int mkfifo(String path, int mode) throws LastErrorException;
+    /** open(2); {@code mode} matters only with {@link #O_CREAT}. */
+    int open(String path, int flags, int mode) throws LastErrorException;
+
+    int close(int fd);
+
+    long read(int fd, Memory buffer, long count) throws LastErrorException;
+
+    int pipe2(int[] fds, int flags) throws LastErrorException;
+
+    int fcntl(int fd, int command, int argument) throws LastErrorException;
+
+    /** poll(2) on an array of {@code struct pollfd}; see {@link #awaitReadable}. */
+    int poll(Memory fds, long count, int timeoutMillis) throws LastErrorException;
+
+    int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
+
+    long syscall(long number, Object... args) throws LastErrorException;
+
+    int memfd_create(String name, int flags) throws LastErrorException; // glibc 2.27
+
+    long getdents64(int fd, Memory buffer, long size) throws LastErrorException; // glibc 2.30
 
     /** mount(2). {@code flags} is an unsigned long in C. */
     int mount(String source, String target, String filesystemType, long flags, String data)
@@ -84,12 +120,34 @@ public interface LibC extends Library {
         }
     }
 
+    /**
+     * Waits at most {@code timeoutMillis} for {@code fd} to be readable (or at its end, or
+     * failed: a read then says so). @return false when the time ran out or a signal ended the
+     * wait early
+     */
+    static boolean awaitReadable(int fd, int timeoutMillis) {
+        Memory pollFd = new Memory(8); // struct pollfd { int fd; short events; short revents; }
+        pollFd.setInt(0, fd);
+        pollFd.setShort(4, (short) 1); // POLLIN
+        pollFd.setShort(6, (short) 0);
+        try {
+            return INSTANCE.poll(pollFd, 1, timeoutMillis) > 0;
+        } catch (LastErrorException e) {
+            return e.getErrorCode() != EINTR;
+        }
+    }
+
     /** The OS's message for a failed call, e.g. {@code No such file or directory}. */
     static String message(LastErrorException e) {
+        return message(e.getErrorCode());
+    }
+
+    /** The OS's message for {@code errno}. */
+    static String message(int errno) {
         try {
-            return INSTANCE.strerror(e.getErrorCode());
+            return INSTANCE.strerror(errno);
         } catch (RuntimeException | UnsatisfiedLinkError inner) {
-            return "errno " + e.getErrorCode();
+            return "errno " + errno;
         }
     }
 }

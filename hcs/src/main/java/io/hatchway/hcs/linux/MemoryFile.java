@@ -1,8 +1,6 @@
 package io.hatchway.hcs.linux;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
-import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,16 +13,6 @@ import java.nio.file.Path;
  * does not hold up the reader.
  */
 public final class MemoryFile implements AutoCloseable {
-    private static final int MFD_CLOEXEC = 1;
-
-    private interface Calls extends Library {
-        Calls INSTANCE = Native.load("c", Calls.class);
-
-        int memfd_create(String name, int flags) throws LastErrorException; // glibc 2.27
-
-        int close(int fd);
-    }
-
     private final int fd;
 
     private MemoryFile(int fd) {
@@ -34,9 +22,9 @@ public final class MemoryFile implements AutoCloseable {
     /** @throws IOException the kernel refused one (out of descriptors or memory) */
     public static MemoryFile open(String name) throws IOException {
         try {
-            return new MemoryFile(Calls.INSTANCE.memfd_create(name, MFD_CLOEXEC));
+            return new MemoryFile(LibC.INSTANCE.memfd_create(name, LibC.MFD_CLOEXEC));
         } catch (LastErrorException e) {
-            throw new IOException("memfd_create: " + PosixSpawn.strerror(e.getErrorCode()));
+            throw new IOException("memfd_create: " + LibC.message(e));
         }
     }
 
@@ -52,6 +40,6 @@ public final class MemoryFile implements AutoCloseable {
 
     @Override
     public void close() {
-        Calls.INSTANCE.close(fd);
+        LibC.INSTANCE.close(fd);
     }
 }

@@ -1,9 +1,7 @@
 package io.hatchway.hcs.linux;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,22 +14,6 @@ import java.util.Optional;
  * close-on-exec in the JVM. Not thread-safe: one reader.
  */
 public final class Pipe implements AutoCloseable {
-    private static final int O_CLOEXEC = 02000000;
-    private static final short POLLIN = 1;
-    private static final int EINTR = 4;
-
-    private interface Calls extends Library {
-        Calls INSTANCE = Native.load("c", Calls.class);
-
-        int pipe2(int[] fds, int flags) throws LastErrorException;
-
-        int poll(Memory fds, long count, int timeoutMillis) throws LastErrorException;
-
-        long read(int fd, Memory buffer, long count) throws LastErrorException;
-
-        int close(int fd);
-    }
-
     private final int readFd;
     private int writeFd;
 
@@ -43,7 +25,7 @@ public final class Pipe implements AutoCloseable {
     /** @throws LastErrorException the process is out of descriptors */
     public static Pipe open() {
         int[] fds = new int[2];
-        Calls.INSTANCE.pipe2(fds, O_CLOEXEC);
+        LibC.INSTANCE.pipe2(fds, LibC.O_CLOEXEC);
         return new Pipe(fds[0], fds[1]);
     }
 
@@ -55,7 +37,7 @@ public final class Pipe implements AutoCloseable {
     /** Closes the JVM's copy of the write end (once the child has its own), so its end is seen. */
     public void closeWriteEnd() {
         if (writeFd >= 0) {
-            Calls.INSTANCE.close(writeFd);
+            LibC.INSTANCE.close(writeFd);
             writeFd = -1;
         }
     }
@@ -67,34 +49,32 @@ public final class Pipe implements AutoCloseable {
     public Optional<String> readLine(Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
         ByteArrayOutputStream line = new ByteArrayOutputStream();
-        Memory poll = new Memory(8); // struct pollfd { int fd; short events; short revents; }
         Memory buffer = new Memory(256);
         while (true) {
             long left = (deadline - System.nanoTime()) / 1_000_000;
             if (left <= 0) {
                 return Optional.empty();
             }
-            poll.setInt(0, readFd);
-            poll.setShort(4, POLLIN);
-            poll.setShort(6, (short) 0);
+            if (!LibC.awaitReadable(readFd, (int) Math.min(left, Integer.MAX_VALUE))) {
+                continue; // the deadline is checked at the top
+            }
+            long count;
             try {
-                if (Calls.INSTANCE.poll(poll, 1, (int) Math.min(left, Integer.MAX_VALUE)) == 0) {
-                    continue; // the deadline is checked at the top
+                count = LibC.INSTANCE.read(readFd, buffer, buffer.size());
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == LibC.EINTR) {
+                    continue;
                 }
-                long count = Calls.INSTANCE.read(readFd, buffer, buffer.size());
-                if (count <= 0) {
+                count = 0; // unreadable: as end-of-file
+            }
+            if (count <= 0) {
+                return Optional.of(line.toString(StandardCharsets.UTF_8));
+            }
+            for (byte b : buffer.getByteArray(0, (int) count)) { // what follows the line is not ours
+                if (b == '\n') {
                     return Optional.of(line.toString(StandardCharsets.UTF_8));
                 }
-                for (byte b : buffer.getByteArray(0, (int) count)) { // what follows the line is not ours
-                    if (b == '\n') {
-                        return Optional.of(line.toString(StandardCharsets.UTF_8));
-                    }
-                    line.write(b);
-                }
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != EINTR) {
-                    return Optional.of(line.toString(StandardCharsets.UTF_8)); // unreadable: as end-of-file
-                }
+                line.write(b);
             }
         }
     }
@@ -102,6 +82,6 @@ public final class Pipe implements AutoCloseable {
     @Override
     public void close() {
         closeWriteEnd();
-        Calls.INSTANCE.close(readFd);
+        LibC.INSTANCE.close(readFd);
     }
 }

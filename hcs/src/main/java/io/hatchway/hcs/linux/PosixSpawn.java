@@ -26,16 +26,6 @@ public final class PosixSpawn {
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     private static final short POSIX_SPAWN_SETSID = 0x80; // glibc 2.26
-    private static final int O_RDONLY = 0;
-    private static final int O_WRONLY = 1;
-    private static final int O_CREAT = 0100;
-    private static final int O_APPEND = 02000;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int EINTR = 4;
-    private static final int WNOHANG = 1;
-    private static final int F_DUPFD_CLOEXEC = 1030;
-    private static final long SYS_PIDFD_OPEN = 434; // the same number on every architecture
-    private static final short POLLIN = 1;
     /** Sources of the spawn's dup2s live at or above this, clear of any target (0-2 and a few passed). */
     private static final int FIRST_FREE = 10;
 
@@ -73,21 +63,20 @@ public final class PosixSpawn {
         int sigemptyset(Pointer set);
 
         int sigfillset(Pointer set);
-
-        int open(String path, int flags, int mode) throws LastErrorException;
-
-        int close(int fd);
-
-        int fcntl(int fd, int command, int argument) throws LastErrorException;
-
-        int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
-
-        int poll(Memory fds, long count, int timeoutMillis) throws LastErrorException;
-
-        long syscall(long number, Object... args) throws LastErrorException;
     }
 
     private PosixSpawn() {
+    }
+
+    /** The JVM's own environment as {@code NAME=value} entries, without the variables {@code leftOut}. */
+    public static List<String> environmentWithout(java.util.Collection<String> leftOut) {
+        List<String> env = new ArrayList<>();
+        System.getenv().forEach((name, value) -> {
+            if (!leftOut.contains(name)) {
+                env.add(name + "=" + value);
+            }
+        });
+        return env;
     }
 
     /** Where the child's standard streams come from and go: stdin read, stdout and stderr appended to. */
@@ -99,7 +88,7 @@ public final class PosixSpawn {
         private final int errno;
 
         SpawnException(String what, int errno) {
-            super(what + ": " + strerror(errno), null, false, false);
+            super(what + ": " + LibC.message(errno), null, false, false);
             this.errno = errno;
         }
 
@@ -135,12 +124,16 @@ public final class PosixSpawn {
         try {
             check(libc.posix_spawnattr_init(attributes), "posix_spawnattr_init");
             try {
-                fds.add(open(streams.stdin(), O_RDONLY));
-                fds.add(open(streams.stdout(), O_WRONLY | O_CREAT | O_APPEND));
-                fds.add(open(streams.stderr(), O_WRONLY | O_CREAT | O_APPEND));
+                fds.add(open(streams.stdin(), LibC.O_RDONLY));
+                fds.add(open(streams.stdout(), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND));
+                fds.add(open(streams.stderr(), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND));
                 List<Integer> given = new ArrayList<>(fds);
                 for (int fd : passed) {
-                    given.add(aboveTargets(fd, fds));
+                    int above = aboveTargets(fd);
+                    if (above != fd) {
+                        fds.add(above); // our copy, closed with the streams
+                    }
+                    given.add(above);
                 }
                 for (int target = 0; target < given.size(); target++) { // dup2 clears the copy's close-on-exec
                     check(libc.posix_spawn_file_actions_adddup2(actions, given.get(target), target), "adddup2");
@@ -170,7 +163,7 @@ public final class PosixSpawn {
             }
         } finally {
             libc.posix_spawn_file_actions_destroy(actions);
-            fds.forEach(libc::close);
+            fds.forEach(LibC.INSTANCE::close);
         }
     }
 
@@ -182,37 +175,28 @@ public final class PosixSpawn {
     private static int open(Path file, int flags) throws SpawnException {
         int fd;
         try {
-            fd = Spawn.INSTANCE.open(file.toString(), flags | O_CLOEXEC, 0644);
+            fd = LibC.INSTANCE.open(file.toString(), flags | LibC.O_CLOEXEC, 0644);
         } catch (LastErrorException e) {
             throw new SpawnException("open " + file, e.getErrorCode());
         }
-        return high(fd, "open " + file);
+        try {
+            return aboveTargets(fd);
+        } finally {
+            if (fd < FIRST_FREE) {
+                LibC.INSTANCE.close(fd);
+            }
+        }
     }
 
-    /** {@code fd} itself when above the targets, else a close-on-exec copy of it there, noted in {@code owned}. */
-    private static int aboveTargets(int fd, List<Integer> owned) throws SpawnException {
+    /** {@code fd} itself when above the targets, else a close-on-exec copy of it there (the caller's to close). */
+    private static int aboveTargets(int fd) throws SpawnException {
         if (fd >= FIRST_FREE) {
             return fd;
         }
         try {
-            int copy = Spawn.INSTANCE.fcntl(fd, F_DUPFD_CLOEXEC, FIRST_FREE);
-            owned.add(copy);
-            return copy;
+            return LibC.INSTANCE.fcntl(fd, LibC.F_DUPFD_CLOEXEC, FIRST_FREE);
         } catch (LastErrorException e) {
             throw new SpawnException("fcntl " + fd, e.getErrorCode());
-        }
-    }
-
-    private static int high(int fd, String what) throws SpawnException {
-        if (fd >= FIRST_FREE) {
-            return fd;
-        }
-        try {
-            return Spawn.INSTANCE.fcntl(fd, F_DUPFD_CLOEXEC, FIRST_FREE);
-        } catch (LastErrorException e) {
-            throw new SpawnException(what, e.getErrorCode());
-        } finally {
-            Spawn.INSTANCE.close(fd);
         }
     }
 
@@ -230,11 +214,11 @@ public final class PosixSpawn {
         IntByReference status = new IntByReference();
         while (true) {
             try {
-                Spawn.INSTANCE.waitpid(pid, status, 0);
+                LibC.INSTANCE.waitpid(pid, status, 0);
                 break;
             } catch (LastErrorException e) {
-                if (e.getErrorCode() != EINTR) {
-                    throw new IllegalStateException("waitpid(" + pid + "): " + strerror(e.getErrorCode()));
+                if (e.getErrorCode() != LibC.EINTR) {
+                    throw new IllegalStateException("waitpid(" + pid + "): " + LibC.message(e));
                 }
             }
         }
@@ -254,12 +238,12 @@ public final class PosixSpawn {
             while (true) {
                 int reaped;
                 try {
-                    reaped = Spawn.INSTANCE.waitpid(pid, status, WNOHANG);
+                    reaped = LibC.INSTANCE.waitpid(pid, status, LibC.WNOHANG);
                 } catch (LastErrorException e) {
-                    if (e.getErrorCode() == EINTR) {
+                    if (e.getErrorCode() == LibC.EINTR) {
                         continue;
                     }
-                    throw new IllegalStateException("waitpid(" + pid + "): " + strerror(e.getErrorCode()));
+                    throw new IllegalStateException("waitpid(" + pid + "): " + LibC.message(e));
                 }
                 if (reaped == pid) {
                     return java.util.OptionalLong.of(exitCode(status.getValue()));
@@ -269,21 +253,14 @@ public final class PosixSpawn {
                     return java.util.OptionalLong.empty();
                 }
                 if (pidfd >= 0) { // readable once the child has exited
-                    Memory poll = new Memory(8);
-                    poll.setInt(0, pidfd);
-                    poll.setShort(4, POLLIN);
-                    poll.setShort(6, (short) 0);
-                    try {
-                        Spawn.INSTANCE.poll(poll, 1, (int) Math.max(1, Math.min(left / 1_000_000, Integer.MAX_VALUE)));
-                    } catch (LastErrorException e) { // EINTR: look again
-                    }
+                    LibC.awaitReadable(pidfd, (int) Math.max(1, Math.min(left / 1_000_000, Integer.MAX_VALUE)));
                 } else {
                     java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, 1_000_000));
                 }
             }
         } finally {
             if (pidfd >= 0) {
-                Spawn.INSTANCE.close(pidfd);
+                LibC.INSTANCE.close(pidfd);
             }
         }
     }
@@ -291,7 +268,7 @@ public final class PosixSpawn {
     /** A pidfd for child {@code pid} (pidfd_open(2)), or -1 where the kernel has none. */
     private static int pidfd(int pid) {
         try {
-            return (int) Spawn.INSTANCE.syscall(SYS_PIDFD_OPEN, pid, 0);
+            return (int) LibC.INSTANCE.syscall(LibC.SYS_PIDFD_OPEN, pid, 0);
         } catch (LastErrorException | UnsatisfiedLinkError e) {
             return -1;
         }
@@ -302,11 +279,4 @@ public final class PosixSpawn {
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
     }
 
-    static String strerror(int errno) {
-        try {
-            return LibC.INSTANCE.strerror(errno);
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
-            return "errno " + errno;
-        }
-    }
 }

@@ -1,9 +1,7 @@
 package io.hatchway.hcs.linux;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -15,20 +13,7 @@ import java.nio.ByteOrder;
  * it read of a process between scans.
  */
 final class ProcDir {
-    private static final int O_RDONLY = 0;
-    private static final int O_DIRECTORY = 0200000;
-    private static final int O_CLOEXEC = 02000000;
     private static final int BUFFER = 64 * 1024;
-
-    private interface Calls extends Library {
-        Calls INSTANCE = Native.load("c", Calls.class);
-
-        int open(String path, int flags) throws LastErrorException;
-
-        long getdents64(int fd, Memory buffer, long size) throws LastErrorException; // glibc 2.30
-
-        int close(int fd);
-    }
 
     /** Receives each entry of a listing. */
     interface Visitor {
@@ -43,11 +28,11 @@ final class ProcDir {
      * kernel cannot list it so (nothing was visited then)
      */
     static boolean list(Visitor visitor) {
-        Calls calls;
+        LibC calls;
         int fd;
         try {
-            calls = Calls.INSTANCE;
-            fd = calls.open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            calls = LibC.INSTANCE;
+            fd = calls.open("/proc", LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
         } catch (LastErrorException | UnsatisfiedLinkError | NoClassDefFoundError e) {
             return false;
         }

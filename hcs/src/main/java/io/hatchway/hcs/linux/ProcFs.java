@@ -153,34 +153,42 @@ public final class ProcFs {
         Set<Integer> listed = new java.util.HashSet<>();
         boolean listedAll = ProcDir.list((pid, inode) -> {
             Seen known = SEEN.get(pid);
+            Optional<Stat> fresh = Optional.empty();
             if (known == null || known.inode() != inode) {
-                Optional<Stat> stat = stat(pid);
-                if (stat.isEmpty()) {
+                fresh = stat(pid);
+                if (fresh.isEmpty()) {
                     return; // gone meanwhile
                 }
-                known = new Seen(inode, stat.get().session(), stat.get().startTicks());
+                known = new Seen(inode, fresh.get().session(), fresh.get().startTicks());
                 SEEN.put(pid, known);
             }
             listed.add(pid);
-            Seen seen = known;
-            Long leaderStart = leaders.get(seen.session());
-            if (leaderStart != null && seen.startTicks() >= leaderStart) {
-                stat(pid).filter(s -> s.session() == seen.session() && s.state() != 'Z')
-                        .ifPresent(s -> out.add(pid));
+            if (inSessions(leaders, known.session(), known.startTicks())) {
+                // A member is read afresh: it may have left (setsid) or become a zombie since.
+                (fresh.isPresent() ? fresh : stat(pid)).filter(st -> isMember(leaders, st)).ifPresent(st -> out.add(pid));
             }
         });
         if (!listedAll) {
             out.clear();
-            forEachProcess(s -> {
-                Long leaderStart = leaders.get(s.session());
-                if (leaderStart != null && s.startTicks() >= leaderStart && s.state() != 'Z') {
-                    out.add(s.pid());
+            forEachProcess(st -> {
+                if (isMember(leaders, st)) {
+                    out.add(st.pid());
                 }
             });
             return out;
         }
         SEEN.keySet().retainAll(listed); // forget the processes that are gone
         return out;
+    }
+
+    private static boolean isMember(Map<Integer, Long> leaders, Stat stat) {
+        return inSessions(leaders, stat.session(), stat.startTicks()) && stat.state() != 'Z';
+    }
+
+    /** In one of the sessions, and no older than its leader (a reused session id is not ours). */
+    private static boolean inSessions(Map<Integer, Long> leaders, int session, long startTicks) {
+        Long leaderStart = leaders.get(session);
+        return leaderStart != null && startTicks >= leaderStart;
     }
 
     /** What a pass read of one process: its directory's inode, its session and its start time. */

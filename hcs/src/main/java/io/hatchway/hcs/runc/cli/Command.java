@@ -7,9 +7,9 @@ import io.hatchway.hcs.linux.PosixSpawn;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * One run of a command-line program, bounded: its standard streams go to files or are captured,
@@ -18,6 +18,8 @@ import java.util.OptionalLong;
  */
 final class Command {
     private static final Path NULL_FILE = Path.of("/dev/null");
+    /** systemd's notify socket: the runtime would talk to it. */
+    private static final Set<String> NOT_INHERITED = Set.of("NOTIFY_SOCKET");
     /** How long a killed command may take to be gone. */
     private static final Duration KILL_WAIT = Duration.ofSeconds(1);
 
@@ -48,8 +50,8 @@ final class Command {
         try (MemoryFile out = MemoryFile.open("stdout"); MemoryFile err = MemoryFile.open("stderr")) {
             int pid;
             try {
-                pid = PosixSpawn.spawn(Path.of(argv.get(0)), argv, environment(), Path.of("").toAbsolutePath(),
-                        new PosixSpawn.Streams(io.stdin().orElse(NULL_FILE), io.stdout().orElse(out.path()),
+                pid = PosixSpawn.spawn(Path.of(argv.get(0)), argv, PosixSpawn.environmentWithout(NOT_INHERITED),
+                        Path.of("").toAbsolutePath(), new PosixSpawn.Streams(io.stdin().orElse(NULL_FILE), io.stdout().orElse(out.path()),
                                 io.stderr().orElse(err.path())));
             } catch (PosixSpawn.SpawnException e) {
                 throw new IOException(e.getMessage());
@@ -63,16 +65,5 @@ final class Command {
             return new Result((int) code.getAsLong(), io.stdout().isPresent() ? "" : out.text(),
                     io.stderr().isPresent() ? "" : err.text());
         }
-    }
-
-    /** The JVM's environment, without systemd's notify socket (the runtime would talk to it). */
-    private static List<String> environment() {
-        List<String> env = new ArrayList<>();
-        System.getenv().forEach((name, value) -> {
-            if (!name.equals("NOTIFY_SOCKET")) {
-                env.add(name + "=" + value);
-            }
-        });
-        return env;
     }
 }

@@ -179,12 +179,7 @@ public final class Conmon {
 
     /** The JVM's environment for conmon, with the sync pipe as its fd 3. */
     private static List<String> environment() {
-        List<String> env = new ArrayList<>();
-        System.getenv().forEach((name, value) -> {
-            if (!NOT_INHERITED.contains(name)) {
-                env.add(name + "=" + value);
-            }
-        });
+        List<String> env = PosixSpawn.environmentWithout(NOT_INHERITED);
         env.add("_OCI_SYNCPIPE=3");
         return env;
     }
