@@ -265,6 +265,17 @@ public final class PosixSpawn {
         }
     }
 
+    /**
+     * Kills child {@code pid} (SIGKILL) and reaps it, waiting at most {@code bound}. One stuck in the
+     * kernel longer is reaped by a background thread once it goes, so it never stays a zombie.
+     */
+    public static void kill(int pid, java.time.Duration bound) {
+        LibC.killQuietly(pid, io.hatchway.hcs.Signals.SIGKILL);
+        if (waitFor(pid, bound).isEmpty()) {
+            io.hatchway.hcs.Threads.background().execute(() -> waitFor(pid));
+        }
+    }
+
     /** A pidfd for child {@code pid} (pidfd_open(2)), or -1 where the kernel has none. */
     private static int pidfd(int pid) {
         try {

@@ -1,7 +1,5 @@
 package io.hatchway.hcs.runc.cli;
 
-import io.hatchway.hcs.Signals;
-import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.MemoryFile;
 import io.hatchway.hcs.linux.PosixSpawn;
 import java.io.IOException;
@@ -58,8 +56,7 @@ final class Command {
             }
             OptionalLong code = PosixSpawn.waitFor(pid, timeout);
             if (code.isEmpty()) {
-                LibC.killQuietly(pid, Signals.SIGKILL);
-                PosixSpawn.waitFor(pid, KILL_WAIT);
+                PosixSpawn.kill(pid, KILL_WAIT);
                 throw new TimedOut();
             }
             return new Result((int) code.getAsLong(), io.stdout().isPresent() ? "" : out.text(),

@@ -123,8 +123,7 @@ public final class Conmon {
             OptionalLong launcherExit = PosixSpawn.waitFor(launcher, line.isPresent() ? left(deadline) : Duration.ZERO);
             if (line.isEmpty() || launcherExit.isEmpty()) {
                 if (launcherExit.isEmpty()) { // still ours to kill and reap
-                    LibC.killQuietly(launcher, Signals.SIGKILL);
-                    PosixSpawn.waitFor(launcher, Duration.ofSeconds(1));
+                    PosixSpawn.kill(launcher, Duration.ofSeconds(1));
                 }
                 Monitor.readPid(dir.conmonPidFile()).ifPresent(pid -> LibC.killQuietly(pid, Signals.SIGKILL)); // its runtime dies with it (PDEATHSIG)
                 throw ErrorKind.DeadlineExceeded.error("conmon: %s: no pid reported within %d ms; conmon was killed",
