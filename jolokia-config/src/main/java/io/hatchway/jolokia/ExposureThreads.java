@@ -45,7 +45,8 @@ final class ExposureThreads implements ThreadFactory {
      */
     <T> T runOnOwnThread(String name, Callable<T> task) throws Exception {
         FutureTask<T> future = new FutureTask<>(task);
-        thread(future, name).start();
+        Thread thread = thread(future, name);
+        thread.start();
         boolean interrupted = false;
         try {
             while (true) {
@@ -61,11 +62,23 @@ final class ExposureThreads implements ThreadFactory {
                 }
             }
         } finally {
+            // The task is done; the thread is on its way out. Once this returns it is gone, so a
+            // caller that checks for our threads (a failed start must leave none) never sees it.
+            long deadline = System.nanoTime() + JOIN_BOUND_NANOS;
+            while (thread.isAlive() && System.nanoTime() < deadline) {
+                try {
+                    thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
     }
+
+    private static final long JOIN_BOUND_NANOS = 1_000_000_000L;
 
     /** Takes the threads that others started in our group (the JDK server's) as ours, renamed. */
     void adoptOthers() {
