@@ -3,7 +3,10 @@ package io.hatchway.agent.bootstrap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.Path;
 import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
@@ -28,13 +31,45 @@ final class PrivateClassLoader extends ClassLoader {
 
     private final JarFile jar;
     private final String jarUrl;
+    private final String version;
     private final ProtectionDomain domain;
 
+    /**
+     * @param jarLocation the agent jar as its code source names it: a {@code file:} URL (escaped or
+     *                    not: spaces, {@code %}, non-ASCII names) or a {@code jar:file:...!/} URL, which
+     *                    is what a JBoss Modules class path yields
+     */
     PrivateClassLoader(URL jarLocation, ClassLoader parent) throws IOException {
         super("hatchway", parent);
-        this.jar = new JarFile(jarLocation.getPath(), false);
-        this.jarUrl = "jar:" + jarLocation.toExternalForm() + "!/";
-        this.domain = new ProtectionDomain(new CodeSource(jarLocation, (Certificate[]) null), null, this, null);
+        Path file = jarFile(jarLocation);
+        URL fileUrl = file.toUri().toURL();
+        this.jar = new JarFile(file.toFile(), false);
+        try {
+            this.version = version(jar);
+        } catch (IOException | RuntimeException e) {
+            jar.close();
+            throw e;
+        }
+        this.jarUrl = "jar:" + fileUrl.toExternalForm() + "!/";
+        this.domain = new ProtectionDomain(new CodeSource(fileUrl, (Certificate[]) null), null, this, null);
+    }
+
+    /** The jar's file: through a URI, never a URL's raw path, which keeps its escapes. */
+    static Path jarFile(URL location) throws IOException {
+        String spec = location.toExternalForm();
+        if (spec.startsWith("jar:")) { // jar:<file URL>!/
+            int bang = spec.lastIndexOf("!/");
+            spec = spec.substring("jar:".length(), bang < 0 ? spec.length() : bang);
+        }
+        if (!spec.startsWith("file:")) {
+            throw new IOException("the agent jar must be a local file, not " + location);
+        }
+        try {
+            return Path.of(new URI(spec));
+        } catch (URISyntaxException | IllegalArgumentException notEscaped) {
+            // A URL made from a path without escaping it (a raw space): its path is the file's name.
+            return Path.of(new URL(spec).getPath());
+        }
     }
 
     @Override
@@ -54,7 +89,7 @@ final class PrivateClassLoader extends ClassLoader {
             String pkg = name.substring(0, dot);
             if (getDefinedPackage(pkg) == null) {
                 try {
-                    definePackage(pkg, "Hatchway", version(), null, null, null, null, null);
+                    definePackage(pkg, null, null, null, "Hatchway", version, null, null);
                 } catch (IllegalArgumentException raced) { // defined meanwhile by another thread
                 }
             }
@@ -62,12 +97,10 @@ final class PrivateClassLoader extends ClassLoader {
         return defineClass(name, bytes, 0, bytes.length, domain);
     }
 
-    private String version() {
-        try {
-            return jar.getManifest().getMainAttributes().getValue("Implementation-Version");
-        } catch (IOException e) {
-            return null;
-        }
+    /** The jar manifest's {@code Implementation-Version}: Hatchway's version, as its packages report it. */
+    private static String version(JarFile jar) throws IOException {
+        java.util.jar.Manifest manifest = jar.getManifest();
+        return manifest == null ? null : manifest.getMainAttributes().getValue("Implementation-Version");
     }
 
     @Override
