@@ -49,7 +49,7 @@ public final class AgentBootstrap {
             starter.setDaemon(true);
             starter.start();
         } catch (Throwable t) {
-            System.err.println("[hatchway] ERROR not started: " + t);
+            failed(t);
         }
     }
 
@@ -81,7 +81,17 @@ public final class AgentBootstrap {
                 release();
             }
         } catch (Throwable t) {
-            System.err.println("[hatchway] ERROR not started: " + t);
+            failed(t);
+        }
+    }
+
+    /** The one line, on the process's fd 2 as the agent's other lines (see {@code AgentLog}). */
+    private static void failed(Throwable t) {
+        try {
+            @SuppressWarnings("resource") // closing it would close fd 2
+            java.io.FileOutputStream stderr = new java.io.FileOutputStream(java.io.FileDescriptor.err);
+            stderr.write(("[hatchway] ERROR not started: " + t + System.lineSeparator()).getBytes());
+        } catch (Throwable ignored) { // nothing of ours reaches the host
         }
     }
 
