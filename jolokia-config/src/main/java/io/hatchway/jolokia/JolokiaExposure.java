@@ -16,15 +16,16 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.management.MBeanServer;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 import javax.net.ssl.SSLContext;
@@ -32,13 +33,8 @@ import org.jolokia.jvmagent.handler.JolokiaHttpHandler;
 import org.jolokia.server.core.config.ConfigKey;
 import org.jolokia.server.core.config.StaticConfiguration;
 import org.jolokia.server.core.config.SystemPropertyMode;
-import org.jolokia.server.core.detector.ServerDetectorLookup;
-import org.jolokia.server.core.service.JolokiaServiceManagerFactory;
-import org.jolokia.server.core.service.api.JolokiaContext;
-import org.jolokia.server.core.service.api.JolokiaServiceManager;
 import org.jolokia.server.core.service.api.SecurityDetails;
 import org.jolokia.server.core.util.NetworkUtil;
-import org.jolokia.server.core.util.jmx.DefaultMBeanServerAccess;
 import org.jolokia.service.jmx.LocalRequestHandler;
 import org.jolokia.service.jmx.handler.list.JDKManagementCacheKeyProvider;
 import org.jolokia.service.notif.pull.PullNotificationBackend;
@@ -70,8 +66,9 @@ import org.slf4j.LoggerFactory;
  *       request asks.
  * </ul>
  *
- * <p>Side effects on the JVM: Jolokia registers a few MBeans of its own ({@code jolokia:*}, refused
- * over HTTP) until {@link #close()}; and unless the host set it already, the system property
+ * <p>Side effects on the JVM: Jolokia registers its pull notification store ({@code jolokia:*}, only
+ * reachable for the notification pull) in the served MBean server until {@link #close()}, and
+ * nothing in any other; unless the host set it already, the system property
  * {@code sun.net.httpserver.nodelay} is set to {@code true} before the first server starts — without
  * it the JDK HTTP server answers each keep-alive request of a Java client about 45 ms late (Nagle's
  * algorithm meeting delayed ACKs). The JDK reads that property once, when its HTTP server is first
@@ -94,8 +91,9 @@ public final class JolokiaExposure implements AutoCloseable {
      * from the class path (none = allow all), instantiates the log handler, restrictor and
      * authenticator by class name, looks services and detectors up in META-INF/jolokia/* through the
      * context class loader, and starts threads of its own (a non-daemon "jolokia" thread group, a
-     * shutdown hook). Here the service manager is built by hand: the restrictor, log handler and
-     * services are instances, the detector lookup is empty, and the only class-path lookups left are
+     * shutdown hook). Here the services are built by hand: the restrictor, log handler and services
+     * are instances, no detectors, and OneServerContext runs them on the one MBean server given
+     * (Jolokia's service manager would add the platform one), and the only class-path lookups left are
      * inside Jolokia's JMX handler (META-INF/jolokia/command-handlers) and JSON serializer
      * (META-INF/jolokia/simplifiers-default), made on our threads whose context class loader is ours.
      *
@@ -112,9 +110,6 @@ public final class JolokiaExposure implements AutoCloseable {
      * Not present at all (excluded from the dependencies): JSR-160 proxy, discovery, history, SSE
      * notifications, server detectors.
      *
-     * Jolokia 2.6.0 registers a listener on each MBean server's delegate that its stop() never
-     * removes; close() removes it, or every start/stop would leave one behind.
-     *
      * Known limit: notification listeners that clients added stay on the hatchway MBeans after close()
      * (Jolokia keeps their registrations private); they hold at most 100 notifications each and go
      * when those MBeans are unregistered.
@@ -130,31 +125,29 @@ public final class JolokiaExposure implements AutoCloseable {
     private static final int WORKERS = 8;
     private static final int BACKLOG = 50;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
-    private static final ServerDetectorLookup NO_DETECTORS = log -> new TreeSet<>();
     private static final Logger log = LoggerFactory.getLogger(JolokiaExposure.class);
 
     private final HttpServer server;
     private final ThreadPoolExecutor workers;
-    private final JolokiaServiceManager jolokia;
-    private final JolokiaContext context;
+    private final OneServerContext jolokia;
     private final ExposureThreads threads;
     private final String url;
     private final Optional<Path> passwordFile;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private JolokiaExposure(HttpServer server, ThreadPoolExecutor workers, JolokiaServiceManager jolokia,
-                            JolokiaContext context, ExposureThreads threads, String url, Optional<Path> passwordFile) {
+    private JolokiaExposure(HttpServer server, ThreadPoolExecutor workers, OneServerContext jolokia,
+                            ExposureThreads threads, String url, Optional<Path> passwordFile) {
         this.server = server;
         this.workers = workers;
         this.jolokia = jolokia;
-        this.context = context;
         this.threads = threads;
         this.url = url;
         this.passwordFile = passwordFile;
     }
 
     /**
-     * Starts serving {@code config} and returns once the server listens. The work is done on a
+     * Starts serving the platform MBean server (creating it if need be) as {@code config} says, and
+     * returns once the server listens. The work is done on a
      * daemon thread {@code hatchway-jolokia-start}; the caller waits for it. With {@code https} and no
      * keystore, the first start in a {@code stateDir} spends a few seconds making the key.
      *
@@ -170,7 +163,22 @@ public final class JolokiaExposure implements AutoCloseable {
      *                                  its classes or its {@code META-INF/jolokia/*} lists are missing
      */
     public static JolokiaExposure start(ExposureConfig config) throws IOException {
+        return start(config, java.lang.management.ManagementFactory.getPlatformMBeanServer());
+    }
+
+    /**
+     * Starts serving the MBeans of {@code mbeans}, and only those, as {@link #start(ExposureConfig)}
+     * does. Jolokia's own MBeans ({@code jolokia:*}) are registered there too, until {@link #close()}.
+     *
+     * @param config what to serve, where and how
+     * @param mbeans the MBean server to serve
+     * @return the running server
+     * @throws NullPointerException if an argument is null
+     * @throws IOException          as {@link #start(ExposureConfig)}
+     */
+    public static JolokiaExposure start(ExposureConfig config, MBeanServer mbeans) throws IOException {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(mbeans, "mbeans");
         InetAddress address = InetAddress.getByName(config.host());
         boolean basic = config.auth().equals(ExposureConfig.AUTH_BASIC);
         if (!basic && !address.isLoopbackAddress()) {
@@ -193,7 +201,7 @@ public final class JolokiaExposure implements AutoCloseable {
         BasicAuthenticator auth = authenticator;
         Optional<Path> password = passwordFile;
         try {
-            return threads.runOnOwnThread("start", () -> open(config, address, auth, tls, password, threads));
+            return threads.runOnOwnThread("start", () -> open(config, mbeans, address, auth, tls, password, threads));
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -232,7 +240,7 @@ public final class JolokiaExposure implements AutoCloseable {
         }
         server.stop(0);
         workers.shutdownNow();
-        stopJolokia(jolokia, context);
+        jolokia.stop();
         if (!threads.awaitEnd(CLOSE_TIMEOUT)) {
             log.warn("some hatchway-jolokia threads were still running {} after close", CLOSE_TIMEOUT);
         }
@@ -245,8 +253,9 @@ public final class JolokiaExposure implements AutoCloseable {
 
     // ---- start-up, on our own thread
 
-    private static JolokiaExposure open(ExposureConfig config, InetAddress address, BasicAuthenticator authenticator,
-                                        SSLContext tls, Optional<Path> passwordFile, ExposureThreads threads)
+    private static JolokiaExposure open(ExposureConfig config, MBeanServer mbeans, InetAddress address,
+                                        BasicAuthenticator authenticator, SSLContext tls, Optional<Path> passwordFile,
+                                        ExposureThreads threads)
             throws IOException {
         InetSocketAddress socket = new InetSocketAddress(address, config.port());
         HttpServer server;
@@ -256,8 +265,7 @@ public final class JolokiaExposure implements AutoCloseable {
             throw new IOException("cannot listen on " + hostAndPort(config.host(), config.port()) + ": "
                     + e.getMessage(), e);
         }
-        JolokiaServiceManager jolokia = null;
-        JolokiaContext context = null;
+        OneServerContext jolokia = null;
         ThreadPoolExecutor workers = null;
         try {
             if (tls != null) {
@@ -271,18 +279,13 @@ public final class JolokiaExposure implements AutoCloseable {
                 // announced by the "config" request, which tools such as Hawtio ask first
                 configuration.addSupportedAuthentication(SecurityDetails.AuthMethod.BASIC, REALM);
             }
-            jolokia = JolokiaServiceManagerFactory.createJolokiaServiceManager(configuration, new Slf4jLogHandler(),
-                    policy, NO_DETECTORS);
-            jolokia.addService(new PolicyGuard(policy));
-            jolokia.addService(new LocalRequestHandler(1000));
-            jolokia.addService(new JDKManagementCacheKeyProvider(100));
-            jolokia.addService(new JolokiaSerializer());
-            jolokia.addService(new PullNotificationBackend(100));
-            context = jolokia.start();
+            jolokia = OneServerContext.start(configuration, new Slf4jLogHandler(), policy, mbeans, List.of(
+                    new PolicyGuard(policy), new LocalRequestHandler(1000), new JDKManagementCacheKeyProvider(100),
+                    new JolokiaSerializer(), new PullNotificationBackend(100)));
 
             String url = url(config.protocol(), server.getAddress());
-            context.getAgentDetails().updateAgentParameters(url, authenticator != null);
-            HttpContext http = server.createContext(CONTEXT, new PostOnly(new JolokiaHttpHandler(context)));
+            jolokia.getAgentDetails().updateAgentParameters(url, authenticator != null);
+            HttpContext http = server.createContext(CONTEXT, new PostOnly(new JolokiaHttpHandler(jolokia)));
             if (authenticator != null) {
                 http.setAuthenticator(authenticator);
             }
@@ -295,32 +298,16 @@ public final class JolokiaExposure implements AutoCloseable {
             log.info("Jolokia serves {} ({})", url, authenticator != null
                     ? "user " + USER + ", password in " + passwordFile.orElseThrow()
                     : "no authentication, loopback only");
-            return new JolokiaExposure(server, workers, jolokia, context, threads, url, passwordFile);
+            return new JolokiaExposure(server, workers, jolokia, threads, url, passwordFile);
         } catch (RuntimeException | Error e) {
             server.stop(0);
             if (workers != null) {
                 workers.shutdownNow();
             }
             if (jolokia != null) {
-                stopJolokia(jolokia, context);
+                jolokia.stop();
             }
             throw e;
-        }
-    }
-
-    // Never throws: stopping is best effort.
-    private static void stopJolokia(JolokiaServiceManager jolokia, JolokiaContext context) {
-        try {
-            jolokia.stop();
-        } catch (RuntimeException e) {
-            log.warn("stopping Jolokia's services failed: {}", e.toString());
-        }
-        try {
-            if (context != null && context.getMBeanServerAccess() instanceof DefaultMBeanServerAccess access) {
-                access.unregisterFromMBeanNotifications();
-            }
-        } catch (RuntimeException e) {
-            log.warn("removing Jolokia's MBean server listeners failed: {}", e.toString());
         }
     }
 

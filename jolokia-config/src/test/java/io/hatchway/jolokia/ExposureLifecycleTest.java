@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,6 +127,29 @@ class ExposureLifecycleTest {
         assertTrue(ours.stream().noneMatch(Thread::isAlive), ours::toString);
         assertEquals(jolokiaMBeansBefore, jolokiaMBeans());
         assertThrows(UncheckedIOException.class, () -> client.send("POST", "", READ_VM_NAME, Map.of()));
+    }
+
+    @Test
+    void itServesOnlyTheMBeanServerItIsGivenAndRegistersNothingInAnyOther() throws Exception {
+        TestBean.register(); // in the platform server: must not be served
+        Set<ObjectName> platformJolokiaBefore = jolokiaMBeans();
+        MBeanServer own = MBeanServerFactory.newMBeanServer();
+        own.registerMBean(ManagementFactory.getRuntimeMXBean(), new ObjectName(ManagementFactory.RUNTIME_MXBEAN_NAME));
+        try (JolokiaExposure exposure = JolokiaExposure.start(config(stateDir, "127.0.0.1", "basic"), own)) {
+            JolokiaClient client = JolokiaClient.of(exposure);
+            assertEquals(200, status(client.post(READ_VM_NAME)), "an MBean of the given server");
+            Map<String, Object> search = client.post("""
+                    {"type":"search","mbean":"*:*"}""");
+            assertEquals(List.of(ManagementFactory.RUNTIME_MXBEAN_NAME), search.get("value"),
+                    "nothing of the platform server: " + search);
+            assertEquals(404, status(client.post("""
+                    {"type":"read","mbean":"java.lang:type=Memory","attribute":"Verbose"}""")),
+                    "a platform MBean the given server does not hold");
+            assertEquals(platformJolokiaBefore, jolokiaMBeans(), "no jolokia:* MBean in the platform server");
+            assertFalse(own.queryNames(new ObjectName("jolokia:*"), null).isEmpty(),
+                    "Jolokia's notification store is in the served server");
+        }
+        assertEquals(Set.of(), own.queryNames(new ObjectName("jolokia:*"), null), "and goes at close");
     }
 
     @Test

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The task service and the MBean bookkeeping of all tasks: it creates tasks on one
- * {@link ComputeBackend}, registers and unregisters their MBeans in one {@link MBeanServer}, sends
- * their events, and owns the threads they use (all daemon, all named {@code hatchway-*}).
+ * {@link ComputeBackend}, registers and unregisters their MBeans in one {@link MBeanServer} (and,
+ * once {@link #mirrorInto mirrored}, in a second one in step), sends their events, and owns the
+ * threads they use (all daemon, all named {@code hatchway-*}).
  *
  * <p>Lifecycle: {@link #start()} registers {@code hatchway:type=TaskService}; {@link #close()}
  * unregisters every Hatchway MBean and stops the threads. Tasks' processes are not touched by
@@ -44,7 +45,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
 
     private final ComputeBackend backend;
     private final Path stateDir;
-    private final MBeanServer server;
+    private final Registrations mbeans;
     private final Timeouts timeouts;
     private final Map<String, Task> tasks = new ConcurrentHashMap<>();
     private final Set<String> creating = ConcurrentHashMap.newKeySet();
@@ -58,7 +59,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
     public TaskService(ComputeBackend backend, Path stateDir, MBeanServer server, Timeouts timeouts) {
         this.backend = Objects.requireNonNull(backend);
         this.stateDir = Objects.requireNonNull(stateDir);
-        this.server = Objects.requireNonNull(server);
+        this.mbeans = new Registrations(server);
         this.timeouts = Objects.requireNonNull(timeouts);
         this.executor = Executors.newCachedThreadPool(Threads.daemons("hatchway-task-"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(Threads.daemons("hatchway-timer-"));
@@ -72,7 +73,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
      */
     public void start() {
         try {
-            server.registerMBean(new DescribedMXBean.Emitting<>(this, TaskServiceMXBean.class, emitter), NAME);
+            mbeans.register(NAME, () -> new DescribedMXBean.Emitting<>(this, TaskServiceMXBean.class, emitter));
         } catch (javax.management.InstanceAlreadyExistsException e) {
             throw ErrorKind.AlreadyExists.error("%s is registered already: Hatchway is loaded in this JVM", NAME);
         } catch (JMException e) {
@@ -173,6 +174,19 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         return backend.name();
     }
 
+    /**
+     * Registers every Hatchway MBean in {@code server} too, and keeps it in step from then on: what
+     * is registered later is registered there as well, and a deleted task's MBeans and
+     * {@link #close()} remove them from both. A notification reaches listeners added through
+     * either server. A registration the second server refuses is logged and left out. Only the
+     * first call counts.
+     *
+     * @param server the second server: the host's platform MBean server, once the host made it
+     */
+    public void mirrorInto(MBeanServer server) {
+        mbeans.mirrorInto(Objects.requireNonNull(server));
+    }
+
     @Override
     public String getVersion() {
         String version = TaskService.class.getPackage().getImplementationVersion();
@@ -201,7 +215,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         NotificationBroadcasterSupport taskEmitter = newEmitter();
         ObjectName name = taskName(task.getId());
         try {
-            server.registerMBean(new DescribedMXBean.Emitting<>(task, TaskMXBean.class, taskEmitter), name);
+            mbeans.register(name, () -> new DescribedMXBean.Emitting<>(task, TaskMXBean.class, taskEmitter));
         } catch (JMException e) {
             throw ErrorKind.AlreadyExists.error("MBean %s: %s", name, e.getMessage());
         }
@@ -217,7 +231,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
     void register(Exec exec) {
         ObjectName name = execName(exec.getTaskId(), exec.getId());
         try {
-            server.registerMBean(new DescribedMXBean<>(exec, ExecMXBean.class), name);
+            mbeans.register(name, () -> new DescribedMXBean<>(exec, ExecMXBean.class));
         } catch (JMException e) {
             throw ErrorKind.AlreadyExists.error("MBean %s: %s", name, e.getMessage());
         }
@@ -244,7 +258,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
 
     private void unregisterQuietly(ObjectName name) {
         try {
-            server.unregisterMBean(name);
+            mbeans.unregister(name);
         } catch (javax.management.InstanceNotFoundException e) { // already gone
         } catch (JMException e) {
             log.warn("unregistering {} failed", name, e);
