@@ -9,7 +9,7 @@ import io.hatchway.jolokia.JolokiaExposure;
 import io.hatchway.mbeans.TaskService;
 import io.hatchway.mbeans.Timeouts;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
+import javax.management.MBeanServer;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -24,6 +24,11 @@ import java.util.Optional;
  * thread, never on the host's {@code main}. Every failure is logged in one line on the host's
  * stderr and contained: the host keeps running whatever happens here.
  *
+ * <p>Hatchway's MBeans live in an MBean server of its own, the one its Jolokia serves; they are
+ * registered in the host's platform MBean server too, but only once something else made that
+ * server (see {@link MBeanServers}): Hatchway never makes it, nor initializes
+ * {@code java.util.logging}, before the host has set them up its own way.
+ *
  * <p>While Hatchway runs, the system property {@value #AGENT_PROPERTY} holds its version (the attach
  * CLI reads it to tell whether a JVM has Hatchway loaded).
  */
@@ -35,6 +40,7 @@ public final class HatchwayAgent {
 
     private static TaskService service; // guarded by HatchwayAgent.class
     private static JolokiaExposure exposure; // guarded by HatchwayAgent.class; null when Jolokia is off
+    private static MBeanServers.Watch platformWatch; // guarded by HatchwayAgent.class
 
     private HatchwayAgent() {
     }
@@ -70,8 +76,8 @@ public final class HatchwayAgent {
             }
             LogSink.useFile(options.stateDir());
             ComputeBackend backend = Backends.open(options.backend(), options.stateDir());
-            TaskService started = new TaskService(backend, options.stateDir(),
-                    ManagementFactory.getPlatformMBeanServer(), Timeouts.DEFAULT);
+            MBeanServer own = MBeanServers.own();
+            TaskService started = new TaskService(backend, options.stateDir(), own, Timeouts.DEFAULT);
             try {
                 started.start();
             } catch (RuntimeException e) {
@@ -82,7 +88,7 @@ public final class HatchwayAgent {
             if (options.jolokia()) {
                 try {
                     served = JolokiaExposure.start(new ExposureConfig(options.host(), options.port(), options.auth(),
-                            options.protocol(), options.stateDir(), options.keystore(), options.keystorePassword()));
+                            options.protocol(), options.stateDir(), options.keystore(), options.keystorePassword()), own);
                 } catch (IOException | RuntimeException e) { // the agent serves as configured or not at all
                     started.close();
                     throw new IllegalArgumentException("Jolokia: " + e.getMessage());
@@ -92,6 +98,7 @@ public final class HatchwayAgent {
             }
             service = started;
             exposure = served;
+            platformWatch = MBeanServers.watchPlatform(started::mirrorInto);
             System.clearProperty(FAILURE_PROPERTY);
             System.setProperty(AGENT_PROPERTY, started.getVersion());
             AgentLog.info("started: backend " + backend.name() + ", state and log in " + options.stateDir()
@@ -141,6 +148,7 @@ public final class HatchwayAgent {
             return;
         }
         try {
+            platformWatch.close();
             if (exposure != null) {
                 exposure.close();
             }
@@ -150,6 +158,7 @@ public final class HatchwayAgent {
         } finally {
             service = null;
             exposure = null;
+            platformWatch = null;
             System.clearProperty(AGENT_PROPERTY);
             System.clearProperty(JOLOKIA_URL_PROPERTY);
             AgentLog.info("stopped; tasks' processes keep running");
