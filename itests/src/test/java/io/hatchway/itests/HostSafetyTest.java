@@ -11,10 +11,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The agent never breaks its host: bad options, a taken port, a stateDir it cannot use are each
@@ -86,15 +88,22 @@ class HostSafetyTest {
         }
     }
 
-    @Test
-    void aHostThatInstallsItsLogManagerLateInItsMainGetsIt() throws Exception {
-        try (ChildJvm jvm = ChildJvm.launch(List.of(
+    static Stream<Jdk> jdks() {
+        return Jdk.all();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jdks")
+    void aHostThatInstallsItsLogManagerLateInItsMainGetsIt(Jdk jdk) throws Exception {
+        jdk.assumeInstalled();
+        try (ChildJvm jvm = ChildJvm.launch(jdk.java(), List.of(
                 "-javaagent:" + ChildJvm.agentJar() + "=backend=process,port=0,stateDir=" + dir.resolve("state"),
                 "-cp", ChildJvm.hostClassPath(), LateLogManagerHostMain.class.getName()))) {
             assertEquals(0, jvm.awaitExit());
             assertTrue(jvm.agentLines().get(0).startsWith("[hatchway] started"), "the agent started first: " + jvm.stderr());
-            assertEquals(List.of(LateLogManagerHostMain.GOT + LateLogManagerHostMain.HostLogManager.class.getName()),
-                    jvm.stdout(), "the host gets the LogManager it installs");
+            assertEquals(List.of(LateLogManagerHostMain.SERVERS + 0,
+                    LateLogManagerHostMain.GOT + LateLogManagerHostMain.HostLogManager.class.getName()),
+                    jvm.stdout(), "no MBean server was made before the host's own, and it gets the LogManager it installs");
         }
     }
 
