@@ -86,8 +86,20 @@ final class Context {
 
     /** A host JVM with the agent, its JMX connection and its Jolokia client. */
     record Host(HostJvm jvm, JolokiaClient jolokia, String startLine) {
+        /**
+         * JMX as JConsole reaches it: attaching starts the management agent, which makes the
+         * platform MBean server; Hatchway's MBeans join it within a second (waited for, 30 s at most).
+         */
         TaskClient tasks() throws Exception {
-            return new TaskClient(jvm.jmx());
+            javax.management.MBeanServerConnection jmx = jvm.jmx();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!jmx.isRegistered(TaskClient.SERVICE)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(TaskClient.SERVICE + " not in the platform MBean server after 30 s");
+                }
+                Thread.sleep(10);
+            }
+            return new TaskClient(jmx);
         }
     }
 
