@@ -84,8 +84,11 @@ final class MBeanServers {
     /** The platform MBean server if it has been made (by the host, or the JDK's management agent). */
     static Optional<MBeanServer> platformIfMade() {
         for (MBeanServer server : MBeanServerFactory.findMBeanServer(null)) {
-            if (server.isRegistered(RUNTIME)) {
-                return Optional.of(server);
+            try {
+                if (server.isRegistered(RUNTIME)) {
+                    return Optional.of(server);
+                }
+            } catch (RuntimeException e) { // a host's server that refuses even this: not the one we look for
             }
         }
         return Optional.empty();
