@@ -16,6 +16,10 @@ public interface LibC extends Library {
     int EBUSY = 16;
     /** open(2) of a FIFO's write end, non-blocking, while it has no reader. */
     int ENXIO = 6;
+    int EOPNOTSUPP = 95;
+    /** fallocate(2) modes: free a range's blocks, the file's size unchanged. */
+    int FALLOC_FL_KEEP_SIZE = 1;
+    int FALLOC_FL_PUNCH_HOLE = 2;
 
     /** mount(2) flags. */
     long MS_RDONLY = 1;
@@ -62,6 +66,9 @@ public interface LibC extends Library {
     int open(String path, int flags, int mode) throws LastErrorException;
 
     int close(int fd);
+
+    /** fallocate(2); {@code offset} and {@code length} are 64-bit off_t. */
+    int fallocate(int fd, int mode, long offset, long length) throws LastErrorException;
 
     long read(int fd, Memory buffer, long count) throws LastErrorException;
 
