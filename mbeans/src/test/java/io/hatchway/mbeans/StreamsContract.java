@@ -5,13 +5,17 @@ import static io.hatchway.mbeans.Errors.assertKind;
 import static io.hatchway.mbeans.TaskFixture.awaitExit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.linux.Mounts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -153,6 +157,48 @@ abstract class StreamsContract extends BackendContract {
         assertEquals(0, awaitExit(task, EXEC).getExitStatus());
         write.get(TaskFixture.WAIT_MILLIS, TimeUnit.MILLISECONDS);
         assertEquals("through the fifos\n", read.get(TaskFixture.WAIT_MILLIS, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    @DisplayName("yes into kept output on a small tmpfs: the stream is freed to its cap at the next check, the disk"
+            + " has room again, the output read is the last MiB; on the process backend the exit status is read"
+            + " though the disk was full")
+    void keptOutputOnAFullDisk() throws Exception {
+        assumeTrue(LibC.INSTANCE.getuid() == 0, "mounting a small tmpfs needs root");
+        hatchway.close(); // one Hatchway at a time: its close checks that no hatchway-* thread works
+        hatchway = null;
+        long size = 32 << 20;
+        Path small = Files.createDirectories(tempDir.resolve("small"));
+        Mounts.mount("tmpfs", small, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV, "size=" + size);
+        TaskFixture onSmall = null;
+        try {
+            onSmall = new TaskFixture(backend, small);
+            TaskMXBean task = onSmall.started(TID);
+            FileStore disk = Files.getFileStore(small);
+            task.createExec(EXEC, Bundles.process(shell("yes; exit 7"))); // yes ends at the full disk's ENOSPC
+            task.start(EXEC);
+
+            long exitStatus = awaitExit(task, EXEC).getExitStatus();
+            if (backend == Backend.PROCESS) {
+                assertEquals(7, exitStatus);
+            }
+            // On runc the status is lost (4294967295) while the disk holding stateDir is full: conmon
+            // exits without reporting when it cannot write its exit file (README, "Streams").
+            TaskFixture.eventually("the kept output is freed down to its cap").until(
+                    () -> disk.getUnallocatedSpace() > size - 8 * OutputLog.DEFAULT_CAP);
+            String stdout = onSmall.exec(TID, EXEC).getStdout();
+            assertEquals(OutputLog.DEFAULT_CAP, stdout.length());
+            assertEquals("y\n".repeat((int) OutputLog.DEFAULT_CAP / 2), stdout);
+            assertEquals(exitStatus, task.deleteExec(EXEC).getExitStatus());
+        } finally {
+            try {
+                if (onSmall != null) {
+                    onSmall.close();
+                }
+            } finally {
+                Mounts.unmount(small, true);
+            }
+        }
     }
 
     private static void pause(long millis) {
