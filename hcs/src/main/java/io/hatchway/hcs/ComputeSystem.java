@@ -41,7 +41,9 @@ public interface ComputeSystem {
      * the system down with {@link #terminate()} and {@link #close()}.
      *
      * @throws HatchwayException InvalidArgument when the process cannot be launched (missing or
-     *     non-executable binary, bad cwd), Unavailable when the runtime fails
+     *     non-executable binary, bad cwd), Unavailable when the runtime fails, DeadlineExceeded
+     *     naming a FIFO among the streams whose other end did not open within
+     *     {@link Stdio#PEER_TIMEOUT} (nothing was started)
      */
     ComputeProcess start(Stdio stdio);
 

@@ -1,5 +1,7 @@
 package io.hatchway.mbeans;
 
+import com.sun.jna.LastErrorException;
+import io.hatchway.hcs.linux.LibC;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,18 +13,24 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Output of an exec that Hatchway keeps: a file the process appends to directly (no copying thread
- * per stream), bounded by rotation. Once the file holds more than the cap, it is copied to
- * {@code <file>.1} and truncated; the process keeps writing at the new end because the file was
- * opened for appending. Bytes written between the copy and the truncation are lost, as with
- * logrotate's copytruncate. Thread-safe.
+ * per stream), bounded in place. Once the file holds more than the cap, every block before its last
+ * {@code cap} bytes is freed (fallocate's punch-hole): the file keeps its size, with a hole where
+ * the old output was, and the process keeps appending at its end. Freeing needs no free space and
+ * loses no byte of the last {@code cap}, so it works on a full disk and frees it. A file system
+ * without hole punching gets the old rotation: the file is copied to {@code <file>.1} (skipped when
+ * there is no room) and truncated. Thread-safe.
  */
 final class OutputLog {
     /** Default cap per stream: 1 MiB. */
     static final long DEFAULT_CAP = 1 << 20;
+    /** Holes are punched in whole blocks; the usual block size (a partial block stays allocated). */
+    private static final long BLOCK = 4096;
 
     private final Path file;
     private final Path previous;
     private final long cap;
+    private long freedUpTo; // guarded by this: the file's first bytes already punched out
+    private boolean holesUnsupported; // guarded by this
 
     OutputLog(Path file, long cap) {
         this.file = file;
@@ -34,17 +42,64 @@ final class OutputLog {
         return file;
     }
 
-    /** Rotates the file when it is over the cap. */
+    /** Frees what is over the cap. */
     synchronized void enforceCap() {
+        long size;
         try {
-            if (Files.size(file) <= cap) {
-                return;
-            }
-            Files.copy(file, previous, StandardCopyOption.REPLACE_EXISTING);
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                channel.truncate(0);
-            }
+            size = Files.size(file);
         } catch (IOException e) { // not created yet, or deleted with its task
+            return;
+        }
+        if (size <= cap) {
+            freedUpTo = 0; // a new or truncated file
+            return;
+        }
+        if (!holesUnsupported && punchHole(size)) {
+            return;
+        }
+        rotate();
+    }
+
+    /** Frees the blocks before the last {@code cap} bytes; false where the file system cannot. */
+    private boolean punchHole(long size) {
+        long end = (size - cap) / BLOCK * BLOCK;
+        if (end < freedUpTo) {
+            freedUpTo = 0; // truncated and written again since
+        }
+        if (end == freedUpTo) {
+            return true;
+        }
+        int fd;
+        try {
+            fd = LibC.INSTANCE.open(file.toString(), LibC.O_WRONLY | LibC.O_CLOEXEC, 0);
+        } catch (LastErrorException e) {
+            return true; // deleted meanwhile
+        }
+        try {
+            LibC.INSTANCE.fallocate(fd, LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE, freedUpTo, end - freedUpTo);
+            freedUpTo = end;
+            return true;
+        } catch (LastErrorException e) {
+            holesUnsupported = e.getErrorCode() == LibC.EOPNOTSUPP;
+            return !holesUnsupported;
+        } finally {
+            LibC.INSTANCE.close(fd);
+        }
+    }
+
+    /** Copies the file to {@code .1} when there is room, then truncates it: the disk is freed either way. */
+    private void rotate() {
+        try {
+            Files.copy(file, previous, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) { // a full disk: the older output goes
+            try {
+                Files.deleteIfExists(previous);
+            } catch (IOException ignored) { // deleted with its task
+            }
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+        } catch (IOException e) { // deleted with its task
         }
     }
 

@@ -45,4 +45,11 @@ class OnProcessTest {
             super(Backend.PROCESS);
         }
     }
+
+    @Nested
+    class Streams extends StreamsContract {
+        Streams() {
+            super(Backend.PROCESS);
+        }
+    }
 }

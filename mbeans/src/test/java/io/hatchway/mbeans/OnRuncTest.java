@@ -60,4 +60,11 @@ class OnRuncTest {
             super(Backend.RUNC);
         }
     }
+
+    @Nested
+    class Streams extends StreamsContract {
+        Streams() {
+            super(Backend.RUNC);
+        }
+    }
 }

@@ -14,6 +14,12 @@ public interface LibC extends Library {
     int EINVAL = 22;
     int ENOENT = 2;
     int EBUSY = 16;
+    /** open(2) of a FIFO's write end, non-blocking, while it has no reader. */
+    int ENXIO = 6;
+    int EOPNOTSUPP = 95;
+    /** fallocate(2) modes: free a range's blocks, the file's size unchanged. */
+    int FALLOC_FL_KEEP_SIZE = 1;
+    int FALLOC_FL_PUNCH_HOLE = 2;
 
     /** mount(2) flags. */
     long MS_RDONLY = 1;
@@ -37,11 +43,16 @@ public interface LibC extends Library {
     int O_WRONLY = 1;
     int O_CREAT = 0100;
     int O_APPEND = 02000;
+    int O_NONBLOCK = 04000;
+    /** A descriptor that only names a file: opening it never blocks, even a FIFO. */
+    int O_PATH = 010000000;
     int O_DIRECTORY = 0200000;
     int O_CLOEXEC = 02000000;
     int MFD_CLOEXEC = 1;
     /** fcntl(2): a close-on-exec copy at the lowest free descriptor at or above the argument. */
     int F_DUPFD_CLOEXEC = 1030;
+    int F_GETFL = 3;
+    int F_SETFL = 4;
     int WNOHANG = 1;
     /** pidfd_open(2); new system calls have the same number on every architecture. */
     long SYS_PIDFD_OPEN = 434;
@@ -55,6 +66,9 @@ public interface LibC extends Library {
     int open(String path, int flags, int mode) throws LastErrorException;
 
     int close(int fd);
+
+    /** fallocate(2); {@code offset} and {@code length} are 64-bit off_t. */
+    int fallocate(int fd, int mode, long offset, long length) throws LastErrorException;
 
     long read(int fd, Memory buffer, long count) throws LastErrorException;
 

@@ -6,9 +6,22 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.Threads;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Starts a program as the leader of a session of its own with glibc's {@code posix_spawn}: one
@@ -79,8 +92,15 @@ public final class PosixSpawn {
         return env;
     }
 
-    /** Where the child's standard streams come from and go: stdin read, stdout and stderr appended to. */
-    public record Streams(Path stdin, Path stdout, Path stderr) {
+    /**
+     * Where the child's standard streams come from and go: stdin read, stdout and stderr appended
+     * to; a FIFO among them is waited for at most {@code peerTimeout} (see {@link #spawn}).
+     */
+    public record Streams(Path stdin, Path stdout, Path stderr, Duration peerTimeout) {
+        /** Streams whose FIFOs wait {@link Stdio#PEER_TIMEOUT} for their other ends. */
+        public Streams(Path stdin, Path stdout, Path stderr) {
+            this(stdin, stdout, stderr, Stdio.PEER_TIMEOUT);
+        }
     }
 
     /** Why a spawn failed: the errno and what it was about ({@code open <file>}, {@code execve}, ...). */
@@ -100,10 +120,14 @@ public final class PosixSpawn {
     /**
      * Runs {@code executable} with {@code argv} (its {@code argv[0]} included) and exactly
      * {@code env}, in {@code cwd}, as the leader of a new session. The streams are opened here, by
-     * the JVM, so a file that cannot be opened is reported as such and nothing is started.
+     * the JVM, so a file that cannot be opened is reported as such and nothing is started. No open
+     * blocks the caller: a FIFO waits for its other end (a writer for stdin, a reader for stdout
+     * and stderr) at most the streams' {@code peerTimeout}, all three together.
      *
      * @return the child's pid
      * @throws SpawnException nothing was started
+     * @throws HatchwayException DeadlineExceeded naming the FIFO whose other end did not appear in
+     *     time; nothing was started
      */
     public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Streams streams)
             throws SpawnException {
@@ -124,9 +148,10 @@ public final class PosixSpawn {
         try {
             check(libc.posix_spawnattr_init(attributes), "posix_spawnattr_init");
             try {
-                fds.add(open(streams.stdin(), LibC.O_RDONLY));
-                fds.add(open(streams.stdout(), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND));
-                fds.add(open(streams.stderr(), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND));
+                long deadline = System.nanoTime() + streams.peerTimeout().toNanos();
+                fds.add(movedAboveTargets(openReadEnd("stdin", streams.stdin(), deadline, streams.peerTimeout())));
+                fds.add(movedAboveTargets(openWriteEnd("stdout", streams.stdout(), deadline, streams.peerTimeout())));
+                fds.add(movedAboveTargets(openWriteEnd("stderr", streams.stderr(), deadline, streams.peerTimeout())));
                 List<Integer> given = new ArrayList<>(fds);
                 for (int fd : passed) {
                     int above = aboveTargets(fd);
@@ -167,18 +192,177 @@ public final class PosixSpawn {
         }
     }
 
-    /**
-     * {@code file} opened close-on-exec at a descriptor no dup2 of a spawn targets: a host that
-     * closed its own stdin or stderr frees 0-2, and a source among the targets would be overwritten
-     * before it is copied.
+    /*
+     * Opening a stream never blocks the caller. open(2) of a FIFO blocks until its other end is
+     * open too, and a thread in open(2) cannot be interrupted: a writer-less FIFO as stdin once
+     * wedged start, and every call waiting behind it, for good. So:
+     * - a write end is opened O_NONBLOCK, which fails with ENXIO while no reader is there; that is
+     *   retried until the deadline, then the flag is cleared for the child;
+     * - a read end has no such signal (a non-blocking open succeeds at once, and the child would
+     *   read end-of-file before its writer came). It is opened by a background thread in a plain
+     *   blocking open(2), which returns exactly when a writer arrives; at the deadline that thread
+     *   is released by a writer of our own, opened non-blocking and closed at once. The thread
+     *   opens through an O_PATH descriptor, so releasing it works even if the FIFO is unlinked.
+     * Regular files and devices open non-blocking then switch to blocking, as the child expects.
      */
-    private static int open(Path file, int flags) throws SpawnException {
-        int fd;
+
+    /** Opens {@code file} for appending, creating it; a FIFO waits (bounded) for a reader. */
+    private static int openWriteEnd(String stream, Path file, long deadline, Duration bound) throws SpawnException {
+        long pause = 1_000_000;
+        while (true) {
+            try {
+                return blocking(LibC.INSTANCE.open(file.toString(),
+                        LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0644));
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != LibC.ENXIO && e.getErrorCode() != LibC.EINTR) {
+                    throw new SpawnException("open " + file, e.getErrorCode());
+                }
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw noPeer(stream, file, "reader", bound);
+            }
+            LockSupport.parkNanos(Math.min(left, pause));
+            pause = Math.min(pause * 2, 20_000_000);
+        }
+    }
+
+    /** Opens {@code file} for reading; a FIFO waits (bounded) for a writer. */
+    private static int openReadEnd(String stream, Path file, long deadline, Duration bound) throws SpawnException {
+        int named;
         try {
-            fd = LibC.INSTANCE.open(file.toString(), flags | LibC.O_CLOEXEC, 0644);
+            named = LibC.INSTANCE.open(file.toString(), LibC.O_PATH | LibC.O_CLOEXEC, 0);
         } catch (LastErrorException e) {
             throw new SpawnException("open " + file, e.getErrorCode());
         }
+        String via = "/proc/self/fd/" + named;
+        if (!isFifo(via)) {
+            try {
+                return blocking(LibC.INSTANCE.open(via, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0));
+            } catch (LastErrorException e) {
+                throw new SpawnException("open " + file, e.getErrorCode());
+            } finally {
+                LibC.INSTANCE.close(named);
+            }
+        }
+        FifoOpen open = new FifoOpen(via);
+        open.opened.whenComplete((fd, error) -> LibC.INSTANCE.close(named)); // only once no open(2) uses it
+        Threads.background().execute(open::run);
+        try {
+            return open.opened.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            open.cancel();
+            throw noPeer(stream, file, "writer", bound);
+        } catch (ExecutionException e) {
+            int errno = e.getCause() instanceof LastErrorException failed ? failed.getErrorCode() : LibC.EINVAL;
+            throw new SpawnException("open " + file, errno);
+        }
+    }
+
+    /** A blocking open(2) of a FIFO's read end on a background thread, which {@link #cancel} releases. */
+    private static final class FifoOpen {
+        private static final int WAITING = 0;
+        private static final int OPENING = 1;
+        private static final int CANCELLED = 2;
+        private static final long RELEASE_BOUND = 1_000_000_000;
+
+        private final String via;
+        private final AtomicInteger state = new AtomicInteger(WAITING);
+        final CompletableFuture<Integer> opened = new CompletableFuture<>();
+
+        FifoOpen(String via) {
+            this.via = via;
+        }
+
+        void run() {
+            if (!state.compareAndSet(WAITING, OPENING)) {
+                opened.complete(-1);
+                return;
+            }
+            while (true) {
+                try {
+                    int fd = LibC.INSTANCE.open(via, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+                    if (state.get() == CANCELLED || !opened.complete(fd)) {
+                        LibC.INSTANCE.close(fd);
+                        opened.complete(-1);
+                    }
+                    return;
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() != LibC.EINTR) {
+                        opened.completeExceptionally(e);
+                        return;
+                    }
+                }
+            }
+        }
+
+        /**
+         * Gives up: a thread not yet in open(2) never enters it; one in it is released by a writer
+         * of our own, opened non-blocking (ENXIO until that thread counts as the FIFO's reader).
+         */
+        void cancel() {
+            if (state.getAndSet(CANCELLED) != OPENING) {
+                return;
+            }
+            opened.thenAccept(fd -> {
+                if (fd >= 0) {
+                    LibC.INSTANCE.close(fd);
+                }
+            });
+            long until = System.nanoTime() + RELEASE_BOUND;
+            while (!opened.isDone() && System.nanoTime() < until) {
+                try {
+                    LibC.INSTANCE.close(LibC.INSTANCE.open(via, LibC.O_WRONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0));
+                } catch (LastErrorException e) { // not in open(2) yet
+                }
+                try {
+                    opened.get(1, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException e) { // try again, or it failed by itself
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static boolean isFifo(String path) {
+        try {
+            return ((Integer) Files.getAttribute(Path.of(path), "unix:mode") & S_IFMT) == S_IFIFO;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false; // the open then says what is wrong
+        }
+    }
+
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFIFO = 0010000;
+
+    /** {@code fd} with O_NONBLOCK cleared: the child's reads and writes wait as usual. */
+    private static int blocking(int fd) throws SpawnException {
+        try {
+            int flags = LibC.INSTANCE.fcntl(fd, LibC.F_GETFL, 0);
+            LibC.INSTANCE.fcntl(fd, LibC.F_SETFL, flags & ~LibC.O_NONBLOCK);
+            return fd;
+        } catch (LastErrorException e) {
+            LibC.INSTANCE.close(fd);
+            throw new SpawnException("fcntl " + fd, e.getErrorCode());
+        }
+    }
+
+    private static HatchwayException noPeer(String stream, Path file, String peer, Duration bound) {
+        return ErrorKind.DeadlineExceeded.error("%s %s: no %s opened the FIFO within %d ms", stream, file, peer,
+                bound.toMillis());
+    }
+
+    /**
+     * A stream we opened, at a descriptor no dup2 of a spawn targets (the original closed): a host
+     * that closed its own stdin or stderr frees 0-2, and a source among the targets would be
+     * overwritten before it is copied.
+     */
+    private static int movedAboveTargets(int fd) throws SpawnException {
         try {
             return aboveTargets(fd);
         } finally {

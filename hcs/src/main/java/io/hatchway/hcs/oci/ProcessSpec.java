@@ -32,9 +32,9 @@ public final class ProcessSpec {
     private final String stderr;
 
     private ProcessSpec(ObjectNode oci, String what) {
-        this.stdin = optionalString(oci.remove("stdin"), what + ".stdin");
-        this.stdout = optionalString(oci.remove("stdout"), what + ".stdout");
-        this.stderr = optionalString(oci.remove("stderr"), what + ".stderr");
+        this.stdin = streamPath(oci.remove("stdin"), what + ".stdin");
+        this.stdout = streamPath(oci.remove("stdout"), what + ".stdout");
+        this.stderr = streamPath(oci.remove("stderr"), what + ".stderr");
         this.oci = oci;
         this.args = strings(oci.get("args"), what + ".args");
         if (args.isEmpty() || args.get(0).isEmpty()) {
@@ -129,7 +129,27 @@ public final class ProcessSpec {
         if (!node.isTextual()) {
             throw ErrorKind.InvalidArgument.error("%s: must be a string", what);
         }
-        return node.asText();
+        return withoutNul(node.asText(), what);
+    }
+
+    /**
+     * A stream's file: absolute, since the agent's working directory means nothing to a caller,
+     * and never empty (leave the field out for the default).
+     */
+    private static String streamPath(JsonNode node, String what) {
+        String path = optionalString(node, what);
+        if (path != null && !path.startsWith("/")) {
+            throw ErrorKind.InvalidArgument.error("%s: '%s' is not an absolute path", what, path);
+        }
+        return path;
+    }
+
+    /** C strings end at the first NUL: a value holding one would reach the process cut short. */
+    private static String withoutNul(String value, String what) {
+        if (value.indexOf('\0') >= 0) {
+            throw ErrorKind.InvalidArgument.error("%s: '%s' holds a NUL character", what, value.replace('\0', '?'));
+        }
+        return value;
     }
 
     private static Integer optionalId(JsonNode node, String what) {
@@ -154,7 +174,7 @@ public final class ProcessSpec {
             if (!item.isTextual()) {
                 throw ErrorKind.InvalidArgument.error("%s: must be an array of strings", what);
             }
-            out.add(item.asText());
+            out.add(withoutNul(item.asText(), what));
         }
         return Collections.unmodifiableList(out);
     }

@@ -1,14 +1,21 @@
 package io.hatchway.hcs.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,5 +122,93 @@ class PosixSpawnTest {
                 List.of("sh"), List.of(), Path.of("/"), new PosixSpawn.Streams(Path.of("/dev/null"), unwritable,
                         unwritable)));
         assertEquals("open " + unwritable + ": No such file or directory", open.getMessage());
+    }
+
+    // FIFOs: no open blocks the caller beyond the streams' peer timeout
+
+    private static final Duration PEER_WAIT = Duration.ofMillis(600);
+
+    private Path fifo(String name) throws Exception {
+        Path fifo = dir.resolve(name);
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        return fifo;
+    }
+
+    private static long openDescriptors() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    /** Spawns {@code cat} with these streams, expecting DeadlineExceeded within the bound; returns its message. */
+    private String assertNoPeer(PosixSpawn.Streams streams) throws Exception {
+        long fdsBefore = openDescriptors();
+        long started = System.nanoTime();
+        HatchwayException e = assertThrows(HatchwayException.class, () -> PosixSpawn.spawn(Path.of("/bin/cat"),
+                List.of("cat"), List.of(), Path.of("/"), streams));
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(ErrorKind.DeadlineExceeded, e.kind(), e.getMessage());
+        assertTrue(tookMillis >= PEER_WAIT.toMillis() && tookMillis < PEER_WAIT.toMillis() + 2_000,
+                "gave up after " + tookMillis + " ms");
+        // The background open is released and nothing stays open (bounded: it is let go at once).
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (openDescriptors() > fdsBefore && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(openDescriptors() <= fdsBefore, "descriptors left open");
+        return e.getMessage();
+    }
+
+    @Test
+    void aFifoWithNoWriterAsStdinIsDeadlineExceededNamingItAndStartsNothing() throws Exception {
+        Path in = fifo("in");
+        String message = assertNoPeer(new PosixSpawn.Streams(in, dir.resolve("out"), dir.resolve("err"), PEER_WAIT));
+        assertEquals("DeadlineExceeded: stdin " + in + ": no writer opened the FIFO within 600 ms", message);
+        assertFalse(Files.exists(dir.resolve("out")), "stdout opened although stdin failed");
+    }
+
+    @Test
+    void aFifoWithNoReaderAsStdoutOrStderrIsDeadlineExceededNamingIt() throws Exception {
+        Path out = fifo("out");
+        assertEquals("DeadlineExceeded: stdout " + out + ": no reader opened the FIFO within 600 ms",
+                assertNoPeer(new PosixSpawn.Streams(Path.of("/dev/null"), out, dir.resolve("err"), PEER_WAIT)));
+        assertEquals("DeadlineExceeded: stderr " + out + ": no reader opened the FIFO within 600 ms",
+                assertNoPeer(new PosixSpawn.Streams(Path.of("/dev/null"), dir.resolve("log"), out, PEER_WAIT)));
+    }
+
+    @Test
+    void fifosWhosePeersComeWithinTheBoundCarryTheStreams() throws Exception {
+        Path in = fifo("in");
+        Path out = fifo("out");
+        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+            sleep(200);
+            try {
+                return Files.readString(out); // a reader that comes late
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            sleep(100);
+            try (var stream = Files.newOutputStream(in)) { // a writer that comes late and says nothing at first
+                sleep(PEER_WAIT.toMillis() + 200);
+                stream.write("through the fifo\n".getBytes());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        int pid = PosixSpawn.spawn(Path.of("/bin/cat"), List.of("cat"), List.of(), Path.of("/"),
+                new PosixSpawn.Streams(in, out, dir.resolve("err"), PEER_WAIT));
+        assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
+        writer.get(5, TimeUnit.SECONDS);
+        assertEquals("through the fifo\n", read.get(5, TimeUnit.SECONDS));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

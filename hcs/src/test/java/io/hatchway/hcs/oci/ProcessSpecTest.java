@@ -38,7 +38,9 @@ class ProcessSpecTest {
         "{\"args\":[1]}", "{\"args\":\"true\"}", "{\"args\":[\"true\"],\"env\":[\"NOEQUALS\"]}",
         "{\"args\":[\"true\"],\"cwd\":\"relative\"}", "{\"args\":[\"true\"],\"terminal\":\"yes\"}",
         "{\"args\":[\"true\"],\"user\":{\"uid\":-1}}", "{\"args\":[\"true\"],\"user\":{\"uid\":\"root\"}}",
-        "{\"args\":[\"true\"]} trailing"
+        "{\"args\":[\"true\"]} trailing", "{\"args\":[\"true\"],\"stdout\":\"rel\"}",
+        "{\"args\":[\"true\"],\"stdin\":\"\"}", "{\"args\":[\"echo\",\"a\\u0000b\"]}",
+        "{\"args\":[\"true\"],\"cwd\":\"/tmp\\u0000x\"}"
     })
     void refusesMalformedProcesses(String json) {
         HatchwayException e = assertThrows(HatchwayException.class, () -> ProcessSpec.parse(json));

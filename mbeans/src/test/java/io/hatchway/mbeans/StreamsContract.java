@@ -1,0 +1,211 @@
+package io.hatchway.mbeans;
+
+import static io.hatchway.mbeans.Bundles.shell;
+import static io.hatchway.mbeans.Errors.assertKind;
+import static io.hatchway.mbeans.TaskFixture.awaitExit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.linux.Mounts;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * An exec's streams as files the caller names, FIFOs among them (containerd's model): opening one
+ * waits for its other end at most {@link Stdio#PEER_TIMEOUT}, never holds the task, and a start
+ * whose FIFO has no peer fails as any failed start does.
+ */
+abstract class StreamsContract extends BackendContract {
+    private static final String TID = "streams";
+    private static final String EXEC = "exec";
+    /** The bound plus what a loaded two-core machine may add to it. */
+    private static final Duration ANSWERED_WITHIN = Stdio.PEER_TIMEOUT.plusSeconds(5);
+
+    /** The test's own threads (a start that waits, a late peer), ended after each test. */
+    private final ExecutorService callers = Executors.newCachedThreadPool();
+
+    StreamsContract(Backend backend) {
+        super(backend);
+    }
+
+    @AfterEach
+    void stopCallers() throws InterruptedException {
+        callers.shutdownNow();
+        assertTrue(callers.awaitTermination(10, TimeUnit.SECONDS), "a test thread is still blocked");
+    }
+
+    private Path fifo(String name) throws IOException, InterruptedException {
+        Path fifo = tempDir.resolve(name);
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        return fifo;
+    }
+
+    /** Runs {@code call} and checks it answered within {@link #ANSWERED_WITHIN}. */
+    private static <T> T answers(String what, Supplier<T> call) {
+        long started = System.nanoTime();
+        T result = call.get();
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertTrue(took.compareTo(ANSWERED_WITHIN) < 0, what + " took " + took.toMillis() + " ms");
+        return result;
+    }
+
+    /** Starts {@link #EXEC} on a thread of the test's; the future holds its failure's message. */
+    private CompletableFuture<String> startFailing(TaskMXBean task) throws InterruptedException {
+        CompletableFuture<String> start = CompletableFuture.supplyAsync(
+                () -> assertKind(ErrorKind.DeadlineExceeded, () -> task.start(EXEC)), callers);
+        Thread.sleep(300); // well inside the open's wait
+        return start;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"stdin", "stdout"})
+    @DisplayName("A FIFO with no writer as stdin, or no reader as stdout: start is DeadlineExceeded naming it"
+            + " within the bound, the exec is exited with status 1, nothing runs, the task answers meanwhile")
+    void fifoWithoutItsPeer(String stream) throws Exception {
+        Path fifo = fifo(stream + ".fifo");
+        TaskMXBean task = hatchway.started(TID);
+        task.createExec(EXEC, Bundles.processNode(shell("cat")).put(stream, fifo.toString()).toString());
+        TaskFixture.Snapshot before = hatchway.snapshot();
+        long started = System.nanoTime();
+
+        CompletableFuture<String> start = startFailing(task);
+        assertEquals(1, answers("pids", task::pids).size(), "the init process alone");
+        assertEquals("running", answers("state", () -> task.state("")).getStatus());
+        String message = start.get(ANSWERED_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        assertTrue(took.compareTo(Stdio.PEER_TIMEOUT) >= 0 && took.compareTo(ANSWERED_WITHIN) < 0,
+                "start gave up after " + took.toMillis() + " ms");
+        assertTrue(message.contains(stream + " " + fifo) && message.contains("no "
+                + (stream.equals("stdin") ? "writer" : "reader")), message);
+        ExecStatus exec = task.state(EXEC);
+        assertEquals("exited", exec.getStatus());
+        assertEquals(1, exec.getExitStatus());
+        assertEquals(0, exec.getPid());
+        assertEquals(before.processes(), TaskFixture.testProcesses(), "a process was started");
+        assertEquals("running", task.state("").getStatus());
+        assertEquals(1, task.deleteExec(EXEC).getExitStatus());
+    }
+
+    @Test
+    @DisplayName("While a start waits for a FIFO's writer, killExec(\"\", 9, true) and deleteExec(\"\") of the"
+            + " task answer within the bound, and the task is gone")
+    void waitingStartHoldsNoTask() throws Exception {
+        Path fifo = fifo("stdin.fifo");
+        TaskMXBean task = hatchway.started(TID);
+        task.createExec(EXEC, Bundles.processNode(shell("cat")).put("stdin", fifo.toString()).toString());
+
+        CompletableFuture<String> start = startFailing(task);
+        answers("killExec", () -> {
+            task.killExec("", TaskFixture.SIGKILL, true);
+            return null;
+        });
+        answers("waitExec", () -> awaitExit(task, ""));
+        assertEquals(128 + TaskFixture.SIGKILL, answers("deleteExec", () -> task.deleteExec("")).getExitStatus());
+
+        assertTrue(start.get(ANSWERED_WITHIN.toMillis(), TimeUnit.MILLISECONDS).startsWith("DeadlineExceeded: "));
+        assertEquals(java.util.List.of(), hatchway.serviceMBean.getTaskIds());
+    }
+
+    @Test
+    @DisplayName("FIFOs whose writer and reader come within the bound carry the exec's input and output")
+    void fifosWhosePeersComeInTime() throws Exception {
+        Path in = fifo("stdin.fifo");
+        Path out = fifo("stdout.fifo");
+        TaskMXBean task = hatchway.started(TID);
+        task.createExec(EXEC, Bundles.processNode(shell("cat")).put("stdin", in.toString())
+                .put("stdout", out.toString()).toString());
+
+        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+            pause(300);
+            try {
+                return Files.readString(out); // until the exec closes its stdout
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, callers);
+        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+            pause(300);
+            try (OutputStream writer = Files.newOutputStream(in)) {
+                writer.write("through the fifos\n".getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, callers);
+        task.start(EXEC);
+
+        assertEquals(0, awaitExit(task, EXEC).getExitStatus());
+        write.get(TaskFixture.WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        assertEquals("through the fifos\n", read.get(TaskFixture.WAIT_MILLIS, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    @DisplayName("yes into kept output on a small tmpfs: the stream is freed to its cap at the next check, the disk"
+            + " has room again, the output read is the last MiB; on the process backend the exit status is read"
+            + " though the disk was full")
+    void keptOutputOnAFullDisk() throws Exception {
+        assumeTrue(LibC.INSTANCE.getuid() == 0, "mounting a small tmpfs needs root");
+        hatchway.close(); // one Hatchway at a time: its close checks that no hatchway-* thread works
+        hatchway = null;
+        long size = 32 << 20;
+        Path small = Files.createDirectories(tempDir.resolve("small"));
+        Mounts.mount("tmpfs", small, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV, "size=" + size);
+        TaskFixture onSmall = null;
+        try {
+            onSmall = new TaskFixture(backend, small);
+            TaskMXBean task = onSmall.started(TID);
+            FileStore disk = Files.getFileStore(small);
+            task.createExec(EXEC, Bundles.process(shell("yes; exit 7"))); // yes ends at the full disk's ENOSPC
+            task.start(EXEC);
+
+            long exitStatus = awaitExit(task, EXEC).getExitStatus();
+            if (backend == Backend.PROCESS) {
+                assertEquals(7, exitStatus);
+            }
+            // On runc the status is lost (4294967295) while the disk holding stateDir is full: conmon
+            // exits without reporting when it cannot write its exit file (README, "Streams").
+            TaskFixture.eventually("the kept output is freed down to its cap").until(
+                    () -> disk.getUnallocatedSpace() > size - 8 * OutputLog.DEFAULT_CAP);
+            String stdout = onSmall.exec(TID, EXEC).getStdout();
+            assertEquals(OutputLog.DEFAULT_CAP, stdout.length());
+            assertEquals("y\n".repeat((int) OutputLog.DEFAULT_CAP / 2), stdout);
+            assertEquals(exitStatus, task.deleteExec(EXEC).getExitStatus());
+        } finally {
+            try {
+                if (onSmall != null) {
+                    onSmall.close();
+                }
+            } finally {
+                Mounts.unmount(small, true);
+            }
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
