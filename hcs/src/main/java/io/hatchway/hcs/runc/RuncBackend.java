@@ -42,9 +42,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The OCI runtime backend: every task is a container of {@code runc} (or {@code crun}), created
- * and monitored by conmon, with its cgroup at {@code /hatchway/<task id>} so its figures are read
- * straight from the cgroup files. Needs root, the runtime, conmon and a mounted cgroup file
- * system.
+ * and monitored by conmon, with its cgroup at {@code /hatchway/<agent>-<task id>} (see
+ * {@link #cgroupsPath(Path, String)}) so its figures are read straight from the cgroup files.
+ * Needs root, the runtime, conmon and a mounted cgroup file system.
  *
  * <p>Everything it keeps is under its state directory: {@code runtime/<runtime>/} is the runtime's
  * {@code --root} (Hatchway's containers never mix with anyone else's), {@code tasks/<id>/} each
@@ -56,6 +56,8 @@ public final class RuncBackend implements ComputeBackend {
     public static final List<String> RUNTIMES = List.of("runc", "crun");
     /** The parent of every task's cgroup. */
     public static final String CGROUP_PARENT = "/hatchway";
+    /** Hex digits of the state directory's hash in a cgroup's name: 48 bits, no collision among a host's agents. */
+    private static final int AGENT_KEY_LENGTH = 12;
 
     /**
      * How a backend is set up.
@@ -94,13 +96,49 @@ public final class RuncBackend implements ComputeBackend {
     private final CgroupFs cgroups;
     private final ExitWatcher watcher;
     private final Map<String, Container> live = new ConcurrentHashMap<>();
+    private final String agentKey;
 
     private RuncBackend(Config config, Map<String, OciRuntime> runtimes, Conmon conmon, CgroupFs cgroups) {
         this.config = config;
         this.runtimes = runtimes;
         this.conmon = conmon;
         this.cgroups = cgroups;
+        this.agentKey = agentKey(config.stateDir());
         this.watcher = new ExitWatcher(config.fallbackInterval());
+    }
+
+    /**
+     * The cgroup of container {@code containerId} (a task id, or a sandbox's) for the backend whose
+     * state directory is {@code stateDir}: {@code /hatchway/<agent>-<containerId>}, {@code <agent>}
+     * being the first 12 hex digits of the SHA-256 of the state directory's real path. The runtime
+     * roots and task files are under the state directory; this name keeps the cgroups apart too,
+     * so two agents on different state directories never share one (a task's pids, figures and
+     * teardown are its own). A task keeps the path it was created with in its record, so recovery
+     * never recomputes it.
+     */
+    public static String cgroupsPath(Path stateDir, String containerId) {
+        return CGROUP_PARENT + "/" + agentKey(stateDir) + "-" + containerId;
+    }
+
+    /** This backend's {@link #cgroupsPath(Path, String)}. */
+    String cgroupsPath(String containerId) {
+        return CGROUP_PARENT + "/" + agentKey + "-" + containerId;
+    }
+
+    private static String agentKey(Path stateDir) {
+        Path path;
+        try {
+            path = stateDir.toRealPath();
+        } catch (IOException e) { // gone already (a test's check after its clean-up): the path as given
+            path = stateDir.toAbsolutePath().normalize();
+        }
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash).substring(0, AGENT_KEY_LENGTH);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /**
@@ -229,7 +267,7 @@ public final class RuncBackend implements ComputeBackend {
         Container.checkTerminal(bundle.process());
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);
-        String cgroupsPath = CGROUP_PARENT + "/" + id;
+        String cgroupsPath = cgroupsPath(id);
         TaskDir dir = taskDir(id);
         checkFree(id, runtime, dir, cgroupsPath);
 
@@ -488,7 +526,7 @@ public final class RuncBackend implements ComputeBackend {
                 log.warn("recovery: {}", e.getMessage());
             }
         }
-        cgroups.removeIfEmpty(CGROUP_PARENT + "/" + containerId);
+        cgroups.removeIfEmpty(cgroupsPath(containerId));
     }
 
     void forget(Container container) {

@@ -244,6 +244,52 @@ class RuncBackendTest {
     }
 
     @Test
+    void backendsOnTwoStateDirsNeverShareATaskOfTheSameId() throws Exception {
+        Path otherState = dir.resolve("other-state");
+        RuncBackend other = RuncBackend.open(RuncBackend.Config.of("runc", otherState));
+        List<ComputeSystem> theirs = new ArrayList<>();
+        ids.add("rt-same");
+        try {
+            Bundle bundle = Bundle.load(BusyboxBundle.create(dir.resolve("bundle-same"), "sleep", "600").toString());
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.Future<ComputeSystem> a = pool.submit(() -> {
+                together.await(10, TimeUnit.SECONDS);
+                return backend.create("rt-same", bundle, TaskOptions.DEFAULT, stdio("same-a"));
+            });
+            java.util.concurrent.Future<ComputeSystem> b = pool.submit(() -> {
+                together.await(10, TimeUnit.SECONDS);
+                return other.create("rt-same", bundle, TaskOptions.DEFAULT, stdio("same-b"));
+            });
+            pool.shutdown();
+            ComputeSystem mine = a.get(60, TimeUnit.SECONDS);
+            systems.add(mine);
+            ComputeSystem its = b.get(60, TimeUnit.SECONDS);
+            theirs.add(its);
+            int myInit = mine.start(stdio("same-a")).pid();
+            ComputeProcess itsInit = its.start(stdio("same-b"));
+            ComputeProcess myExec = mine.exec(process("sleep", "601"), stdio("same-a-exec"));
+
+            List<Integer> myPids = mine.processes().stream().map(ProcessDetails::getProcessId).toList();
+            List<Integer> itsPids = its.processes().stream().map(ProcessDetails::getProcessId).toList();
+            assertEquals(java.util.Set.of(myInit, myExec.pid()), java.util.Set.copyOf(myPids), "each sees its own");
+            assertEquals(List.of(itsInit.pid()), itsPids, "each sees its own");
+            assertEquals(2, mine.statistics().getPidsCurrent(), "figures of its own cgroup only");
+            assertEquals(1, its.statistics().getPidsCurrent(), "figures of its own cgroup only");
+
+            mine.terminate();
+            mine.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            mine.close();
+            assertFalse(itsInit.exited().toCompletableFuture().isDone(), "the other agent's task still runs");
+            assertEquals(0, LibC.INSTANCE.kill(itsInit.pid(), 0), "its init process lives");
+            assertEquals(List.of(itsInit.pid()),
+                    its.processes().stream().map(ProcessDetails::getProcessId).toList());
+        } finally {
+            Leftovers.stopAll(theirs, otherState, ids, other);
+        }
+    }
+
+    @Test
     void crunOnAHybridCgroupHostIsUnavailableWithItsReason() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(OciRuntime.find("crun").isPresent(), "crun is not installed");
         org.junit.jupiter.api.Assumptions.assumeTrue(backend.cgroups().hybrid(), "this host's cgroups are not hybrid");
