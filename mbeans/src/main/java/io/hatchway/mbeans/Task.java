@@ -264,6 +264,9 @@ public final class Task implements TaskMXBean {
             } catch (java.util.concurrent.ExecutionException e) {
                 throw new IllegalStateException(e.getCause());
             }
+            // A release that failed at teardown is tried again; failing again, it fails the delete
+            // and the task stays (a delete is reported only when it happened).
+            system.close();
             if (!service.remove(this)) { // a concurrent delete won
                 throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
             }
@@ -384,6 +387,8 @@ public final class Task implements TaskMXBean {
             system.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (HatchwayException e) {
+            log.warn("task '{}': teardown failed, deleteExec tries again: {}", id, e.getMessage());
         } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
             log.error("task '{}': teardown failed", id, e);
         } finally {

@@ -67,6 +67,9 @@ final class Container implements ComputeSystem {
     private final AtomicInteger execCount;
     private boolean started; // guarded by this
     private boolean closed; // guarded by this
+    /** Guards the removal, apart from {@code this}: a delete waits for the runtime. */
+    private final Object release = new Object();
+    private boolean released; // guarded by release
 
     Container(RuncBackend backend, OciRuntime runtime, TaskDir dir, TaskRecord record, ObjectNode initProcess,
             Optional<Sandbox> sandbox, Monitor initMonitor, boolean started, int execCount) {
@@ -370,33 +373,48 @@ final class Container implements ComputeSystem {
     /**
      * Removes the container: after its stop (waited for, bounded; killed first when it still
      * runs), a plain {@code delete}; {@code delete --force} only for a container that would not
-     * stop. Then the cgroup and the task's state directory go. Idempotent.
+     * stop or whose plain delete failed. Then the cgroup and the task's state directory go.
+     * Idempotent once it has succeeded; a failed delete throws and leaves everything as it was for
+     * the next call (a delete is reported only when it happened).
      */
     @Override
     public void close() {
         synchronized (this) {
-            if (closed) {
+            closed = true; // no start or exec from here on
+        }
+        synchronized (release) {
+            if (released) {
                 return;
             }
-            closed = true;
+            if (!stopped.isDone()) {
+                terminate();
+            }
+            delete(!await(stopped, CLOSE_WAIT));
+            release();
+            released = true;
         }
-        if (!stopped.isDone()) {
-            terminate();
-        }
-        boolean stoppedInTime = await(stopped, CLOSE_WAIT);
-        try {
-            runtime.delete(id, !stoppedInTime);
-        } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                log.warn("task '{}': {}", id, e.getMessage());
-                try {
-                    runtime.delete(id, true);
-                } catch (HatchwayException again) {
-                    log.warn("task '{}': {}", id, again.getMessage());
+    }
+
+    /** The runtime's {@code delete}; a container the runtime does not know counts as deleted. */
+    private void delete(boolean force) {
+        if (!force) {
+            try {
+                runtime.delete(id, false);
+                return;
+            } catch (HatchwayException e) {
+                if (e.kind() == ErrorKind.NotFound) {
+                    return;
                 }
+                log.warn("task '{}': {}; forcing it", id, e.getMessage());
             }
         }
-        release();
+        try {
+            runtime.delete(id, true);
+        } catch (HatchwayException e) {
+            if (e.kind() != ErrorKind.NotFound) {
+                throw e.kind().error("task '%s' not deleted: %s", id, e.detail());
+            }
+        }
     }
 
     /** Drops what the container leaves on the host once the runtime has deleted it, and its sandbox. */

@@ -68,25 +68,41 @@ public final class RuncBackend implements ComputeBackend {
      * @param fallbackInterval how often exits are checked for beside inotify's events
      * @param shareRoots the host directories {@code share} may expose (after symbolic links are
      *     resolved); Hatchway's state directory never
+     * @param binaries the executable of a runtime, by name, where it is not the one found on
+     *     {@code PATH} or in the system directories
      */
     public record Config(String runtime, Path stateDir, Duration commandTimeout, Duration fallbackInterval,
-            List<Path> shareRoots) {
+            List<Path> shareRoots, Map<String, Path> binaries) {
         public Config {
             Objects.requireNonNull(runtime);
             Objects.requireNonNull(stateDir);
             Objects.requireNonNull(commandTimeout);
             Objects.requireNonNull(fallbackInterval);
             shareRoots = List.copyOf(shareRoots);
+            binaries = Map.copyOf(binaries);
         }
 
         /** The defaults: 30 s per command, a fallback check every second, shares from anywhere ({@code /}). */
         public static Config of(String runtime, Path stateDir) {
-            return new Config(runtime, stateDir, Duration.ofSeconds(30), Duration.ofSeconds(1), List.of(Path.of("/")));
+            return new Config(runtime, stateDir, Duration.ofSeconds(30), Duration.ofSeconds(1), List.of(Path.of("/")),
+                    Map.of());
         }
 
         /** This configuration with other share roots. */
         public Config withShareRoots(List<Path> roots) {
-            return new Config(runtime, stateDir, commandTimeout, fallbackInterval, roots);
+            return new Config(runtime, stateDir, commandTimeout, fallbackInterval, roots, binaries);
+        }
+
+        /** This configuration running {@code runtimeName} from {@code binary}. */
+        public Config withBinary(String runtimeName, Path binary) {
+            Map<String, Path> all = new LinkedHashMap<>(binaries);
+            all.put(runtimeName, binary);
+            return new Config(runtime, stateDir, commandTimeout, fallbackInterval, shareRoots, all);
+        }
+
+        /** The executable of runtime {@code name}: the one configured, else the one installed. */
+        Optional<Path> binary(String name) {
+            return Optional.ofNullable(binaries.get(name)).or(() -> OciRuntime.find(name));
         }
     }
 
@@ -156,7 +172,7 @@ public final class RuncBackend implements ComputeBackend {
         });
         Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
         for (String name : RUNTIMES) {
-            OciRuntime.find(name).ifPresent(binary -> runtimes.put(name, new OciRuntime(name, binary,
+            config.binary(name).ifPresent(binary -> runtimes.put(name, new OciRuntime(name, binary,
                     config.stateDir().resolve("runtime").resolve(name), config.commandTimeout())));
         }
         try {
