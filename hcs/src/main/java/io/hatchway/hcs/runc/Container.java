@@ -83,7 +83,7 @@ final class Container implements ComputeSystem {
         this.started = started;
         this.execCount = new AtomicInteger(execCount);
         ExitWatcher watcher = backend.watcher();
-        CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor::monitorAlive);
+        CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor);
         this.init = new ContainerProcess(initMonitor.pid(), initExit, this::signalInit);
         // Stopped: the init process's exit is known and nothing else is left in the cgroup (an
         // exec may outlive the init process where the container shares a pid namespace).
@@ -208,8 +208,8 @@ final class Container implements ComputeSystem {
      * watcher to report it, so only an exit nobody saw (the agent was down) is kept for recovery.
      */
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
-        CompletableFuture<Long> exit = backend.watcher().exitOf(monitorDir.exitFile(id), monitor::monitorAlive);
-        ContainerProcess process = ContainerProcess.exec(monitor.pid(), exit);
+        CompletableFuture<Long> exit = backend.watcher().exitOf(monitorDir.exitFile(id), monitor);
+        ContainerProcess process = ContainerProcess.exec(monitor, exit);
         execs.add(process);
         exit.whenCompleteAsync((code, error) -> {
             execs.remove(process);

@@ -89,7 +89,7 @@ final class Sandbox {
         this.cgroupsPath = backend.cgroupsPath(id);
         this.process = process;
         this.monitor = monitor;
-        this.exit = backend.watcher().exitOf(monitorDir(dir).exitFile(id), monitor::monitorAlive);
+        this.exit = backend.watcher().exitOf(monitorDir(dir).exitFile(id), monitor);
     }
 
     private static MonitorDir monitorDir(Path dir) {
