@@ -22,6 +22,7 @@ import io.hatchway.hcs.runc.conmon.ExitWatcher;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +62,7 @@ final class Container implements ComputeSystem {
     private final TaskRecord record;
     private final ObjectNode initProcess;
     private final Optional<Sandbox> sandbox;
+    private final Monitor initMonitor;
     private final ContainerProcess init;
     private final CompletableFuture<Void> stopped;
     private final Set<ContainerProcess> execs = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -84,6 +86,7 @@ final class Container implements ComputeSystem {
         this.execCount = new AtomicInteger(execCount);
         ExitWatcher watcher = backend.watcher();
         CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor);
+        this.initMonitor = initMonitor;
         this.init = new ContainerProcess(initMonitor.pid(), initExit, this::signalInit);
         // Stopped: the init process's exit is known and nothing else is left in the cgroup (an
         // exec may outlive the init process where the container shares a pid namespace).
@@ -209,7 +212,7 @@ final class Container implements ComputeSystem {
      */
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
         CompletableFuture<Long> exit = backend.watcher().exitOf(monitorDir.exitFile(id), monitor);
-        ContainerProcess process = ContainerProcess.exec(monitor, exit);
+        ContainerProcess process = ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir));
         execs.add(process);
         exit.whenCompleteAsync((code, error) -> {
             execs.remove(process);
@@ -247,14 +250,37 @@ final class Container implements ComputeSystem {
         return new Io(stdio.stdin(), Optional.of(stdio.stdout()), Optional.of(stdio.stderr()));
     }
 
+    /**
+     * Signals the init process through the runtime; by its pid when the runtime no longer knows the
+     * container (its root went with a removed state directory) but the process still runs.
+     */
     private boolean signalInit(int signal) {
+        keepExitDir(dir.init());
         try {
             return runtime.kill(id, signal, false);
         } catch (HatchwayException e) {
-            if (e.kind() == ErrorKind.NotFound) {
-                return false;
+            if (e.kind() != ErrorKind.NotFound) {
+                throw e;
             }
-            throw e;
+            return initMonitor.processAlive() && LibC.signal(initMonitor.pid(), signal);
+        }
+    }
+
+    /**
+     * Makes sure conmon can write the exit status of a process about to be signalled: its exit
+     * directory is made again when the state directory was removed under a running task.
+     */
+    private void keepExitDir(MonitorDir monitorDir) {
+        if (Files.isDirectory(monitorDir.exitDir())) {
+            return;
+        }
+        try {
+            Files.createDirectories(monitorDir.exitDir());
+            log.warn("task '{}': {} was removed; made again so that its exit status can be written", id,
+                    monitorDir.exitDir());
+        } catch (IOException e) {
+            log.warn("task '{}': {} was removed and cannot be made again ({}): an exit will read as unknown", id,
+                    monitorDir.exitDir(), e.toString());
         }
     }
 
@@ -347,6 +373,7 @@ final class Container implements ComputeSystem {
         if (stopped.isDone()) {
             return;
         }
+        keepExitDir(dir.init());
         boolean delivered;
         try {
             delivered = runtime.kill(id, signal, true);

@@ -34,12 +34,18 @@ final class ContainerProcess implements ComputeProcess {
 
     /**
      * An exec: signals go to its host pid, but never once its exit is known or the pid is no longer
-     * the process's (its start time differs: the pid was reused), even with its conmon gone.
+     * the process's (its start time differs: the pid was reused), even with its conmon gone;
+     * {@code beforeSignal} runs just before one is sent.
      */
-    static ContainerProcess exec(Monitor monitor, CompletableFuture<Long> exited) {
+    static ContainerProcess exec(Monitor monitor, CompletableFuture<Long> exited, Runnable beforeSignal) {
         int pid = monitor.pid();
-        return new ContainerProcess(pid, exited,
-                signal -> !exited.isDone() && monitor.processAlive() && LibC.signal(pid, signal));
+        return new ContainerProcess(pid, exited, signal -> {
+            if (exited.isDone() || !monitor.processAlive()) {
+                return false;
+            }
+            beforeSignal.run();
+            return LibC.signal(pid, signal);
+        });
     }
 
     @Override
