@@ -449,7 +449,11 @@ public final class RuncBackend implements ComputeBackend {
             return Optional.empty();
         }
         Optional<Monitor> monitor = Monitor.recorded(dir.init());
-        if (state.status() == null || state.status().equals("creating") || monitor.isEmpty()) {
+        // A container still created whose conmon is gone was left by an agent that died in its
+        // createTask (conmon exits when it cannot report the pid): that create never answered, and
+        // a start would run a process nobody monitors.
+        if (state.status() == null || state.status().equals("creating") || monitor.isEmpty()
+                || (state.isCreated() && !monitor.get().monitorAlive())) {
             log.info("recovery: removing half-made task '{}' ({})", id, state.status());
             removeHalfMade(dir, id);
             return Optional.empty();
