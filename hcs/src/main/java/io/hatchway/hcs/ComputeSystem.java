@@ -113,6 +113,11 @@ public interface ComputeSystem {
      */
     CompletionStage<Void> exited();
 
-    /** Releases the system's resources once it has stopped. Idempotent. */
+    /**
+     * Releases the system's resources once it has stopped. Idempotent once it has succeeded.
+     *
+     * @throws HatchwayException when a resource could not be released (e.g. the runtime refused to
+     *     delete the container): the system is then still there, and a later call tries again
+     */
     void close();
 }

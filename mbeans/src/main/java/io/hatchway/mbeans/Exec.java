@@ -98,7 +98,10 @@ public final class Exec implements ExecMXBean {
         } catch (RuntimeException e) {
             if (isInit()) { // a failed start leaks nothing: tear down what was created
                 system.terminate();
-                system.close();
+                try {
+                    system.close();
+                } catch (RuntimeException closing) { // the start's error is the answer; deleteExec tries again
+                }
             }
             exitFromCreated(1);
             throw e instanceof HatchwayException ? e : ErrorKind.Unavailable.error("start: %s", e);

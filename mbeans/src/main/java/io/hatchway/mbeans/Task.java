@@ -52,6 +52,8 @@ public final class Task implements TaskMXBean {
     private final Object createLock = new Object();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** Whether the system's resources were released; false after a teardown whose release failed. */
+    private volatile boolean released;
     private volatile boolean deleted;
 
     private Task(TaskService service, String id, Bundle bundle, Path stateDir, ProcessSpec initSpec,
@@ -264,6 +266,12 @@ public final class Task implements TaskMXBean {
             } catch (java.util.concurrent.ExecutionException e) {
                 throw new IllegalStateException(e.getCause());
             }
+            // A release that failed at teardown is tried again; failing again, it fails the delete
+            // and the task stays (a delete is reported only when it happened).
+            if (!released) {
+                system.close();
+                released = true;
+            }
             if (!service.remove(this)) { // a concurrent delete won
                 throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
             }
@@ -382,8 +390,11 @@ public final class Task implements TaskMXBean {
                 log.warn("task '{}': execs still reporting their exit after {}", id, timeouts.stdioDrain());
             }
             system.close();
+            released = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (HatchwayException e) {
+            log.warn("task '{}': teardown failed, deleteExec tries again: {}", id, e.getMessage());
         } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
             log.error("task '{}': teardown failed", id, e);
         } finally {

@@ -146,7 +146,11 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         } catch (RuntimeException e) {
             if (task != null) { // nothing half-made stays behind
                 task.system().terminate();
-                task.system().close();
+                try {
+                    task.system().close();
+                } catch (RuntimeException closing) {
+                    log.warn("task '{}': removing the half-made task: {}", id, closing.getMessage());
+                }
             }
             Task.deleteQuietly(taskDir);
             throw e;

@@ -528,4 +528,22 @@ abstract class HcsTaskContract extends BackendContract {
         assertFalse(Files.exists(hatchway.stateDir.resolve("tasks").resolve(TID).resolve(execId)),
                 "the exec's state is removed");
     }
+
+    @Test
+    @DisplayName("With its state directory removed, a running task is still killed by killExec(all), reports "
+            + "its exits and is deleted, leaving nothing")
+    void stateDirRemovedUnderARunningTask() {
+        TaskMXBean task = hatchway.started(TID);
+        startExecs(task, "running-1");
+        Task.deleteQuietly(hatchway.stateDir);
+        assertFalse(Files.exists(hatchway.stateDir));
+
+        task.killExec("", SIGKILL, true);
+
+        assertEquals(128 + SIGKILL, awaitExit(task, "running-1").getExitStatus());
+        assertEquals(128 + SIGKILL, awaitExit(task, "").getExitStatus());
+        task.deleteExec("running-1");
+        assertEquals(128 + SIGKILL, task.deleteExec("").getExitStatus());
+        assertEquals(List.of(), hatchway.serviceMBean.getTaskIds());
+    }
 }

@@ -172,4 +172,48 @@ class RuncTaskTest {
         after.deleteExec("");
         assertEquals(List.of(), service.getTaskIds());
     }
+
+    @Test
+    void aFailedRuntimeDeleteFailsTheTaskDeleteAndARetryFinishesIt() throws Exception {
+        // The runtime is runc behind a script whose `delete` fails while the fault file exists.
+        Path fault = dir.resolve("delete-fault");
+        Path failing = dir.resolve("runc-failing-delete");
+        Files.writeString(failing, "#!/bin/sh\n"
+                + "for a in \"$@\"; do\n"
+                + "  if [ \"$a\" = delete ] && [ -e " + fault + " ]; then\n"
+                + "    echo '{\"level\":\"error\",\"msg\":\"injected: cannot delete\"}' >&2; exit 1\n"
+                + "  fi\n"
+                + "done\n"
+                + "exec " + OciRuntime.find("runc").orElseThrow() + " \"$@\"\n");
+        Files.setPosixFilePermissions(failing, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        service.close();
+        service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc"))
+                .withBinary("runc", failing)), stateDir, MBeanServerFactory.newMBeanServer(), Timeouts.DEFAULT);
+        service.start();
+        OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
+                stateDir.resolve("runc/runtime/runc"), Duration.ofSeconds(30));
+
+        Path bundle = bundle("sleep", "600");
+        service.createTask("stuck", bundle.toString(), "");
+        Task task = service.task("stuck");
+        task.start("");
+        Files.writeString(fault, "");
+        task.killExec("", 9, true);
+        assertEquals(137, task.waitExec("", 30_000).getExitStatus());
+
+        RuntimeException failed = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> task.deleteExec(""));
+        assertTrue(failed.getMessage().startsWith("Unavailable: ") && failed.getMessage().contains("injected"),
+                failed.getMessage());
+        assertEquals(List.of("stuck"), service.getTaskIds(), "a delete that did not happen is not reported");
+        assertEquals("exited", task.state("").getStatus());
+        assertTrue(runc.state("stuck").isStopped(), "the container is still in the runtime's root");
+
+        Files.delete(fault);
+        assertEquals(137, task.deleteExec("").getExitStatus(), "a retry once the fault has cleared");
+        assertEquals(List.of(), service.getTaskIds());
+        assertEquals(List.of(), runc.list(), "the container is gone");
+        service.createTask("stuck", bundle.toString(), "");
+        assertEquals("created", service.task("stuck").getStatus(), "and its id is free again");
+    }
 }

@@ -376,8 +376,8 @@ final class TaskFixture implements AutoCloseable {
         Mounts.unmountAll(stateDir);
         CgroupFs cgroups = CgroupFs.detect();
         for (String taskId : taskIds) {
-            cgroups.removeIfEmpty(RuncBackend.CGROUP_PARENT + "/" + taskId);
-            cgroups.removeIfEmpty(RuncBackend.CGROUP_PARENT + "/" + taskId + "+sandbox");
+            cgroups.removeIfEmpty(RuncBackend.cgroupsPath(runcState, taskId));
+            cgroups.removeIfEmpty(RuncBackend.cgroupsPath(runcState, taskId + "+sandbox"));
         }
     }
 

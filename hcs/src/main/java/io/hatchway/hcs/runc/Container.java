@@ -22,6 +22,7 @@ import io.hatchway.hcs.runc.conmon.ExitWatcher;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,12 +62,16 @@ final class Container implements ComputeSystem {
     private final TaskRecord record;
     private final ObjectNode initProcess;
     private final Optional<Sandbox> sandbox;
+    private final Monitor initMonitor;
     private final ContainerProcess init;
     private final CompletableFuture<Void> stopped;
     private final Set<ContainerProcess> execs = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final AtomicInteger execCount;
     private boolean started; // guarded by this
     private boolean closed; // guarded by this
+    /** Guards the removal, apart from {@code this}: a delete waits for the runtime. */
+    private final Object release = new Object();
+    private boolean released; // guarded by release
 
     Container(RuncBackend backend, OciRuntime runtime, TaskDir dir, TaskRecord record, ObjectNode initProcess,
             Optional<Sandbox> sandbox, Monitor initMonitor, boolean started, int execCount) {
@@ -80,7 +85,8 @@ final class Container implements ComputeSystem {
         this.started = started;
         this.execCount = new AtomicInteger(execCount);
         ExitWatcher watcher = backend.watcher();
-        CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor::monitorAlive);
+        CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor);
+        this.initMonitor = initMonitor;
         this.init = new ContainerProcess(initMonitor.pid(), initExit, this::signalInit);
         // Stopped: the init process's exit is known and nothing else is left in the cgroup (an
         // exec may outlive the init process where the container shares a pid namespace).
@@ -205,8 +211,8 @@ final class Container implements ComputeSystem {
      * watcher to report it, so only an exit nobody saw (the agent was down) is kept for recovery.
      */
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
-        CompletableFuture<Long> exit = backend.watcher().exitOf(monitorDir.exitFile(id), monitor::monitorAlive);
-        ContainerProcess process = ContainerProcess.exec(monitor.pid(), exit);
+        CompletableFuture<Long> exit = backend.watcher().exitOf(monitorDir.exitFile(id), monitor);
+        ContainerProcess process = ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir));
         execs.add(process);
         exit.whenCompleteAsync((code, error) -> {
             execs.remove(process);
@@ -244,14 +250,37 @@ final class Container implements ComputeSystem {
         return new Io(stdio.stdin(), Optional.of(stdio.stdout()), Optional.of(stdio.stderr()));
     }
 
+    /**
+     * Signals the init process through the runtime; by its pid when the runtime no longer knows the
+     * container (its root went with a removed state directory) but the process still runs.
+     */
     private boolean signalInit(int signal) {
+        keepExitDir(dir.init());
         try {
             return runtime.kill(id, signal, false);
         } catch (HatchwayException e) {
-            if (e.kind() == ErrorKind.NotFound) {
-                return false;
+            if (e.kind() != ErrorKind.NotFound) {
+                throw e;
             }
-            throw e;
+            return initMonitor.processAlive() && LibC.signal(initMonitor.pid(), signal);
+        }
+    }
+
+    /**
+     * Makes sure conmon can write the exit status of a process about to be signalled: its exit
+     * directory is made again when the state directory was removed under a running task.
+     */
+    private void keepExitDir(MonitorDir monitorDir) {
+        if (Files.isDirectory(monitorDir.exitDir())) {
+            return;
+        }
+        try {
+            Files.createDirectories(monitorDir.exitDir());
+            log.warn("task '{}': {} was removed; made again so that its exit status can be written", id,
+                    monitorDir.exitDir());
+        } catch (IOException e) {
+            log.warn("task '{}': {} was removed and cannot be made again ({}): an exit will read as unknown", id,
+                    monitorDir.exitDir(), e.toString());
         }
     }
 
@@ -344,6 +373,7 @@ final class Container implements ComputeSystem {
         if (stopped.isDone()) {
             return;
         }
+        keepExitDir(dir.init());
         boolean delivered;
         try {
             delivered = runtime.kill(id, signal, true);
@@ -370,33 +400,48 @@ final class Container implements ComputeSystem {
     /**
      * Removes the container: after its stop (waited for, bounded; killed first when it still
      * runs), a plain {@code delete}; {@code delete --force} only for a container that would not
-     * stop. Then the cgroup and the task's state directory go. Idempotent.
+     * stop or whose plain delete failed. Then the cgroup and the task's state directory go.
+     * Idempotent once it has succeeded; a failed delete throws and leaves everything as it was for
+     * the next call (a delete is reported only when it happened).
      */
     @Override
     public void close() {
         synchronized (this) {
-            if (closed) {
+            closed = true; // no start or exec from here on
+        }
+        synchronized (release) {
+            if (released) {
                 return;
             }
-            closed = true;
+            if (!stopped.isDone()) {
+                terminate();
+            }
+            delete(!await(stopped, CLOSE_WAIT));
+            release();
+            released = true;
         }
-        if (!stopped.isDone()) {
-            terminate();
-        }
-        boolean stoppedInTime = await(stopped, CLOSE_WAIT);
-        try {
-            runtime.delete(id, !stoppedInTime);
-        } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                log.warn("task '{}': {}", id, e.getMessage());
-                try {
-                    runtime.delete(id, true);
-                } catch (HatchwayException again) {
-                    log.warn("task '{}': {}", id, again.getMessage());
+    }
+
+    /** The runtime's {@code delete}; a container the runtime does not know counts as deleted. */
+    private void delete(boolean force) {
+        if (!force) {
+            try {
+                runtime.delete(id, false);
+                return;
+            } catch (HatchwayException e) {
+                if (e.kind() == ErrorKind.NotFound) {
+                    return;
                 }
+                log.warn("task '{}': {}; forcing it", id, e.getMessage());
             }
         }
-        release();
+        try {
+            runtime.delete(id, true);
+        } catch (HatchwayException e) {
+            if (e.kind() != ErrorKind.NotFound) {
+                throw e.kind().error("task '%s' not deleted: %s", id, e.detail());
+            }
+        }
     }
 
     /** Drops what the container leaves on the host once the runtime has deleted it, and its sandbox. */

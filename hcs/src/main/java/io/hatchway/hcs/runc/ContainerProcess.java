@@ -4,6 +4,7 @@ import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.runc.conmon.Monitor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -31,9 +32,20 @@ final class ContainerProcess implements ComputeProcess {
         this.signaller = signaller;
     }
 
-    /** An exec: signals go to its host pid, but never once its exit is known (the pid may be reused). */
-    static ContainerProcess exec(int pid, CompletableFuture<Long> exited) {
-        return new ContainerProcess(pid, exited, signal -> !exited.isDone() && LibC.signal(pid, signal));
+    /**
+     * An exec: signals go to its host pid, but never once its exit is known or the pid is no longer
+     * the process's (its start time differs: the pid was reused), even with its conmon gone;
+     * {@code beforeSignal} runs just before one is sent.
+     */
+    static ContainerProcess exec(Monitor monitor, CompletableFuture<Long> exited, Runnable beforeSignal) {
+        int pid = monitor.pid();
+        return new ContainerProcess(pid, exited, signal -> {
+            if (exited.isDone() || !monitor.processAlive()) {
+                return false;
+            }
+            beforeSignal.run();
+            return LibC.signal(pid, signal);
+        });
     }
 
     @Override

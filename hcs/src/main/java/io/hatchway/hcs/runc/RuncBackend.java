@@ -42,9 +42,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The OCI runtime backend: every task is a container of {@code runc} (or {@code crun}), created
- * and monitored by conmon, with its cgroup at {@code /hatchway/<task id>} so its figures are read
- * straight from the cgroup files. Needs root, the runtime, conmon and a mounted cgroup file
- * system.
+ * and monitored by conmon, with its cgroup at {@code /hatchway/<agent>-<task id>} (see
+ * {@link #cgroupsPath(Path, String)}) so its figures are read straight from the cgroup files.
+ * Needs root, the runtime, conmon and a mounted cgroup file system.
  *
  * <p>Everything it keeps is under its state directory: {@code runtime/<runtime>/} is the runtime's
  * {@code --root} (Hatchway's containers never mix with anyone else's), {@code tasks/<id>/} each
@@ -56,6 +56,8 @@ public final class RuncBackend implements ComputeBackend {
     public static final List<String> RUNTIMES = List.of("runc", "crun");
     /** The parent of every task's cgroup. */
     public static final String CGROUP_PARENT = "/hatchway";
+    /** Hex digits of the state directory's hash in a cgroup's name: 48 bits, no collision among a host's agents. */
+    private static final int AGENT_KEY_LENGTH = 12;
 
     /**
      * How a backend is set up.
@@ -66,25 +68,41 @@ public final class RuncBackend implements ComputeBackend {
      * @param fallbackInterval how often exits are checked for beside inotify's events
      * @param shareRoots the host directories {@code share} may expose (after symbolic links are
      *     resolved); Hatchway's state directory never
+     * @param binaries the executable of a runtime, by name, where it is not the one found on
+     *     {@code PATH} or in the system directories
      */
     public record Config(String runtime, Path stateDir, Duration commandTimeout, Duration fallbackInterval,
-            List<Path> shareRoots) {
+            List<Path> shareRoots, Map<String, Path> binaries) {
         public Config {
             Objects.requireNonNull(runtime);
             Objects.requireNonNull(stateDir);
             Objects.requireNonNull(commandTimeout);
             Objects.requireNonNull(fallbackInterval);
             shareRoots = List.copyOf(shareRoots);
+            binaries = Map.copyOf(binaries);
         }
 
         /** The defaults: 30 s per command, a fallback check every second, shares from anywhere ({@code /}). */
         public static Config of(String runtime, Path stateDir) {
-            return new Config(runtime, stateDir, Duration.ofSeconds(30), Duration.ofSeconds(1), List.of(Path.of("/")));
+            return new Config(runtime, stateDir, Duration.ofSeconds(30), Duration.ofSeconds(1), List.of(Path.of("/")),
+                    Map.of());
         }
 
         /** This configuration with other share roots. */
         public Config withShareRoots(List<Path> roots) {
-            return new Config(runtime, stateDir, commandTimeout, fallbackInterval, roots);
+            return new Config(runtime, stateDir, commandTimeout, fallbackInterval, roots, binaries);
+        }
+
+        /** This configuration running {@code runtimeName} from {@code binary}. */
+        public Config withBinary(String runtimeName, Path binary) {
+            Map<String, Path> all = new LinkedHashMap<>(binaries);
+            all.put(runtimeName, binary);
+            return new Config(runtime, stateDir, commandTimeout, fallbackInterval, shareRoots, all);
+        }
+
+        /** The executable of runtime {@code name}: the one configured, else the one installed. */
+        Optional<Path> binary(String name) {
+            return Optional.ofNullable(binaries.get(name)).or(() -> OciRuntime.find(name));
         }
     }
 
@@ -94,13 +112,49 @@ public final class RuncBackend implements ComputeBackend {
     private final CgroupFs cgroups;
     private final ExitWatcher watcher;
     private final Map<String, Container> live = new ConcurrentHashMap<>();
+    private final String agentKey;
 
     private RuncBackend(Config config, Map<String, OciRuntime> runtimes, Conmon conmon, CgroupFs cgroups) {
         this.config = config;
         this.runtimes = runtimes;
         this.conmon = conmon;
         this.cgroups = cgroups;
+        this.agentKey = agentKey(config.stateDir());
         this.watcher = new ExitWatcher(config.fallbackInterval());
+    }
+
+    /**
+     * The cgroup of container {@code containerId} (a task id, or a sandbox's) for the backend whose
+     * state directory is {@code stateDir}: {@code /hatchway/<agent>-<containerId>}, {@code <agent>}
+     * being the first 12 hex digits of the SHA-256 of the state directory's real path. The runtime
+     * roots and task files are under the state directory; this name keeps the cgroups apart too,
+     * so two agents on different state directories never share one (a task's pids, figures and
+     * teardown are its own). A task keeps the path it was created with in its record, so recovery
+     * never recomputes it.
+     */
+    public static String cgroupsPath(Path stateDir, String containerId) {
+        return CGROUP_PARENT + "/" + agentKey(stateDir) + "-" + containerId;
+    }
+
+    /** This backend's {@link #cgroupsPath(Path, String)}. */
+    String cgroupsPath(String containerId) {
+        return CGROUP_PARENT + "/" + agentKey + "-" + containerId;
+    }
+
+    private static String agentKey(Path stateDir) {
+        Path path;
+        try {
+            path = stateDir.toRealPath();
+        } catch (IOException e) { // gone already (a test's check after its clean-up): the path as given
+            path = stateDir.toAbsolutePath().normalize();
+        }
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash).substring(0, AGENT_KEY_LENGTH);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /**
@@ -118,7 +172,7 @@ public final class RuncBackend implements ComputeBackend {
         });
         Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
         for (String name : RUNTIMES) {
-            OciRuntime.find(name).ifPresent(binary -> runtimes.put(name, new OciRuntime(name, binary,
+            config.binary(name).ifPresent(binary -> runtimes.put(name, new OciRuntime(name, binary,
                     config.stateDir().resolve("runtime").resolve(name), config.commandTimeout())));
         }
         try {
@@ -229,7 +283,7 @@ public final class RuncBackend implements ComputeBackend {
         Container.checkTerminal(bundle.process());
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);
-        String cgroupsPath = CGROUP_PARENT + "/" + id;
+        String cgroupsPath = cgroupsPath(id);
         TaskDir dir = taskDir(id);
         checkFree(id, runtime, dir, cgroupsPath);
 
@@ -395,7 +449,11 @@ public final class RuncBackend implements ComputeBackend {
             return Optional.empty();
         }
         Optional<Monitor> monitor = Monitor.recorded(dir.init());
-        if (state.status() == null || state.status().equals("creating") || monitor.isEmpty()) {
+        // A container still created whose conmon is gone was left by an agent that died in its
+        // createTask (conmon exits when it cannot report the pid): that create never answered, and
+        // a start would run a process nobody monitors.
+        if (state.status() == null || state.status().equals("creating") || monitor.isEmpty()
+                || (state.isCreated() && !monitor.get().monitorAlive())) {
             log.info("recovery: removing half-made task '{}' ({})", id, state.status());
             removeHalfMade(dir, id);
             return Optional.empty();
@@ -488,7 +546,7 @@ public final class RuncBackend implements ComputeBackend {
                 log.warn("recovery: {}", e.getMessage());
             }
         }
-        cgroups.removeIfEmpty(CGROUP_PARENT + "/" + containerId);
+        cgroups.removeIfEmpty(cgroupsPath(containerId));
     }
 
     void forget(Container container) {

@@ -86,10 +86,10 @@ final class Sandbox {
         this.runtime = runtime;
         this.id = taskId + SUFFIX;
         this.dir = dir;
-        this.cgroupsPath = RuncBackend.CGROUP_PARENT + "/" + id;
+        this.cgroupsPath = backend.cgroupsPath(id);
         this.process = process;
         this.monitor = monitor;
-        this.exit = backend.watcher().exitOf(monitorDir(dir).exitFile(id), monitor::monitorAlive);
+        this.exit = backend.watcher().exitOf(monitorDir(dir).exitFile(id), monitor);
     }
 
     private static MonitorDir monitorDir(Path dir) {
@@ -135,7 +135,7 @@ final class Sandbox {
                 process.remove(ours);
             }
             ObjectNode linux = spec.with("linux");
-            linux.put("cgroupsPath", RuncBackend.CGROUP_PARENT + "/" + id);
+            linux.put("cgroupsPath", backend.cgroupsPath(id));
             linux.put("rootfsPropagation", "rslave");
             TaskDir.write(dir.resolve("bundle/config.json"), spec);
             MonitorDir init = monitorDir(dir);
@@ -193,7 +193,7 @@ final class Sandbox {
             }
         }
         Mounts.unmountAll(dir);
-        backend.cgroups().removeIfEmpty(RuncBackend.CGROUP_PARENT + "/" + id);
+        backend.cgroups().removeIfEmpty(backend.cgroupsPath(id));
         TaskDir.delete(dir);
     }
 

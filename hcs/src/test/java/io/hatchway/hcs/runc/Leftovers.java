@@ -66,7 +66,7 @@ public final class Leftovers {
         List<String> cgroupsLeft = new ArrayList<>();
         for (String id : taskIds) {
             for (String name : List.of(id, id + "+sandbox")) {
-                for (Path dir : cgroups.dirs(RuncBackend.CGROUP_PARENT + "/" + name)) {
+                for (Path dir : cgroups.dirs(RuncBackend.cgroupsPath(stateDir, name))) {
                     if (Files.exists(dir)) {
                         cgroupsLeft.add(dir.toString());
                     }

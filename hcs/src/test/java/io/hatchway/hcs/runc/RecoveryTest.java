@@ -168,6 +168,52 @@ class RecoveryTest {
         assertEquals(List.of(), runc.list());
     }
 
+    @Test
+    void anExecLeftWithoutItsConmonIsFoundRunningAndCanStillBeKilled() throws Exception {
+        // What an agent killed while an exec starts can leave: the exec's process runs, its conmon
+        // is gone (it could not report to the dead JVM) and no monitor record was written.
+        Path bundle = bundle("rc-orphan-exec", "sleep 600");
+        ComputeSystem before = first.create("rc-orphan-exec", Bundle.load(bundle.toString()), TaskOptions.DEFAULT,
+                stdio("rc-orphan-exec"));
+        before.start(stdio("rc-orphan-exec"));
+        ComputeProcess exec = before.exec("e1", ProcessSpec.parse(json("sleep 601")), stdio("e1"));
+        first.close();
+        Path execDir = stateDir.resolve("tasks/rc-orphan-exec/execs/1");
+        int conmon = Integer.parseInt(Files.readString(execDir.resolve("conmon.pid")).strip());
+        Files.delete(execDir.resolve("monitor.json"));
+        io.hatchway.hcs.linux.LibC.INSTANCE.kill(conmon, 9);
+        await().atMost(Duration.ofSeconds(10)).until(() -> io.hatchway.hcs.linux.ProcFs.stat(conmon)
+                .map(st -> st.state() == 'Z').orElse(true));
+
+        List<RecoveredSystem> recovered = restart();
+        RecoveredSystem task = recovered.get(0);
+        assertEquals(List.of("e1"), task.execs().stream().map(RecoveredSystem.Process::execId).toList());
+        ComputeProcess found = task.execs().get(0).process().orElseThrow();
+        assertEquals(exec.pid(), found.pid());
+        assertFalse(found.exited().toCompletableFuture().isDone(), "its process runs: it has not exited");
+        assertTrue(found.signal(9), "and it can be killed");
+        assertEquals(ComputeProcess.UNKNOWN_EXIT_CODE, exitCode(found), "its status went with its conmon");
+    }
+
+    @Test
+    void aCreatedTaskWhoseConmonIsGoneIsRemovedAsHalfMade() throws Exception {
+        // What an agent killed during createTask can leave: the container created, its conmon gone
+        // (it could not report to the dead JVM). The create never answered; nothing of it stays.
+        Path bundle = bundle("rc-no-monitor", "sleep 600");
+        first.create("rc-no-monitor", Bundle.load(bundle.toString()), TaskOptions.DEFAULT, stdio("rc-no-monitor"));
+        first.close();
+        int conmon = Integer.parseInt(Files.readString(stateDir.resolve("tasks/rc-no-monitor/init/conmon.pid")).strip());
+        io.hatchway.hcs.linux.LibC.INSTANCE.kill(conmon, 9);
+        await().atMost(Duration.ofSeconds(10)).until(() -> io.hatchway.hcs.linux.ProcFs.stat(conmon)
+                .map(st -> st.state() == 'Z').orElse(true));
+
+        assertEquals(List.of(), restart());
+        OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
+                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30));
+        assertEquals(List.of(), runc.list());
+        assertFalse(Files.exists(stateDir.resolve("tasks/rc-no-monitor")), "no stale task directory");
+    }
+
     private static String json(String script) {
         return io.hatchway.hcs.oci.Json.write(Map.of("args", List.of("sh", "-c", script)));
     }

@@ -244,6 +244,92 @@ class RuncBackendTest {
     }
 
     @Test
+    void backendsOnTwoStateDirsNeverShareATaskOfTheSameId() throws Exception {
+        Path otherState = dir.resolve("other-state");
+        RuncBackend other = RuncBackend.open(RuncBackend.Config.of("runc", otherState));
+        List<ComputeSystem> theirs = new ArrayList<>();
+        ids.add("rt-same");
+        try {
+            Bundle bundle = Bundle.load(BusyboxBundle.create(dir.resolve("bundle-same"), "sleep", "600").toString());
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.Future<ComputeSystem> a = pool.submit(() -> {
+                together.await(10, TimeUnit.SECONDS);
+                return backend.create("rt-same", bundle, TaskOptions.DEFAULT, stdio("same-a"));
+            });
+            java.util.concurrent.Future<ComputeSystem> b = pool.submit(() -> {
+                together.await(10, TimeUnit.SECONDS);
+                return other.create("rt-same", bundle, TaskOptions.DEFAULT, stdio("same-b"));
+            });
+            pool.shutdown();
+            ComputeSystem mine = a.get(60, TimeUnit.SECONDS);
+            systems.add(mine);
+            ComputeSystem its = b.get(60, TimeUnit.SECONDS);
+            theirs.add(its);
+            int myInit = mine.start(stdio("same-a")).pid();
+            ComputeProcess itsInit = its.start(stdio("same-b"));
+            ComputeProcess myExec = mine.exec(process("sleep", "601"), stdio("same-a-exec"));
+
+            List<Integer> myPids = mine.processes().stream().map(ProcessDetails::getProcessId).toList();
+            List<Integer> itsPids = its.processes().stream().map(ProcessDetails::getProcessId).toList();
+            assertEquals(java.util.Set.of(myInit, myExec.pid()), java.util.Set.copyOf(myPids), "each sees its own");
+            assertEquals(List.of(itsInit.pid()), itsPids, "each sees its own");
+            assertEquals(2, mine.statistics().getPidsCurrent(), "figures of its own cgroup only");
+            assertEquals(1, its.statistics().getPidsCurrent(), "figures of its own cgroup only");
+
+            mine.terminate();
+            mine.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            mine.close();
+            assertFalse(itsInit.exited().toCompletableFuture().isDone(), "the other agent's task still runs");
+            assertEquals(0, LibC.INSTANCE.kill(itsInit.pid(), 0), "its init process lives");
+            assertEquals(List.of(itsInit.pid()),
+                    its.processes().stream().map(ProcessDetails::getProcessId).toList());
+        } finally {
+            Leftovers.stopAll(theirs, otherState, ids, other);
+        }
+    }
+
+    @Test
+    void aProcessWhoseConmonIsKilledRunsOnUntilItIsGone() throws Exception {
+        // A backend that checks every 50 ms beside inotify, so "still running" below is looked at often.
+        Path quickState = dir.resolve("quick-state");
+        RuncBackend quick = RuncBackend.open(new RuncBackend.Config("runc", quickState, Duration.ofSeconds(30),
+                Duration.ofMillis(50), List.of(Path.of("/")), java.util.Map.of()));
+        List<ComputeSystem> mine = new ArrayList<>();
+        ids.add("rt-monitorless");
+        try {
+            Path bundle = BusyboxBundle.create(dir.resolve("bundle-monitorless"), "sleep", "600");
+            ComputeSystem system = quick.create("rt-monitorless", Bundle.load(bundle.toString()), TaskOptions.DEFAULT,
+                    stdio("rt-monitorless"));
+            mine.add(system);
+            ComputeProcess init = system.start(stdio("rt-monitorless"));
+            ComputeProcess exec = system.exec(process("sleep", "600"), stdio("e1"));
+            Path task = quickState.resolve("tasks/rt-monitorless");
+            for (Path conmonPid : List.of(task.resolve("init/conmon.pid"), task.resolve("execs/1/conmon.pid"))) {
+                int conmon = Integer.parseInt(Files.readString(conmonPid).strip());
+                LibC.INSTANCE.kill(conmon, 9);
+                await().atMost(Duration.ofSeconds(10)).until(() -> io.hatchway.hcs.linux.ProcFs.stat(conmon)
+                        .map(st -> st.state() == 'Z').orElse(true));
+            }
+            Thread.sleep(500); // ten fallback checks
+            assertFalse(exec.exited().toCompletableFuture().isDone(), "the exec's process still runs");
+            assertFalse(init.exited().toCompletableFuture().isDone(), "the init process still runs");
+            assertFalse(system.exited().toCompletableFuture().isDone());
+            assertEquals(0, LibC.INSTANCE.kill(exec.pid(), 0));
+
+            // Once the process is gone its exit is reported; conmon, its parent, is not there to
+            // read its status, so the status is the unknown one.
+            assertTrue(exec.signal(9), "an exec without its conmon still takes signals");
+            assertEquals(ComputeProcess.UNKNOWN_EXIT_CODE, exitCode(exec));
+            assertTrue(init.signal(9));
+            assertEquals(ComputeProcess.UNKNOWN_EXIT_CODE, exitCode(init));
+            system.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } finally {
+            Leftovers.stopAll(mine, quickState, ids, quick);
+        }
+    }
+
+    @Test
     void crunOnAHybridCgroupHostIsUnavailableWithItsReason() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(OciRuntime.find("crun").isPresent(), "crun is not installed");
         org.junit.jupiter.api.Assumptions.assumeTrue(backend.cgroups().hybrid(), "this host's cgroups are not hybrid");

@@ -100,7 +100,7 @@ class SandboxTest {
         // the exact process count comes from cgroup.procs.
         Statistics host = system.hostStatistics().orElseThrow();
         assertTrue(host.getPidsCurrent() >= 1, "the sandbox's own sleep");
-        assertEquals(List.of(sandbox.pid()), backend.cgroups().processes("/hatchway/sb-ns+sandbox"));
+        assertEquals(List.of(sandbox.pid()), backend.cgroups().processes(backend.cgroupsPath("sb-ns+sandbox")));
         assertEquals(List.of(init.pid()), system.processes().stream().map(p -> p.getProcessId()).toList());
 
         String stacks = system.dumpGuestStacks(Duration.ofSeconds(5));
@@ -205,7 +205,7 @@ class SandboxTest {
                 () -> system.execInHost(hostProcess("missing", "/bin/nope"), Duration.ofSeconds(30)));
         assertEquals(ErrorKind.InvalidArgument, missing.kind(), missing.getMessage());
         Sandbox sandbox = ((Container) system).sandbox().orElseThrow();
-        assertEquals(List.of(sandbox.pid()), backend.cgroups().processes("/hatchway/sb-exec+sandbox"),
+        assertEquals(List.of(sandbox.pid()), backend.cgroups().processes(backend.cgroupsPath("sb-exec+sandbox")),
                 "nothing left in the sandbox");
     }
 }

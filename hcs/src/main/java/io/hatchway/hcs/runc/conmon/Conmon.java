@@ -8,7 +8,6 @@ import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Pipe;
 import io.hatchway.hcs.linux.PosixSpawn;
-import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.runc.cli.Io;
 import io.hatchway.hcs.runc.cli.OciRuntime;
@@ -134,9 +133,7 @@ public final class Conmon {
                         launcherExit.getAsLong(), io.stderr().map(Path::toString).orElse("/dev/null"));
             }
             int pid = parseReport(line.get(), dir, what, runtime);
-            int conmonPid = Monitor.readPid(dir.conmonPidFile()).orElse(0);
-            long started = ProcFs.stat(conmonPid).map(ProcFs.Stat::startTicks).orElse(-1L);
-            Monitor monitor = new Monitor(pid, started >= 0 ? conmonPid : 0, started);
+            Monitor monitor = Monitor.of(pid, Monitor.readPid(dir.conmonPidFile()).orElse(0));
             monitor.write(dir);
             return monitor;
         } catch (IOException e) {

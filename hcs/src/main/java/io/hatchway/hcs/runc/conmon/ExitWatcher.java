@@ -55,17 +55,23 @@ public final class ExitWatcher implements AutoCloseable {
     }
 
     /**
-     * Completes with the exit status conmon writes into {@code exitFile} once it is there; with
-     * {@link ComputeProcess#UNKNOWN_EXIT_CODE} when the monitor is gone and never wrote it.
+     * Completes with the exit status conmon writes into {@code exitFile} once it is there. A
+     * monitor gone without writing it (killed) tells nothing about the process: its exit is known
+     * only once the process is gone too, and then completes with
+     * {@link ComputeProcess#UNKNOWN_EXIT_CODE} (the status went to the process's new parent).
      */
-    public CompletableFuture<Long> exitOf(Path exitFile, BooleanSupplier monitorAlive) {
+    public CompletableFuture<Long> exitOf(Path exitFile, Monitor monitor) {
         return watch(exitFile.getParent(), () -> {
             Optional<Long> status = readExit(exitFile);
-            if (status.isPresent() || monitorAlive.getAsBoolean()) {
+            if (status.isPresent() || monitor.monitorAlive()) {
                 return status;
             }
-            // The monitor writes the file before it exits: look once more, then give up on it.
-            return Optional.of(readExit(exitFile).orElse(ComputeProcess.UNKNOWN_EXIT_CODE));
+            // The monitor writes the file before it exits: look once more.
+            status = readExit(exitFile);
+            if (status.isPresent() || monitor.processAlive()) {
+                return status;
+            }
+            return Optional.of(ComputeProcess.UNKNOWN_EXIT_CODE);
         });
     }
 

@@ -9,14 +9,23 @@ import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
- * A process under conmon: its host pid, and conmon's pid with its start time (so a recycled pid
- * is never taken for the monitor). Immutable.
+ * A process under conmon: its host pid and start time, and conmon's pid with its start time (so a
+ * recycled pid is never taken for either). Immutable.
  *
  * @param pid the monitored process's host pid
  * @param conmonPid the monitoring conmon's pid, 0 when unknown
  * @param conmonStartTicks conmon's start time in clock ticks since boot ({@code /proc/<pid>/stat})
+ * @param startTicks the process's start time in clock ticks since boot; -1 when it was gone
+ *     already when conmon reported it, 0 when unknown (a record written before it was kept)
  */
-public record Monitor(int pid, int conmonPid, long conmonStartTicks) {
+public record Monitor(int pid, int conmonPid, long conmonStartTicks, long startTicks) {
+
+    /** A monitor of process {@code pid} as it runs now (its start time read from {@code /proc}). */
+    static Monitor of(int pid, int conmonPid) {
+        long conmonStart = conmonPid > 0 ? ProcFs.stat(conmonPid).map(ProcFs.Stat::startTicks).orElse(-1L) : -1L;
+        long start = ProcFs.stat(pid).map(ProcFs.Stat::startTicks).orElse(-1L);
+        return new Monitor(pid, conmonStart >= 0 ? conmonPid : 0, conmonStart, start);
+    }
 
     /** Whether the monitoring conmon still runs (a zombie does not). */
     public boolean monitorAlive() {
@@ -25,6 +34,19 @@ public record Monitor(int pid, int conmonPid, long conmonStartTicks) {
         }
         return ProcFs.stat(conmonPid)
                 .filter(s -> s.startTicks() == conmonStartTicks && s.state() != 'Z' && s.state() != 'X')
+                .isPresent();
+    }
+
+    /**
+     * Whether the monitored process itself still runs (a zombie does not): what says whether it
+     * has exited once its monitor is gone without telling.
+     */
+    public boolean processAlive() {
+        if (startTicks < 0) {
+            return false;
+        }
+        return ProcFs.stat(pid)
+                .filter(s -> (startTicks == 0 || s.startTicks() == startTicks) && s.state() != 'Z' && s.state() != 'X')
                 .isPresent();
     }
 
@@ -50,11 +72,7 @@ public record Monitor(int pid, int conmonPid, long conmonStartTicks) {
      * agent that died between conmon's report and the record); empty when no pid was written.
      */
     public static Optional<Monitor> recorded(MonitorDir dir) {
-        return read(dir).or(() -> readPid(dir.pidFile()).map(pid -> {
-            int conmon = readPid(dir.conmonPidFile()).orElse(0);
-            long start = conmon > 0 ? ProcFs.stat(conmon).map(ProcFs.Stat::startTicks).orElse(-1L) : -1L;
-            return new Monitor(pid, start >= 0 ? conmon : 0, start);
-        }));
+        return read(dir).or(() -> readPid(dir.pidFile()).map(pid -> of(pid, readPid(dir.conmonPidFile()).orElse(0))));
     }
 
     static Optional<Integer> readPid(Path file) {
