@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,6 +87,52 @@ class StopLeavesNothingTest {
                     "nearly all classes the later cycles loaded are unloaded again: " + cycles);
 
             assertEquals(0, host.stop(), "the host exits 0 once its stdin closes");
+            host.assertNoStackTrace();
+        } finally {
+            TaskClient.assertNoProcessLeft();
+        }
+    }
+
+    /**
+     * A task's process still running at the stop keeps its reaper thread (and so Hatchway's class
+     * loader) and nothing else; once it exits it is reaped, and the rest goes as after any stop.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.hatchway.itests.Jdk#all")
+    void aTaskProcessRunningAtTheStopKeepsOnlyItsReaperUntilItExits(Jdk jdk) throws Exception {
+        jdk.assumeInstalled();
+        Path stateDir = dir.resolve("state");
+        try (ChildJvm host = ChildJvm.startHost(jdk.java(), null, "stop-running")) {
+            String pid = Long.toString(host.pid());
+            Jcmd jcmd = new Jcmd(jdk, host.pid());
+            ChildJvm start = ChildJvm.cli(jdk.java(), "start", pid, "backend=process,port=0,stateDir=" + stateDir);
+            assertEquals(0, start.exitStatus(), "start: " + start.stderr());
+            JolokiaClient jolokia = JolokiaClient.withPasswordFile(host.jolokiaUrl(), stateDir);
+            jolokia.exec("hatchway:type=TaskService", "createTask", "t",
+                    TaskClient.bundle(dir.resolve("bundle"), TaskClient.SLEEP).toString(), "");
+            ProcessHandle task = ProcessHandle.of(jolokia.exec("hatchway:type=Task,name=t", "start", "").asLong()).orElseThrow();
+            try {
+                assertEquals(0, ChildJvm.cli(jdk.java(), "stop", pid).exitStatus());
+                assertFalse(TaskClient.ended(task), "the task's process keeps running");
+                List<String> left = ours(jcmd.threadNames());
+                assertTrue(left.stream().anyMatch(name -> name.startsWith("hatchway-reaper-"))
+                        && left.stream().allMatch(name -> name.startsWith("hatchway-reaper-") || name.equals("JNA Cleaner")),
+                        "only the reaper of the running process (and JNA's cleaner) stay: " + left);
+            } finally { // no agent ends it now: the test does, its shell's child first
+                task.descendants().forEach(ProcessHandle::destroyForcibly);
+                task.destroyForcibly();
+            }
+            Path proc = Path.of("/proc", Long.toString(task.pid()));
+            await("the task's process reaped, not left a zombie").atMost(ChildJvm.TIMEOUT).until(() -> !Files.exists(proc));
+            await("no thread of Hatchway's or JNA's once the process exited").atMost(THREADS_END)
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> ours(jcmd.threadNames()), List::isEmpty);
+            await("no Hatchway class loader once the process exited").atMost(ChildJvm.TIMEOUT)
+                    .pollInterval(Duration.ofMillis(500)).until(() -> jcmd.liveInstances(LOADER), n -> n == 0);
+
+            assertEquals(0, host.stop());
+            List<String> agentLines = host.agentLines();
+            assertTrue(agentLines.get(agentLines.size() - 1).startsWith("[hatchway] stopped")
+                    && agentLines.get(agentLines.size() - 1).contains("stay until they exit"), agentLines.toString());
             host.assertNoStackTrace();
         } finally {
             TaskClient.assertNoProcessLeft();
