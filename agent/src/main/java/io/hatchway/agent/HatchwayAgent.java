@@ -4,6 +4,8 @@ import io.hatchway.agent.logging.LogSink;
 import io.hatchway.hcs.Backends;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.Threads;
+import io.hatchway.hcs.linux.Jna;
 import io.hatchway.jolokia.ExposureConfig;
 import io.hatchway.jolokia.JolokiaExposure;
 import io.hatchway.mbeans.TaskService;
@@ -17,6 +19,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Starts and stops Hatchway inside a host JVM. Runs inside the agent's private class loader,
@@ -37,6 +43,9 @@ public final class HatchwayAgent {
     static final String JOLOKIA_URL_PROPERTY = "hatchway.jolokia.url";
     /** Why the last start failed, for the attach CLI; cleared by a successful start and by each attach. */
     static final String FAILURE_PROPERTY = "hatchway.agent.failure";
+
+    /** How long a stop waits for Hatchway's shared threads to end: those in the middle of short work. */
+    private static final long STOP_WAIT_SECONDS = 2;
 
     private static TaskService service; // guarded by HatchwayAgent.class
     private static JolokiaExposure exposure; // guarded by HatchwayAgent.class; null when Jolokia is off
@@ -139,20 +148,26 @@ public final class HatchwayAgent {
     }
 
     /**
-     * Stops Hatchway: its MBeans are unregistered and its threads end. Tasks' processes keep
-     * running. Idempotent.
+     * Stops Hatchway: its MBeans are unregistered and its threads end, so that once the bootstrap
+     * drops its class loader nothing of Hatchway's is left in the host. Tasks' processes keep
+     * running; the reaper thread of one that still runs stays until it exits, then goes too.
+     * Idempotent.
      */
     static synchronized void stop() {
         if (service == null) {
             AgentLog.info("not loaded in this JVM; nothing to stop");
             return;
         }
+        String reapers = "";
         try {
             platformWatch.close();
             if (exposure != null) {
                 exposure.close();
             }
             service.close();
+            if (!endSharedThreads()) {
+                reapers = " (their reaper threads, and Hatchway's classes, stay until they exit)";
+            }
         } catch (Throwable t) {
             AgentLog.error("stop failed", t);
         } finally {
@@ -161,8 +176,25 @@ public final class HatchwayAgent {
             platformWatch = null;
             System.clearProperty(AGENT_PROPERTY);
             System.clearProperty(JOLOKIA_URL_PROPERTY);
-            AgentLog.info("stopped; tasks' processes keep running");
+            AgentLog.info("stopped; tasks' processes keep running" + reapers);
             LogSink.close();
+        }
+    }
+
+    /**
+     * Shuts the compute layer's shared pools down and, once their threads have ended, releases
+     * JNA's libraries (whose clean-up thread then ends by itself). Waits a little for that, so a
+     * stop usually returns with it done.
+     *
+     * @return false when they had not ended in that time: a reaper waits for a process still running
+     */
+    private static boolean endSharedThreads() throws InterruptedException, ExecutionException {
+        CompletableFuture<Void> ended = Threads.closeShared().thenRun(Jna::release);
+        try {
+            ended.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
         }
     }
 }

@@ -1,6 +1,9 @@
 package io.hatchway.hcs;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -11,7 +14,11 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Hatchway's threads: all daemon, all named {@code hatchway-*}, none left idling for long. */
+/**
+ * Hatchway's threads: all daemon, all named {@code hatchway-*}, none left idling for long. The
+ * pools shared by the whole compute layer ({@link #background()}, {@link #later}, {@link #shared})
+ * live as long as the class loader that loaded Hatchway, until {@link #closeShared()}.
+ */
 public final class Threads {
     private Threads() {
     }
@@ -26,13 +33,25 @@ public final class Threads {
         };
     }
 
-    private static final ExecutorService BACKGROUND = shortLived("hatchway-background-");
-    private static final ScheduledThreadPoolExecutor TIMER = new ScheduledThreadPoolExecutor(1, daemons("hatchway-later-"));
+    /** Every shared pool, and what completes once its threads have ended (see {@link #closeShared()}). */
+    private static final List<ExecutorService> SHARED = new CopyOnWriteArrayList<>();
+    private static final List<CompletableFuture<Void>> SHARED_ENDED = new CopyOnWriteArrayList<>();
+    private static final ExecutorService BACKGROUND = shared("hatchway-background-");
+    private static final CompletableFuture<Void> TIMER_ENDED = new CompletableFuture<>();
+    private static final ScheduledThreadPoolExecutor TIMER = new ScheduledThreadPoolExecutor(1, daemons("hatchway-later-")) {
+        @Override
+        protected void terminated() {
+            TIMER_ENDED.complete(null);
+        }
+    };
 
     static {
         TIMER.setKeepAliveTime(1, TimeUnit.SECONDS);
         TIMER.allowCoreThreadTimeOut(true);
         TIMER.setRemoveOnCancelPolicy(true);
+        TIMER.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // pending follow-ups go with Hatchway
+        SHARED.add(TIMER);
+        SHARED_ENDED.add(TIMER_ENDED);
     }
 
     /**
@@ -59,5 +78,32 @@ public final class Threads {
     public static ExecutorService shortLived(String prefix) {
         return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 daemons(prefix));
+    }
+
+    /** A {@link #shortLived} pool for a static field: it is shut down by {@link #closeShared()}. */
+    public static ExecutorService shared(String prefix) {
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        ExecutorService pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 1, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                daemons(prefix)) {
+            @Override
+            protected void terminated() {
+                ended.complete(null);
+            }
+        };
+        SHARED.add(pool);
+        SHARED_ENDED.add(ended);
+        return pool;
+    }
+
+    /**
+     * Shuts the shared pools down, for an agent that stops: what runs finishes (a reaper waits for
+     * its process to exit), what waits to run later is dropped, nothing new is taken.
+     *
+     * @return completes once every shared pool's threads have ended, on the last of them to end
+     *         (or at once when none runs)
+     */
+    public static CompletableFuture<Void> closeShared() {
+        SHARED.forEach(ExecutorService::shutdown);
+        return CompletableFuture.allOf(SHARED_ENDED.toArray(CompletableFuture[]::new));
     }
 }

@@ -5,12 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.spi.ToolProvider;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The built agent jar keeps the host's class path clean: only the bootstrap package, the private
@@ -20,6 +31,8 @@ import org.junit.jupiter.api.Test;
 class AgentJarLayoutTest {
     private static final String BOOTSTRAP = "io/hatchway/agent/bootstrap/";
     private static final String PRIVATE = "private/";
+    /** Where the build relocates the private area's java.util.logging references to. */
+    private static final String STAND_INS = "io/hatchway/agent/logging/";
     private static final String ENTRY_CLASS = "io.hatchway.agent.bootstrap.AgentBootstrap";
 
     @Test
@@ -63,6 +76,75 @@ class AgentJarLayoutTest {
             assertEquals(null, manifest.getValue("Class-Path"), "nothing else joins the host's class path");
             assertEquals(null, manifest.getValue("Boot-Class-Path"), "nothing joins the boot class path");
         }
+    }
+
+    /**
+     * The build relocates the private area's references to {@code java.util.logging.Logger} and
+     * {@code Level} (JNA's, Jolokia's) to Hatchway's stand-ins: none is left, and every method and
+     * field they use exists in the stand-ins with that exact descriptor (else the first log call
+     * would fail with a {@link NoSuchMethodError}).
+     */
+    @Test
+    void noPrivateClassUsesJavaUtilLoggingAndEveryUseOfTheStandInsResolves(@TempDir Path classes) throws Exception {
+        List<String> users = new ArrayList<>();
+        List<String> julUsers = new ArrayList<>();
+        try (JarFile jar = new JarFile(ChildJvm.agentJar().toFile())) {
+            for (JarEntry entry : jar.stream().filter(e -> e.getName().startsWith(PRIVATE) && e.getName().endsWith(".class")).toList()) {
+                byte[] bytes = jar.getInputStream(entry).readAllBytes();
+                String text = new String(bytes, StandardCharsets.ISO_8859_1);
+                if (text.contains("java/util/logging/")) {
+                    julUsers.add(entry.getName());
+                }
+                if (text.contains(STAND_INS)) {
+                    Path file = classes.resolve(entry.getName().substring(PRIVATE.length()));
+                    Files.createDirectories(file.getParent());
+                    Files.write(file, bytes);
+                    if (!entry.getName().startsWith(PRIVATE + STAND_INS + "Jul")) { // not the stand-ins themselves
+                        users.add(file.toString());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), julUsers, "classes of the private area that still use java.util.logging");
+        assertTrue(users.stream().anyMatch(u -> u.contains("com/sun/jna/Native.class")), "JNA's uses were relocated: " + users);
+
+        Set<String> declared = new TreeSet<>(); // Owner.name:descriptor
+        String owner = null;
+        String member = null;
+        for (String line : javap("-p", "-s", classes.resolve(STAND_INS + "JulLogger.class").toString(),
+                classes.resolve(STAND_INS + "JulLevel.class").toString())) {
+            String trimmed = line.trim();
+            if (trimmed.contains(" class " + STAND_INS.replace('/', '.'))) {
+                owner = trimmed.substring(trimmed.indexOf(STAND_INS.replace('/', '.')) + STAND_INS.length()).split(" ")[0];
+            } else if (trimmed.startsWith("descriptor: ") && member != null) {
+                declared.add(owner + "." + member + ":" + trimmed.substring("descriptor: ".length()));
+                member = null;
+            } else if (trimmed.startsWith("public ") && trimmed.endsWith(";")) {
+                String head = trimmed.contains("(") ? trimmed.substring(0, trimmed.indexOf('(')) : trimmed.substring(0, trimmed.length() - 1);
+                member = head.substring(head.lastIndexOf(' ') + 1);
+                member = member.substring(member.lastIndexOf('.') + 1);
+            }
+        }
+        Set<String> used = new TreeSet<>();
+        List<String> arguments = new ArrayList<>(List.of("-c", "-p"));
+        arguments.addAll(users);
+        Matcher reference = Pattern.compile("// (?:Method|Field) " + STAND_INS + "(Jul\\w+\\.[\\w<>]+:\\S+)").matcher(
+                String.join("\n", javap(arguments.toArray(String[]::new))));
+        while (reference.find()) {
+            used.add(reference.group(1));
+        }
+        assertFalse(used.isEmpty(), "the relocated classes use the stand-ins");
+        Set<String> missing = new TreeSet<>(used);
+        missing.removeAll(declared);
+        assertEquals(Set.of(), missing, "used by the private area but not declared by the stand-ins " + declared);
+    }
+
+    private static List<String> javap(String... arguments) {
+        StringWriter out = new StringWriter();
+        int status = ToolProvider.findFirst("javap").orElseThrow()
+                .run(new PrintWriter(out), new PrintWriter(out), arguments);
+        assertEquals(0, status, "javap: " + out);
+        return out.toString().lines().toList();
     }
 
     private static boolean isParentOfBootstrap(String name) {

@@ -219,6 +219,20 @@ final class ChildJvm implements AutoCloseable {
                 .until(() -> stdout.contains(line));
     }
 
+    /** Waits, bounded, until the child printed a line starting with {@code prefix} on stdout. @return the last such line */
+    String awaitStdoutStartingWith(String prefix) {
+        await("child JVM to print a line starting with '" + prefix + "'").atMost(TIMEOUT)
+                .failFast("child JVM exited; stderr: " + stderr, () -> !process.isAlive())
+                .until(() -> stdout.stream().anyMatch(l -> l.startsWith(prefix)));
+        return stdout.stream().filter(l -> l.startsWith(prefix)).reduce((first, last) -> last).orElseThrow();
+    }
+
+    /** Writes {@code line} to the child's stdin. */
+    void sendLine(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
     /** Waits, bounded, until the child printed a line matching {@code line} on stderr. */
     void awaitStderr(Predicate<String> line) {
         await("child JVM to print the expected line on stderr").atMost(TIMEOUT)

@@ -7,6 +7,7 @@ import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.oci.Bundle;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,8 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TaskService.class);
     public static final String DOMAIN = "hatchway";
     public static final ObjectName NAME = objectName(DOMAIN + ":type=TaskService");
+    /** How long a close waits for each of its pools' work under way to end. */
+    private static final Duration THREADS_END = Duration.ofSeconds(2);
 
     private final ComputeBackend backend;
     private final Path stateDir;
@@ -321,7 +324,11 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         return timeouts;
     }
 
-    /** Unregisters every Hatchway MBean and stops Hatchway's threads; tasks' processes keep running. */
+    /**
+     * Unregisters every Hatchway MBean and stops Hatchway's threads, waiting (at most
+     * {@link #THREADS_END} each) for work under way to end: what comes after a close may free what
+     * that work uses. Tasks' processes keep running.
+     */
     @Override
     public void close() {
         for (Task task : tasks.values()) {
@@ -331,8 +338,15 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         unregisterQuietly(NAME);
         scheduler.shutdownNow();
         executor.shutdownNow();
+        try {
+            scheduler.awaitTermination(THREADS_END.toMillis(), TimeUnit.MILLISECONDS);
+            executor.awaitTermination(THREADS_END.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         backend.close();
     }
+
 
 
     private static ObjectName objectName(String name) {

@@ -3,12 +3,14 @@ package io.hatchway.hcs.linux;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.ptr.IntByReference;
 
-/** The few libc calls the JDK does not offer, through JNA. */
+/**
+ * The few libc calls the JDK does not offer, through JNA. Out-parameters are Java arrays (JNA
+ * copies them in and out) and buffers are {@link Memory} closed after use, so neither waits for a
+ * garbage collection and JNA's clean-up thread to be freed (see {@link Jna}).
+ */
 public interface LibC extends Library {
-    LibC INSTANCE = Native.load("c", LibC.class);
+    LibC INSTANCE = Jna.load("c", LibC.class);
 
     int ESRCH = 3;
     int EINVAL = 22;
@@ -79,7 +81,8 @@ public interface LibC extends Library {
     /** poll(2) on an array of {@code struct pollfd}; see {@link #awaitReadable}. */
     int poll(Memory fds, long count, int timeoutMillis) throws LastErrorException;
 
-    int waitpid(int pid, IntByReference status, int options) throws LastErrorException;
+    /** waitpid(2); {@code status} is a one-element array. */
+    int waitpid(int pid, int[] status, int options) throws LastErrorException;
 
     long syscall(long number, Object... args) throws LastErrorException;
 
@@ -140,11 +143,10 @@ public interface LibC extends Library {
      * wait early
      */
     static boolean awaitReadable(int fd, int timeoutMillis) {
-        Memory pollFd = new Memory(8); // struct pollfd { int fd; short events; short revents; }
-        pollFd.setInt(0, fd);
-        pollFd.setShort(4, (short) 1); // POLLIN
-        pollFd.setShort(6, (short) 0);
-        try {
+        try (Memory pollFd = new Memory(8)) { // struct pollfd { int fd; short events; short revents; }
+            pollFd.setInt(0, fd);
+            pollFd.setShort(4, (short) 1); // POLLIN
+            pollFd.setShort(6, (short) 0);
             return INSTANCE.poll(pollFd, 1, timeoutMillis) > 0;
         } catch (LastErrorException e) {
             return e.getErrorCode() != EINTR;

@@ -49,7 +49,12 @@ public final class Pipe implements AutoCloseable {
     public Optional<String> readLine(Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
         ByteArrayOutputStream line = new ByteArrayOutputStream();
-        Memory buffer = new Memory(256);
+        try (Memory buffer = new Memory(256)) {
+            return readLine(deadline, line, buffer);
+        }
+    }
+
+    private Optional<String> readLine(long deadline, ByteArrayOutputStream line, Memory buffer) {
         while (true) {
             long left = (deadline - System.nanoTime()) / 1_000_000;
             if (left <= 0) {

@@ -3,9 +3,7 @@ package io.hatchway.hcs.linux;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import com.sun.jna.ptr.IntByReference;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
@@ -48,7 +46,7 @@ public final class PosixSpawn {
     private static final int SIGSET_SIZE = 256;
 
     private interface Spawn extends Library {
-        Spawn INSTANCE = Native.load("c", Spawn.class);
+        Spawn INSTANCE = Jna.load("c", Spawn.class);
 
         int posix_spawnattr_init(Pointer attributes);
 
@@ -70,7 +68,7 @@ public final class PosixSpawn {
 
         int posix_spawn_file_actions_destroy(Pointer actions);
 
-        int posix_spawn(IntByReference pid, String path, Pointer actions, Pointer attributes, String[] argv,
+        int posix_spawn(int[] pid, String path, Pointer actions, Pointer attributes, String[] argv,
                 String[] envp);
 
         int sigemptyset(Pointer set);
@@ -141,9 +139,15 @@ public final class PosixSpawn {
     public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Streams streams,
             List<Integer> passed) throws SpawnException {
         Spawn libc = Spawn.INSTANCE;
+        try (Memory actions = new Memory(FILE_ACTIONS_SIZE); Memory attributes = new Memory(ATTRIBUTES_SIZE);
+             Memory empty = new Memory(SIGSET_SIZE); Memory all = new Memory(SIGSET_SIZE)) {
+            return spawn(libc, actions, attributes, empty, all, executable, argv, env, cwd, streams, passed);
+        }
+    }
+
+    private static int spawn(Spawn libc, Memory actions, Memory attributes, Memory empty, Memory all, Path executable,
+            List<String> argv, List<String> env, Path cwd, Streams streams, List<Integer> passed) throws SpawnException {
         List<Integer> fds = new ArrayList<>(3);
-        Memory actions = new Memory(FILE_ACTIONS_SIZE);
-        Memory attributes = new Memory(ATTRIBUTES_SIZE);
         check(libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
         try {
             check(libc.posix_spawnattr_init(attributes), "posix_spawnattr_init");
@@ -166,8 +170,6 @@ public final class PosixSpawn {
                 check(libc.posix_spawn_file_actions_addchdir_np(actions, cwd.toString()), "addchdir_np");
                 check(libc.posix_spawn_file_actions_addclosefrom_np(actions, given.size()), "addclosefrom_np");
 
-                Memory empty = new Memory(SIGSET_SIZE);
-                Memory all = new Memory(SIGSET_SIZE);
                 libc.sigemptyset(empty);
                 libc.sigfillset(all);
                 check(libc.posix_spawnattr_setsigmask(attributes, empty), "setsigmask");
@@ -175,14 +177,14 @@ public final class PosixSpawn {
                 check(libc.posix_spawnattr_setflags(attributes,
                         (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)), "setflags");
 
-                IntByReference pid = new IntByReference();
+                int[] pid = new int[1];
                 int error = libc.posix_spawn(pid, executable.toString(), actions, attributes,
                         argv.toArray(String[]::new), env.toArray(String[]::new));
                 if (error != 0) {
                     throw new SpawnException(error == 2 && !cwd.toFile().isDirectory() ? "cwd " + cwd
                             : "execve " + executable, error);
                 }
-                return pid.getValue();
+                return pid[0];
             } finally {
                 libc.posix_spawnattr_destroy(attributes);
             }
@@ -395,7 +397,7 @@ public final class PosixSpawn {
      * by signal N
      */
     public static long waitFor(int pid) {
-        IntByReference status = new IntByReference();
+        int[] status = new int[1];
         while (true) {
             try {
                 LibC.INSTANCE.waitpid(pid, status, 0);
@@ -406,7 +408,7 @@ public final class PosixSpawn {
                 }
             }
         }
-        return exitCode(status.getValue());
+        return exitCode(status[0]);
     }
 
     /**
@@ -418,7 +420,7 @@ public final class PosixSpawn {
         long deadline = System.nanoTime() + bound.toNanos();
         int pidfd = pidfd(pid);
         try {
-            IntByReference status = new IntByReference();
+            int[] status = new int[1];
             while (true) {
                 int reaped;
                 try {
@@ -430,7 +432,7 @@ public final class PosixSpawn {
                     throw new IllegalStateException("waitpid(" + pid + "): " + LibC.message(e));
                 }
                 if (reaped == pid) {
-                    return java.util.OptionalLong.of(exitCode(status.getValue()));
+                    return java.util.OptionalLong.of(exitCode(status[0]));
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {

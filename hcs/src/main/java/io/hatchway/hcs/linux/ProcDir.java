@@ -36,8 +36,7 @@ final class ProcDir {
         } catch (LastErrorException | UnsatisfiedLinkError | NoClassDefFoundError e) {
             return false;
         }
-        try {
-            Memory buffer = new Memory(BUFFER);
+        try (Memory buffer = new Memory(BUFFER)) {
             byte[] bytes = new byte[BUFFER];
             while (true) {
                 long read = calls.getdents64(fd, buffer, BUFFER);

@@ -18,7 +18,7 @@ import java.util.concurrent.ExecutorService;
  */
 final class HostProcess implements ComputeProcess {
     /** One thread per live process, blocked in waitpid(2), as the JDK's own process reaper does. */
-    private static final ExecutorService REAPERS = Threads.shortLived("hatchway-reaper-");
+    private static final ExecutorService REAPERS = Threads.shared("hatchway-reaper-");
 
     private final int pid;
     private final ProcessSystem system;
