@@ -93,7 +93,15 @@ public final class HatchwayAgent {
                 System.setProperty(JOLOKIA_URL_PROPERTY, served.url());
             }
             Thread hook = new Thread(backend::hostExit, "hatchway-host-exit");
-            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                Runtime.getRuntime().addShutdownHook(hook);
+            } catch (IllegalStateException e) { // the host began to exit meanwhile: nothing is left half-made
+                if (served != null) {
+                    served.close();
+                }
+                started.close();
+                throw new IllegalArgumentException("the host JVM is exiting");
+            }
             service = started;
             exposure = served;
             hostExitHook = hook;
