@@ -92,7 +92,15 @@ public final class HatchwayAgent {
                 started.setJolokiaUrl(served.url());
                 System.setProperty(JOLOKIA_URL_PROPERTY, served.url());
             }
-            Thread hook = new Thread(backend::hostExit, "hatchway-host-exit");
+            JolokiaExposure servedAtExit = served;
+            Thread hook = new Thread(() -> {
+                // HotSpot's exit waits up to 300 ms for threads blocked in native code, as Jolokia's
+                // HTTP dispatcher is in its selector: closed first, the host exits as without us.
+                if (servedAtExit != null) {
+                    servedAtExit.close();
+                }
+                backend.hostExit();
+            }, "hatchway-host-exit");
             try {
                 Runtime.getRuntime().addShutdownHook(hook);
             } catch (IllegalStateException e) { // the host began to exit meanwhile: nothing is left half-made
