@@ -50,6 +50,8 @@ public final class HatchwayAgent {
     private static TaskService service; // guarded by HatchwayAgent.class
     private static JolokiaExposure exposure; // guarded by HatchwayAgent.class; null when Jolokia is off
     private static MBeanServers.Watch platformWatch; // guarded by HatchwayAgent.class
+    /** Runs the backend's {@link ComputeBackend#hostExit} when the host exits; removed at stop. */
+    private static Thread hostExitHook; // guarded by HatchwayAgent.class
 
     private HatchwayAgent() {
     }
@@ -84,7 +86,7 @@ public final class HatchwayAgent {
                 throw new IllegalArgumentException("stateDir " + options.stateDir() + ": not writable");
             }
             LogSink.useFile(options.stateDir());
-            ComputeBackend backend = Backends.open(options.backend(), options.stateDir());
+            ComputeBackend backend = Backends.open(options.backend(), options.stateDir(), options.hostExitShutdown());
             MBeanServer own = MBeanServers.own();
             TaskService started = new TaskService(backend, options.stateDir(), own, Timeouts.DEFAULT);
             try {
@@ -105,9 +107,28 @@ public final class HatchwayAgent {
                 started.setJolokiaUrl(served.url());
                 System.setProperty(JOLOKIA_URL_PROPERTY, served.url());
             }
+            JolokiaExposure servedAtExit = served;
+            Thread hook = new Thread(() -> {
+                // HotSpot's exit waits up to 300 ms for threads blocked in native code, as Jolokia's
+                // HTTP dispatcher is in its selector: closed first, the host exits as without us.
+                if (servedAtExit != null) {
+                    servedAtExit.close();
+                }
+                backend.hostExit();
+            }, "hatchway-host-exit");
+            try {
+                Runtime.getRuntime().addShutdownHook(hook);
+            } catch (IllegalStateException e) { // the host began to exit meanwhile: nothing is left half-made
+                if (served != null) {
+                    served.close();
+                }
+                started.close();
+                throw new IllegalArgumentException("the host JVM is exiting");
+            }
             service = started;
             exposure = served;
             platformWatch = MBeanServers.watchPlatform(started::mirrorInto);
+            hostExitHook = hook;
             System.clearProperty(FAILURE_PROPERTY);
             System.setProperty(AGENT_PROPERTY, started.getVersion());
             AgentLog.info("started: backend " + backend.name() + ", state and log in " + options.stateDir()
@@ -148,10 +169,11 @@ public final class HatchwayAgent {
     }
 
     /**
-     * Stops Hatchway: its MBeans are unregistered and its threads end, so that once the bootstrap
-     * drops its class loader nothing of Hatchway's is left in the host. Tasks' processes keep
-     * running; the reaper thread of one that still runs stays until it exits, then goes too.
-     * Idempotent.
+     * Stops Hatchway: its MBeans are unregistered, its threads end and its host-exit hook is
+     * removed, so that once the bootstrap drops its class loader nothing of Hatchway's is left in
+     * the host. Tasks' processes keep running (the reaper thread of one that still runs stays until
+     * it exits, then goes too); on the process backend the next start on the same state directory
+     * ends them (their sessions are recorded there). Idempotent.
      */
     static synchronized void stop() {
         if (service == null) {
@@ -160,6 +182,10 @@ public final class HatchwayAgent {
         }
         String reapers = "";
         try {
+            try { // first, so the hook (and through it Hatchway's class loader) is not held past stop
+                Runtime.getRuntime().removeShutdownHook(hostExitHook);
+            } catch (IllegalStateException e) { // the host is exiting: the hook runs or ran
+            }
             platformWatch.close();
             if (exposure != null) {
                 exposure.close();
@@ -174,6 +200,7 @@ public final class HatchwayAgent {
             service = null;
             exposure = null;
             platformWatch = null;
+            hostExitHook = null;
             System.clearProperty(AGENT_PROPERTY);
             System.clearProperty(JOLOKIA_URL_PROPERTY);
             AgentLog.info("stopped; tasks' processes keep running" + reapers);
