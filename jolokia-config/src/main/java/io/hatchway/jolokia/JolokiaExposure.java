@@ -2,8 +2,6 @@ package io.hatchway.jolokia;
 
 import com.sun.net.httpserver.BasicAuthenticator;
 import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -20,15 +18,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 import javax.net.ssl.SSLContext;
-import org.jolokia.jvmagent.handler.JolokiaHttpHandler;
 import org.jolokia.server.core.config.ConfigKey;
 import org.jolokia.server.core.config.StaticConfiguration;
 import org.jolokia.server.core.config.SystemPropertyMode;
@@ -127,14 +121,13 @@ public final class JolokiaExposure implements AutoCloseable {
     static final String CONTEXT = "/jolokia";
     static final String NODELAY = "sun.net.httpserver.nodelay";
     private static final String REALM = "hatchway";
-    private static final int WORKERS = 8;
     private static final int BACKLOG = 50;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final ServerDetectorLookup NO_DETECTORS = log -> new TreeSet<>();
     private static final Logger log = LoggerFactory.getLogger(JolokiaExposure.class);
 
     private final HttpServer server;
-    private final ThreadPoolExecutor workers;
+    private final ExposurePools pools;
     private final JolokiaServiceManager jolokia;
     private final JolokiaContext context;
     private final ExposureThreads threads;
@@ -142,10 +135,10 @@ public final class JolokiaExposure implements AutoCloseable {
     private final Optional<Path> passwordFile;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private JolokiaExposure(HttpServer server, ThreadPoolExecutor workers, JolokiaServiceManager jolokia,
+    private JolokiaExposure(HttpServer server, ExposurePools pools, JolokiaServiceManager jolokia,
                             JolokiaContext context, ExposureThreads threads, String url, Optional<Path> passwordFile) {
         this.server = server;
-        this.workers = workers;
+        this.pools = pools;
         this.jolokia = jolokia;
         this.context = context;
         this.threads = threads;
@@ -231,7 +224,7 @@ public final class JolokiaExposure implements AutoCloseable {
             return;
         }
         server.stop(0);
-        workers.shutdownNow();
+        pools.close();
         stopJolokia(jolokia, context);
         if (!threads.awaitEnd(CLOSE_TIMEOUT)) {
             log.warn("some hatchway-jolokia threads were still running {} after close", CLOSE_TIMEOUT);
@@ -258,7 +251,7 @@ public final class JolokiaExposure implements AutoCloseable {
         }
         JolokiaServiceManager jolokia = null;
         JolokiaContext context = null;
-        ThreadPoolExecutor workers = null;
+        ExposurePools pools = null;
         try {
             if (tls != null) {
                 ((HttpsServer) server).setHttpsConfigurator(new HttpsConfigurator(tls));
@@ -282,24 +275,22 @@ public final class JolokiaExposure implements AutoCloseable {
 
             String url = url(config.protocol(), server.getAddress());
             context.getAgentDetails().updateAgentParameters(url, authenticator != null);
-            HttpContext http = server.createContext(CONTEXT, new PostOnly(new JolokiaHttpHandler(context)));
+            pools = new ExposurePools(threads);
+            HttpContext http = server.createContext(CONTEXT, pools.handler(context));
             if (authenticator != null) {
                 http.setAuthenticator(authenticator);
             }
-            workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                    threads);
-            workers.allowCoreThreadTimeOut(true);
-            server.setExecutor(workers);
+            server.setExecutor(pools.serverExecutor());
             server.start();
             threads.adoptOthers();
             log.info("Jolokia serves {} ({})", url, authenticator != null
                     ? "user " + USER + ", password in " + passwordFile.orElseThrow()
                     : "no authentication, loopback only");
-            return new JolokiaExposure(server, workers, jolokia, context, threads, url, passwordFile);
+            return new JolokiaExposure(server, pools, jolokia, context, threads, url, passwordFile);
         } catch (RuntimeException | Error e) {
             server.stop(0);
-            if (workers != null) {
-                workers.shutdownNow();
+            if (pools != null) {
+                pools.close();
             }
             if (jolokia != null) {
                 stopJolokia(jolokia, context);
@@ -336,6 +327,7 @@ public final class JolokiaExposure implements AutoCloseable {
         settings.put(ConfigKey.DISABLE_DETECTORS.getKeyValue(), "true");
         settings.put(ConfigKey.DEBUG.getKeyValue(), "false");
         settings.put(ConfigKey.MAX_DEPTH.getKeyValue(), "15");
+        settings.put(ConfigKey.INCLUDE_REQUEST.getKeyValue(), "false");
         return new StaticConfiguration(settings, null, SystemPropertyMode.NEVER);
     }
 
@@ -371,36 +363,6 @@ public final class JolokiaExposure implements AutoCloseable {
             return "[" + (scope < 0 ? host : host.substring(0, scope)) + "]:" + port;
         }
         return host + ":" + port;
-    }
-
-    /** HTTP 405 for anything but POST: Jolokia itself would answer GET requests. */
-    private static final class PostOnly implements HttpHandler {
-        private static final byte[] REFUSAL =
-                "405 Method Not Allowed: Hatchway's Jolokia answers POST requests only\n".getBytes(StandardCharsets.UTF_8);
-        private final HttpHandler jolokia;
-
-        PostOnly(HttpHandler jolokia) {
-            this.jolokia = jolokia;
-        }
-
-        @Override
-        public void handle(HttpExchange exchange) throws IOException {
-            if ("POST".equals(exchange.getRequestMethod())) {
-                jolokia.handle(exchange);
-                return;
-            }
-            try {
-                exchange.getResponseHeaders().set("Allow", "POST");
-                exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-                boolean head = "HEAD".equals(exchange.getRequestMethod());
-                exchange.sendResponseHeaders(405, head ? -1 : REFUSAL.length);
-                if (!head) {
-                    exchange.getResponseBody().write(REFUSAL);
-                }
-            } finally {
-                exchange.close();
-            }
-        }
     }
 
     /** User and password compared in constant time. */
