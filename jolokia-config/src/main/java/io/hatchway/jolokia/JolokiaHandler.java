@@ -67,8 +67,12 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe: runs on the server's reader threads and on the waits pool.
  */
 final class JolokiaHandler implements HttpHandler {
-    /** The largest request body read, in bytes (1 MiB). */
-    static final int MAX_BODY_BYTES = 1 << 20;
+    /**
+     * The largest request body read, in bytes (256 KiB): far above any Hatchway request, and small
+     * enough that every reader holding one, parsed twice and answered, stays a small part of a host's
+     * heap.
+     */
+    static final int MAX_BODY_BYTES = 256 * 1024;
     /** The deepest nesting of JSON arrays and objects in a request. */
     static final int MAX_NESTING = 64;
     /** How long a client has to send a whole request, from its first byte on. */
