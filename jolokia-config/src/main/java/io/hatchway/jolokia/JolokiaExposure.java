@@ -59,9 +59,15 @@ import org.slf4j.LoggerFactory;
  *       and hidden from {@code list} and {@code search}; notification listeners on {@code hatchway}
  *       MBeans only, fetched with the {@code pull} mode; no proxy requests; no browser pages (a
  *       request carrying an {@code Origin} or {@code Referer} is refused);
- *   <li>errors carry {@code error} (the exception's message, e.g. {@code NotFound: exec 'x' ...})
- *       and {@code error_type}, never a stack trace nor a serialized exception, whatever the
- *       request asks.
+ *   <li>errors carry {@code error} (the exception's message, e.g. {@code NotFound: exec 'x' ...},
+ *       always starting with its kind, never with a Java class name) and {@code error_type}, never
+ *       a stack trace nor a serialized exception, whatever the request asks; no answer echoes its
+ *       request;
+ *   <li>bounds no client can lift (see {@code JolokiaHandler}): a request must arrive whole within
+ *       10 s, bodies up to 256 KiB (else HTTP 413), JSON nested up to 64 levels (else HTTP 400),
+ *       up to 16 long waits ({@code waitExec}, {@code waitFor}, {@code execInHost}) at once on
+ *       threads of their own (else HTTP 429), an {@code exec} with more arguments than its
+ *       operation takes refused ({@code InvalidArgument:}).
  * </ul>
  *
  * <p>Side effects on the JVM: Jolokia registers a few MBeans of its own ({@code jolokia:*}, refused
@@ -69,10 +75,13 @@ import org.slf4j.LoggerFactory;
  * {@code sun.net.httpserver.nodelay} is set to {@code true} before the first server starts — without
  * it the JDK HTTP server answers each keep-alive request of a Java client about 45 ms late (Nagle's
  * algorithm meeting delayed ACKs). The JDK reads that property once, when its HTTP server is first
- * used in the JVM, so it has no effect when the host started a JDK HTTP server before us.
+ * used in the JVM, so it has no effect when the host started a JDK HTTP server before us. For the
+ * same reason no other {@code sun.net.httpserver.*} property is set (the request-read timeout is our
+ * own, see {@code IoDeadlines}).
  *
- * <p>Threads: all daemon, named {@code hatchway-jolokia-*}: up to eight HTTP workers (ending when
- * idle), the server's dispatcher and its idle timer. {@link #close()} ends them all.
+ * <p>Threads: all daemon, named {@code hatchway-jolokia-*} (see {@code ExposurePools}): up to 32
+ * HTTP readers, up to 16 long waits and a deadline timer (all ending when idle), the server's
+ * dispatcher and its idle timer. {@link #close()} ends them all.
  *
  * <p>Thread-safe: the accessors may be called from any thread, {@code close} too, any number of
  * times.
@@ -93,6 +102,12 @@ public final class JolokiaExposure implements AutoCloseable {
      * inside Jolokia's JMX handler (META-INF/jolokia/command-handlers) and JSON serializer
      * (META-INF/jolokia/simplifiers-default), made on our threads whose context class loader is ours.
      *
+     * Why not Jolokia's JolokiaHttpHandler either: it hands the request stream to the JSON parser
+     * unbounded (a 100 MB body filled the heap, 10,000 nested arrays overflowed the stack), serves
+     * every request on the thread that read it, and writes the answer itself, so its errors could
+     * not be given their kind. JolokiaHandler reads the body within bounds, then calls the same
+     * HttpRequestHandler, tidies the JSON answer and writes it.
+     *
      * Jolokia settings, all from the map below with SystemPropertyMode.NEVER, so no jolokia.* system
      * property or JOLOKIA_* environment variable is read:
      *   agentId              hatchway-<port>-<random>: names Jolokia's own MBeans, unique in the JVM
@@ -103,6 +118,8 @@ public final class JolokiaExposure implements AutoCloseable {
      *   discoveryEnabled     false, disableDetectors true: no multicast, no probing of host MBeans
      *   debug                false: no debug store of requests
      *   maxDepth             15: as Jolokia's JVM agent, bounds serialization of deep objects
+     *   includeRequest       false: answers do not echo requests (JolokiaHandler drops the echo a
+     *                        request asks for too)
      * Not present at all (excluded from the dependencies): JSR-160 proxy, discovery, history, SSE
      * notifications, server detectors.
      *
