@@ -11,7 +11,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Deadlines for the blocking socket I/O of one server's HTTP exchanges (reading a request, writing
@@ -37,11 +36,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class IoDeadlines implements AutoCloseable {
     private static final ThreadLocal<Deadline> READING = new ThreadLocal<>();
+    private static final Duration RELIEF_INTERVAL = Duration.ofMillis(100);
 
     private final ScheduledThreadPoolExecutor timer;
     private final Set<Deadline> reads = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean relieving = new AtomicBoolean();
-    private final AtomicLong queued = new AtomicLong();
 
     IoDeadlines(ThreadFactory threads) {
         timer = new ScheduledThreadPoolExecutor(1, threads);
@@ -77,11 +76,8 @@ final class IoDeadlines implements AutoCloseable {
                     deadline.end();
                 }
             });
-            if (!readers.getQueue().isEmpty()) {
-                queued.incrementAndGet();
-                if (relieving.compareAndSet(false, true)) {
-                    timer.execute(() -> relieve(grace, readers));
-                }
+            if (!readers.getQueue().isEmpty() && relieving.compareAndSet(false, true)) {
+                timer.execute(() -> relieve(grace, readers));
             }
         };
     }
@@ -102,27 +98,27 @@ final class IoDeadlines implements AutoCloseable {
         timer.shutdownNow();
     }
 
-    // On the timer: cut the oldest reads past their grace while tasks wait; again when the next is due.
+    // On the timer: cut the oldest reads past their grace, one per waiting task; while tasks wait,
+    // look again every RELIEF_INTERVAL (the reads that start meanwhile come due in their turn).
     private void relieve(Duration grace, ThreadPoolExecutor readers) {
-        long seen = queued.get();
         long now = System.nanoTime();
         int waiting = readers.getQueue().size();
-        var oldestFirst = reads.stream().filter(read -> !read.ended()).sorted(Comparator.comparingLong(read -> read.started)).toList();
+        var oldestFirst = reads.stream().filter(read -> !read.ended())
+                .sorted(Comparator.comparingLong(read -> read.started)).toList();
         for (Deadline read : oldestFirst) {
-            if (waiting == 0) {
+            if (waiting == 0 || read.started + grace.toNanos() > now) {
                 break;
-            }
-            long due = read.started + grace.toNanos();
-            if (due > now) {
-                timer.schedule(() -> relieve(grace, readers), due - now, TimeUnit.NANOSECONDS);
-                return;
             }
             read.expire();
             waiting--;
         }
+        if (!readers.getQueue().isEmpty()) {
+            timer.schedule(() -> relieve(grace, readers), RELIEF_INTERVAL.toNanos(), TimeUnit.NANOSECONDS);
+            return;
+        }
         relieving.set(false);
-        // a task queued meanwhile found the flag set and left it to us: look again
-        if (queued.get() != seen && !readers.getQueue().isEmpty() && relieving.compareAndSet(false, true)) {
+        // a task queued since the check found the flag still set and left it to us
+        if (!readers.getQueue().isEmpty() && relieving.compareAndSet(false, true)) {
             timer.execute(() -> relieve(grace, readers));
         }
     }
