@@ -96,6 +96,7 @@ class HostileHttpHostTest {
             assertEquals(0, jolokia.read(ChildJvm.TASK_SERVICE.toString(), "TaskIds").size(), "no task was made");
 
             longWaitsOnARealTask(jolokia, bundle, attackers);
+            bulkReadsOfALargeOutput(jolokia);
 
             long after = usedAfterGc(memory);
             System.out.printf("[hostile-http host] -Xmx256m: heap used after GC %d KiB before the attacks, %d KiB "
@@ -151,6 +152,49 @@ class HostileHttpHostTest {
             System.out.printf("[hostile-http host] waitExec x%d: %d ended %d ms after killExec, %d refused (429)%n",
                     count, ended, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed), refused);
             assertTrue(ended > 0 && refused > 0, ended + " ended, " + refused + " refused");
+            jolokia.exec(task, "deleteExec", "");
+        } finally {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    // A bulk of 300 reads of a 1 MB Stdout: a 300 MB answer, more than the host's heap, streamed.
+    private void bulkReadsOfALargeOutput(JolokiaClient jolokia) throws Exception {
+        Path bundle = TaskClient.bundle(dir.resolve("printer"), "head -c 1000000 /dev/zero | tr '\\0' x; sleep 600");
+        jolokia.exec(ChildJvm.TASK_SERVICE.toString(), "createTask", "printer", bundle.toString(), "");
+        String task = "hatchway:type=Task,name=printer";
+        String exec = "hatchway:type=Exec,task=printer,name=printer";
+        int pid = jolokia.exec(task, "start", "").asInt();
+        try {
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            while (jolokia.read(exec, "Stdout").asText().length() < 1_000_000 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            int reads = 300;
+            StringBuilder bulk = new StringBuilder("[");
+            for (int i = 0; i < reads; i++) {
+                bulk.append(i == 0 ? "" : ",").append(JolokiaClient.JSON.writeValueAsString(readRequest(exec, "Stdout")));
+            }
+            long started = System.nanoTime();
+            HttpResponse<InputStream> answer = jolokia.sendStreaming(bulk.append(']').toString());
+            assertEquals(200, answer.statusCode());
+            long bytes = 0;
+            int last = -1;
+            try (InputStream in = answer.body()) {
+                byte[] buffer = new byte[64 * 1024];
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    bytes += n;
+                    if (n > 0) {
+                        last = buffer[n - 1];
+                    }
+                }
+            }
+            assertEquals(']', last, "the whole answer arrived");
+            assertTrue(bytes > reads * 1_000_000L, bytes + " bytes");
+            System.out.printf("[hostile-http host] bulk of %d reads of a 1 MB Stdout: %d MB answered in %d ms%n",
+                    reads, bytes / 1_000_000, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            jolokia.exec(task, "killExec", "", TaskClient.SIGKILL, true);
+            jolokia.exec(task, "waitExec", "", 30_000);
             jolokia.exec(task, "deleteExec", "");
         } finally {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);

@@ -4,11 +4,14 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpsExchange;
 import io.hatchway.jolokia.ErrorAnswers.Kind;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +62,8 @@ import org.slf4j.LoggerFactory;
  *       serve everything else; with {@code waits} of them running, one more is answered HTTP 429
  *       with {@code ResourceExhausted: ...} (a bulk request holding one counts as one);
  *   <li>answers otherwise as Jolokia gives them, HTTP 200 with the status in the JSON, without the
- *       {@code request} echo, each {@code error} starting with its kind.
+ *       {@code request} echo, each {@code error} starting with its kind; a bulk request's answers
+ *       written (chunked) one by one as they are made, never held together.
  * </ul>
  * Our own refusals have Jolokia's error shape ({@code status}, {@code error}, {@code error_type}) with
  * the same status in HTTP.
@@ -141,11 +145,11 @@ final class JolokiaHandler implements HttpHandler {
             return;
         }
         if (!isLongWait(request)) {
-            serve(exchange, body, charset);
+            serve(exchange, request, body, charset);
             return;
         }
         try {
-            waits.execute(() -> serveQuietly(exchange, body, charset));
+            waits.execute(() -> serveQuietly(exchange, request, body, charset));
         } catch (RejectedExecutionException e) {
             refuse(exchange, 429, Kind.ResourceExhausted, maxWaits + " long waits (" + String.join(", ",
                     LONG_WAITS.stream().sorted().toList()) + ") are running on this server; retry when one has ended");
@@ -244,21 +248,44 @@ final class JolokiaHandler implements HttpHandler {
 
     // ---- serving
 
-    private void serveQuietly(HttpExchange exchange, byte[] body, Charset charset) {
+    private void serveQuietly(HttpExchange exchange, Object request, byte[] body, Charset charset) {
         try {
-            serve(exchange, body, charset);
+            serve(exchange, request, body, charset);
         } catch (IOException | RuntimeException e) {
             log.debug("answering a long wait failed: {}", e.toString());
             exchange.close();
         }
     }
 
-    private void serve(HttpExchange exchange, byte[] body, Charset charset) throws IOException {
+    private void serve(HttpExchange exchange, Object request, byte[] body, Charset charset) throws IOException {
         ParsedUri uri = new ParsedUri(exchange.getRequestURI(), JolokiaExposure.CONTEXT);
-        JSONStructure answer;
+        String origin = jolokia.extractCorsOrigin(exchange.getRequestHeaders().getFirst("Origin"));
+        if (origin != null) {
+            exchange.getResponseHeaders().set("Access-Control-Allow-Origin", origin);
+            exchange.getResponseHeaders().set("Access-Control-Allow-Credentials", "true");
+        }
+        String mimeType = MimeTypeUtil.getResponseMimeType(uri.getParameter(ConfigKey.MIME_TYPE.getKeyValue()),
+                context.getConfig(ConfigKey.MIME_TYPE), null);
         try {
             jolokia.checkAccess(exchange instanceof HttpsExchange ? "https" : "http", null,
                     exchange.getRemoteAddress().getAddress().getHostAddress(), originOrReferer(exchange));
+        } catch (RuntimeException e) {
+            JSONObject refusal = jolokia.handleThrowable(e);
+            ErrorAnswers.tidy(refusal);
+            send(exchange, 200, mimeType, refusal);
+            return;
+        }
+        if (request instanceof List<?> bulk) {
+            sendBulk(exchange, uri, mimeType, bulk);
+        } else {
+            send(exchange, 200, mimeType, answer(uri, body, charset));
+        }
+    }
+
+    /** Jolokia's answer to one request (or, from {@code body}, several), tidied. */
+    private JSONStructure answer(ParsedUri uri, byte[] body, Charset charset) {
+        JSONStructure answer;
+        try {
             answer = jolokia.handlePostRequest(uri.toString(), new ByteArrayInputStream(body), charset.name(),
                     uri.getParameterMap());
         } catch (BadRequestException e) {
@@ -277,14 +304,47 @@ final class JolokiaHandler implements HttpHandler {
                     + "hatchway.log)");
         }
         ErrorAnswers.tidy(answer);
-        String origin = jolokia.extractCorsOrigin(exchange.getRequestHeaders().getFirst("Origin"));
-        if (origin != null) {
-            exchange.getResponseHeaders().set("Access-Control-Allow-Origin", origin);
-            exchange.getResponseHeaders().set("Access-Control-Allow-Credentials", "true");
+        return answer;
+    }
+
+    /**
+     * A bulk request's answers, each made and written before the next is made: an answer is as large
+     * as what it reads (an exec's output, say), so a bulk of many reads must never be held whole.
+     * Chunked; each answer's write bounded by {@link #WRITE_TIMEOUT}.
+     */
+    private void sendBulk(HttpExchange exchange, ParsedUri uri, String mimeType, List<?> bulk) throws IOException {
+        setAnswerHeaders(exchange, mimeType);
+        try {
+            IoDeadlines.Deadline head = deadlines.start(WRITE_TIMEOUT);
+            try {
+                exchange.sendResponseHeaders(200, 0);
+            } finally {
+                head.end();
+            }
+            try (Writer out = new OutputStreamWriter(new BufferedOutputStream(exchange.getResponseBody(), 64 * 1024),
+                    StandardCharsets.UTF_8)) {
+                out.write('[');
+                for (int i = 0; i < bulk.size(); i++) {
+                    JSONStructure answer = bulk.get(i) instanceof JSONObject one
+                            ? answer(uri, one.toJSONString().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)
+                            : ErrorAnswers.error(400, Kind.InvalidArgument, "each request of a bulk request must be "
+                                    + "a JSON object");
+                    IoDeadlines.Deadline write = deadlines.start(WRITE_TIMEOUT);
+                    try {
+                        if (i > 0) {
+                            out.write(',');
+                        }
+                        answer.writeJSONString(out);
+                        out.flush();
+                    } finally {
+                        write.end();
+                    }
+                }
+                out.write(']');
+            }
+        } finally {
+            exchange.close();
         }
-        String mimeType = MimeTypeUtil.getResponseMimeType(uri.getParameter(ConfigKey.MIME_TYPE.getKeyValue()),
-                context.getConfig(ConfigKey.MIME_TYPE), null);
-        send(exchange, 200, mimeType, answer);
     }
 
     private static String originOrReferer(HttpExchange exchange) {
@@ -308,13 +368,18 @@ final class JolokiaHandler implements HttpHandler {
     }
 
     private void send(HttpExchange exchange, int status, String mimeType, JSONStructure answer) throws IOException {
+        setAnswerHeaders(exchange, mimeType);
+        write(exchange, status, mimeType, answer.toJSONString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void setAnswerHeaders(HttpExchange exchange, String mimeType) {
         var headers = exchange.getResponseHeaders();
         String now = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
         headers.set("Cache-Control", "no-cache");
         headers.set("Pragma", "no-cache");
         headers.set("Date", now);
         headers.set("Expires", now);
-        write(exchange, status, mimeType, answer.toJSONString().getBytes(StandardCharsets.UTF_8));
+        headers.set("Content-Type", mimeType + "; charset=utf-8");
     }
 
     /** Writes the answer within {@link #WRITE_TIMEOUT} and ends the exchange; {@code body} null: none. */
