@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -93,13 +94,22 @@ final class JolokiaClient {
 
     /** POSTs {@code body} as it is and returns the HTTP answer, whatever its status. */
     HttpResponse<String> send(String body) throws IOException, InterruptedException {
+        return HTTP.send(request(body), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /** POSTs {@code body} as it is; the answer is read as it comes, by the caller (bounded: 30 s to the headers). */
+    HttpResponse<InputStream> sendStreaming(String body) throws IOException, InterruptedException {
+        return HTTP.send(request(body), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    private HttpRequest request(String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(ANSWER_TIMEOUT)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return request.build();
     }
 
     /** POSTs {@code request} (one request or a bulk array); the HTTP answer must be 200 with JSON. */

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Every thread one exposure runs, all daemon and all named {@value #PREFIX}{@code *}: the HTTP
- * workers it makes itself, and the JDK HTTP server's dispatcher and idle timer, which the JDK names
+ * workers and the other pools it makes itself, and the JDK HTTP server's dispatcher and idle timer, which the JDK names
  * {@code HTTP-Dispatcher} and {@code idle-timeout-task} and starts from the thread that creates and
  * starts the server. That thread is one of ours, in our own thread group, so those two are found
  * there, renamed with our prefix, and waited for at the end like ours.
@@ -33,6 +33,12 @@ final class ExposureThreads implements ThreadFactory {
     @Override
     public Thread newThread(Runnable task) {
         return thread(task, "http-" + workers.incrementAndGet());
+    }
+
+    /** Threads of one more pool, {@code hatchway-jolokia-<kind>-<n>}, in this group and known here. */
+    ThreadFactory pool(String kind) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> thread(task, kind + "-" + count.incrementAndGet());
     }
 
     /**

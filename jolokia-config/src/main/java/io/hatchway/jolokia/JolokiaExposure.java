@@ -2,8 +2,6 @@ package io.hatchway.jolokia;
 
 import com.sun.net.httpserver.BasicAuthenticator;
 import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -20,16 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.management.MBeanServer;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 import javax.net.ssl.SSLContext;
-import org.jolokia.jvmagent.handler.JolokiaHttpHandler;
 import org.jolokia.server.core.config.ConfigKey;
 import org.jolokia.server.core.config.StaticConfiguration;
 import org.jolokia.server.core.config.SystemPropertyMode;
@@ -61,9 +55,15 @@ import org.slf4j.LoggerFactory;
  *       and hidden from {@code list} and {@code search}; notification listeners on {@code hatchway}
  *       MBeans only, fetched with the {@code pull} mode; no proxy requests; no browser pages (a
  *       request carrying an {@code Origin} or {@code Referer} is refused);
- *   <li>errors carry {@code error} (the exception's message, e.g. {@code NotFound: exec 'x' ...})
- *       and {@code error_type}, never a stack trace nor a serialized exception, whatever the
- *       request asks.
+ *   <li>errors carry {@code error} (the exception's message, e.g. {@code NotFound: exec 'x' ...},
+ *       always starting with its kind, never with a Java class name) and {@code error_type}, never
+ *       a stack trace nor a serialized exception, whatever the request asks; no answer echoes its
+ *       request;
+ *   <li>bounds no client can lift (see {@code JolokiaHandler}): a request must arrive whole within
+ *       10 s, bodies up to 256 KiB (else HTTP 413), JSON nested up to 64 levels (else HTTP 400),
+ *       up to 16 long waits ({@code waitExec}, {@code waitFor}, {@code execInHost}) at once on
+ *       threads of their own (else HTTP 429), an {@code exec} with more arguments than its
+ *       operation takes refused ({@code InvalidArgument:}).
  * </ul>
  *
  * <p>Side effects on the JVM: Jolokia registers its pull notification store ({@code jolokia:*}, only
@@ -72,10 +72,13 @@ import org.slf4j.LoggerFactory;
  * {@code sun.net.httpserver.nodelay} is set to {@code true} before the first server starts — without
  * it the JDK HTTP server answers each keep-alive request of a Java client about 45 ms late (Nagle's
  * algorithm meeting delayed ACKs). The JDK reads that property once, when its HTTP server is first
- * used in the JVM, so it has no effect when the host started a JDK HTTP server before us.
+ * used in the JVM, so it has no effect when the host started a JDK HTTP server before us. For the
+ * same reason no other {@code sun.net.httpserver.*} property is set (the request-read timeout is our
+ * own, see {@code IoDeadlines}).
  *
- * <p>Threads: all daemon, named {@code hatchway-jolokia-*}: up to eight HTTP workers (ending when
- * idle), the server's dispatcher and its idle timer. {@link #close()} ends them all.
+ * <p>Threads: all daemon, named {@code hatchway-jolokia-*} (see {@code ExposurePools}): up to 32
+ * HTTP readers, up to 16 long waits and a deadline timer (all ending when idle), the server's
+ * dispatcher and its idle timer. {@link #close()} ends them all.
  *
  * <p>Thread-safe: the accessors may be called from any thread, {@code close} too, any number of
  * times.
@@ -97,6 +100,12 @@ public final class JolokiaExposure implements AutoCloseable {
      * inside Jolokia's JMX handler (META-INF/jolokia/command-handlers) and JSON serializer
      * (META-INF/jolokia/simplifiers-default), made on our threads whose context class loader is ours.
      *
+     * Why not Jolokia's JolokiaHttpHandler either: it hands the request stream to the JSON parser
+     * unbounded (a 100 MB body filled the heap, 10,000 nested arrays overflowed the stack), serves
+     * every request on the thread that read it, and writes the answer itself, so its errors could
+     * not be given their kind. JolokiaHandler reads the body within bounds, then calls the same
+     * HttpRequestHandler, tidies the JSON answer and writes it.
+     *
      * Jolokia settings, all from the map below with SystemPropertyMode.NEVER, so no jolokia.* system
      * property or JOLOKIA_* environment variable is read:
      *   agentId              hatchway-<port>-<random>: names Jolokia's own MBeans, unique in the JVM
@@ -107,6 +116,8 @@ public final class JolokiaExposure implements AutoCloseable {
      *   discoveryEnabled     false, disableDetectors true: no multicast, no probing of host MBeans
      *   debug                false: no debug store of requests
      *   maxDepth             15: as Jolokia's JVM agent, bounds serialization of deep objects
+     *   includeRequest       false: answers do not echo requests (JolokiaHandler drops the echo a
+     *                        request asks for too)
      * Not present at all (excluded from the dependencies): JSR-160 proxy, discovery, history, SSE
      * notifications, server detectors.
      *
@@ -122,23 +133,22 @@ public final class JolokiaExposure implements AutoCloseable {
     static final String CONTEXT = "/jolokia";
     static final String NODELAY = "sun.net.httpserver.nodelay";
     private static final String REALM = "hatchway";
-    private static final int WORKERS = 8;
     private static final int BACKLOG = 50;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
     private static final Logger log = LoggerFactory.getLogger(JolokiaExposure.class);
 
     private final HttpServer server;
-    private final ThreadPoolExecutor workers;
+    private final ExposurePools pools;
     private final OneServerContext jolokia;
     private final ExposureThreads threads;
     private final String url;
     private final Optional<Path> passwordFile;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private JolokiaExposure(HttpServer server, ThreadPoolExecutor workers, OneServerContext jolokia,
+    private JolokiaExposure(HttpServer server, ExposurePools pools, OneServerContext jolokia,
                             ExposureThreads threads, String url, Optional<Path> passwordFile) {
         this.server = server;
-        this.workers = workers;
+        this.pools = pools;
         this.jolokia = jolokia;
         this.threads = threads;
         this.url = url;
@@ -239,7 +249,7 @@ public final class JolokiaExposure implements AutoCloseable {
             return;
         }
         server.stop(0);
-        workers.shutdownNow();
+        pools.close();
         jolokia.stop();
         if (!threads.awaitEnd(CLOSE_TIMEOUT)) {
             log.warn("some hatchway-jolokia threads were still running {} after close", CLOSE_TIMEOUT);
@@ -266,7 +276,7 @@ public final class JolokiaExposure implements AutoCloseable {
                     + e.getMessage(), e);
         }
         OneServerContext jolokia = null;
-        ThreadPoolExecutor workers = null;
+        ExposurePools pools = null;
         try {
             if (tls != null) {
                 ((HttpsServer) server).setHttpsConfigurator(new HttpsConfigurator(tls));
@@ -285,24 +295,22 @@ public final class JolokiaExposure implements AutoCloseable {
 
             String url = url(config.protocol(), server.getAddress());
             jolokia.getAgentDetails().updateAgentParameters(url, authenticator != null);
-            HttpContext http = server.createContext(CONTEXT, new PostOnly(new JolokiaHttpHandler(jolokia)));
+            pools = new ExposurePools(threads);
+            HttpContext http = server.createContext(CONTEXT, pools.handler(jolokia));
             if (authenticator != null) {
                 http.setAuthenticator(authenticator);
             }
-            workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                    threads);
-            workers.allowCoreThreadTimeOut(true);
-            server.setExecutor(workers);
+            server.setExecutor(pools.serverExecutor());
             server.start();
             threads.adoptOthers();
             log.info("Jolokia serves {} ({})", url, authenticator != null
                     ? "user " + USER + ", password in " + passwordFile.orElseThrow()
                     : "no authentication, loopback only");
-            return new JolokiaExposure(server, workers, jolokia, threads, url, passwordFile);
+            return new JolokiaExposure(server, pools, jolokia, threads, url, passwordFile);
         } catch (RuntimeException | Error e) {
             server.stop(0);
-            if (workers != null) {
-                workers.shutdownNow();
+            if (pools != null) {
+                pools.close();
             }
             if (jolokia != null) {
                 jolokia.stop();
@@ -323,6 +331,7 @@ public final class JolokiaExposure implements AutoCloseable {
         settings.put(ConfigKey.DISABLE_DETECTORS.getKeyValue(), "true");
         settings.put(ConfigKey.DEBUG.getKeyValue(), "false");
         settings.put(ConfigKey.MAX_DEPTH.getKeyValue(), "15");
+        settings.put(ConfigKey.INCLUDE_REQUEST.getKeyValue(), "false");
         return new StaticConfiguration(settings, null, SystemPropertyMode.NEVER);
     }
 
@@ -358,36 +367,6 @@ public final class JolokiaExposure implements AutoCloseable {
             return "[" + (scope < 0 ? host : host.substring(0, scope)) + "]:" + port;
         }
         return host + ":" + port;
-    }
-
-    /** HTTP 405 for anything but POST: Jolokia itself would answer GET requests. */
-    private static final class PostOnly implements HttpHandler {
-        private static final byte[] REFUSAL =
-                "405 Method Not Allowed: Hatchway's Jolokia answers POST requests only\n".getBytes(StandardCharsets.UTF_8);
-        private final HttpHandler jolokia;
-
-        PostOnly(HttpHandler jolokia) {
-            this.jolokia = jolokia;
-        }
-
-        @Override
-        public void handle(HttpExchange exchange) throws IOException {
-            if ("POST".equals(exchange.getRequestMethod())) {
-                jolokia.handle(exchange);
-                return;
-            }
-            try {
-                exchange.getResponseHeaders().set("Allow", "POST");
-                exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-                boolean head = "HEAD".equals(exchange.getRequestMethod());
-                exchange.sendResponseHeaders(405, head ? -1 : REFUSAL.length);
-                if (!head) {
-                    exchange.getResponseBody().write(REFUSAL);
-                }
-            } finally {
-                exchange.close();
-            }
-        }
     }
 
     /** User and password compared in constant time. */

@@ -1,7 +1,13 @@
 package io.hatchway.jolokia;
 
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
+import javax.management.JMException;
+import javax.management.MBeanInfo;
 import org.jolokia.server.core.request.JolokiaExecRequest;
 import org.jolokia.server.core.request.JolokiaNotificationRequest;
 import org.jolokia.server.core.request.JolokiaObjectNameRequest;
@@ -14,13 +20,17 @@ import org.jolokia.server.core.service.request.RequestHandler;
 /**
  * The first request handler every Jolokia request meets: it takes (and refuses, with a
  * {@code PermissionDenied:} message that Jolokia returns as a 403 error) each request that
- * {@link AccessPolicy} does not allow, and lets every other request go on to Jolokia's JMX handler.
+ * {@link AccessPolicy} does not allow, and (with an {@code InvalidArgument:} message, a 400 error)
+ * each {@code exec} with more arguments than its operation takes; it lets every other request go on
+ * to Jolokia's JMX handler.
  *
  * <p>Why a handler and not only the {@link AccessPolicy} restrictor: Jolokia 2.6.0 never asks the
  * restrictor about notification listeners ({@code NotificationHandler.checkForRestriction} is
  * empty), reads every attribute of an MBean before asking about each one, and, with no JSR-160
  * handler present, would serve a proxy request (one with a {@code target}) from the local MBean
- * server instead of refusing it. Stateless and thread-safe.
+ * server instead of refusing it. And Jolokia takes arguments beyond an operation's parameters as a
+ * path into its result, so {@code createTask} with one argument too many would run, the extra one
+ * silently dropped. Stateless and thread-safe.
  */
 final class PolicyGuard extends AbstractJolokiaService<RequestHandler> implements RequestHandler {
     // Jolokia's version (-1) and config (-2) handlers come first; its JMX handler has 1000.
@@ -40,7 +50,9 @@ final class PolicyGuard extends AbstractJolokiaService<RequestHandler> implement
 
     @Override
     public <R extends JolokiaRequest> Object handleRequest(R request, Object previousResult) {
-        throw new SecurityException(refusal(request).orElseThrow());
+        String refusal = refusal(request).orElseThrow();
+        throw refusal.startsWith("InvalidArgument:") ? new IllegalArgumentException(refusal)
+                : new SecurityException(refusal);
     }
 
     private Optional<String> refusal(JolokiaRequest request) {
@@ -52,7 +64,8 @@ final class PolicyGuard extends AbstractJolokiaService<RequestHandler> implement
             return switch (request.getType()) {
                 case READ -> policy.readRefusal(named.getObjectName());
                 case WRITE -> policy.writeRefusal(named.getObjectName());
-                case EXEC -> policy.execRefusal(named.getObjectName(), ((JolokiaExecRequest) named).getOperation());
+                case EXEC -> policy.execRefusal(named.getObjectName(), ((JolokiaExecRequest) named).getOperation())
+                        .or(() -> extraArguments((JolokiaExecRequest) named));
                 default -> Optional.empty();
             };
         }
@@ -63,6 +76,44 @@ final class PolicyGuard extends AbstractJolokiaService<RequestHandler> implement
             }
         }
         return Optional.empty();
+    }
+
+    private Optional<String> extraArguments(JolokiaExecRequest request) {
+        List<?> arguments = request.getArguments();
+        int given = arguments == null ? 0 : arguments.size();
+        if (given == 0 || request.getObjectName() == null || request.getObjectName().isPattern()) {
+            return Optional.empty();
+        }
+        String operation = request.getOperation();
+        OptionalInt takes = parameterCount(request);
+        if (takes.isEmpty() || given <= takes.getAsInt()) {
+            return Optional.empty();
+        }
+        return Optional.of("InvalidArgument: operation '" + operation + "' of " + request.getObjectName()
+                + " takes " + takes.getAsInt() + " argument" + (takes.getAsInt() == 1 ? "" : "s") + ", not " + given);
+    }
+
+    // The most parameters the operation takes: from its signature when the request names one, else
+    // from the MBean's info (the largest overload); empty when unknown (Jolokia then answers).
+    private OptionalInt parameterCount(JolokiaExecRequest request) {
+        String operation = request.getOperation();
+        int paren = operation.indexOf('(');
+        if (paren >= 0) {
+            String signature = operation.substring(paren + 1, operation.lastIndexOf(')') < paren
+                    ? operation.length() : operation.lastIndexOf(')')).strip();
+            return OptionalInt.of(signature.isEmpty() ? 0 : signature.split(",").length);
+        }
+        MBeanInfo info;
+        try {
+            info = getJolokiaContext().getMBeanServerAccess()
+                    .call(request.getObjectName(), (server, name, extra) -> server.getMBeanInfo(name));
+        } catch (IOException | JMException | RuntimeException e) {
+            return OptionalInt.empty();
+        }
+        return Arrays.stream(info.getOperations())
+                .filter(candidate -> candidate.getName().equals(operation))
+                .mapToInt(candidate -> candidate.getSignature().length)
+                .max();
     }
 
     /** Not shown in Jolokia's {@code version} answer. */

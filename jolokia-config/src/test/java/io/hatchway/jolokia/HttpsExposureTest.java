@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
@@ -56,6 +58,32 @@ class HttpsExposureTest {
         JolokiaClient trusting = JolokiaClient.of(generated, trusting(stateDir.resolve("jolokia-tls.crt")));
         assertEquals(200, status(trusting.post(READ_VM_NAME)));
         assertEquals(401, trusting.anonymous().send("POST", "", READ_VM_NAME, Map.of()).statusCode());
+    }
+
+    @Test
+    void unfinishedHandshakesBeyondTheReadersDoNotHoldTheServer() throws Exception {
+        JolokiaClient trusting = JolokiaClient.of(generated, trusting(stateDir.resolve("jolokia-tls.crt")));
+        int count = ExposurePools.READERS + 8;
+        List<RawHttp> connections = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                RawHttp connection = RawHttp.connect(trusting, JolokiaHandler.READ_TIMEOUT.plusSeconds(15));
+                connections.add(connection);
+                connection.write(new byte[] {0x16, 0x03, 0x01}); // the start of a TLS record, never finished
+            }
+            Thread.sleep(ExposurePools.READ_GRACE.toMillis() + 500);
+            long started = System.nanoTime();
+            assertEquals(200, status(trusting.post(READ_VM_NAME)));
+            System.out.printf("[hostile-http] unfinished TLS handshakes x%d: short call %d ms%n", count,
+                    (System.nanoTime() - started) / 1_000_000);
+            for (RawHttp connection : connections) {
+                assertTrue(connection.closedByServer(), "an unfinished handshake is still open");
+            }
+        } finally {
+            for (RawHttp connection : connections) {
+                connection.close();
+            }
+        }
     }
 
     @Test

@@ -64,6 +64,11 @@ final class JolokiaClient {
         return url;
     }
 
+    /** The {@code Authorization} header's value, null for an anonymous client. */
+    String authorization() {
+        return authorization;
+    }
+
     /** POSTs one request; the answer must be HTTP 200 with a JSON object. */
     Map<String, Object> post(String json) {
         return post("", json);

@@ -1,6 +1,9 @@
 package io.hatchway.jolokia;
 
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.JMException;
 import javax.management.MBeanNotificationInfo;
@@ -14,7 +17,9 @@ final class TestBean extends NotificationBroadcasterSupport implements TestMXBea
     static final String NAME = "hatchway:type=Test";
     static final String ANNOUNCEMENT = "hatchway.test.announce";
     private final AtomicLong sequence = new AtomicLong();
+    private final AtomicInteger waiting = new AtomicInteger();
     private volatile String name = "initial";
+    private volatile CountDownLatch gate = new CountDownLatch(1);
 
     private TestBean() {
         super(new MBeanNotificationInfo(new String[] {ANNOUNCEMENT}, Notification.class.getName(), "announcements"));
@@ -58,5 +63,33 @@ final class TestBean extends NotificationBroadcasterSupport implements TestMXBea
     @Override
     public void announce(String message) {
         sendNotification(new Notification(ANNOUNCEMENT, this, sequence.incrementAndGet(), message));
+    }
+
+    @Override
+    public String waitExec(String execId, long timeoutMillis) {
+        CountDownLatch until = gate;
+        waiting.incrementAndGet();
+        try {
+            return until.await(timeoutMillis, TimeUnit.MILLISECONDS) ? "released" : "timeout";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } finally {
+            waiting.decrementAndGet();
+        }
+    }
+
+    @Override
+    public synchronized int release() {
+        CountDownLatch released = gate;
+        gate = new CountDownLatch(1);
+        int count = waiting.get();
+        released.countDown();
+        return count;
+    }
+
+    @Override
+    public int getWaiting() {
+        return waiting.get();
     }
 }

@@ -16,4 +16,16 @@ public interface TestMXBean {
 
     /** Sends a notification of type {@value TestBean#ANNOUNCEMENT} with {@code message}. */
     void announce(String message);
+
+    /**
+     * Blocks as a Task's {@code waitExec} does (and is named so): until {@link #release()} or
+     * {@code timeoutMillis}; answers "released", "timeout" or "interrupted".
+     */
+    String waitExec(String execId, long timeoutMillis);
+
+    /** Ends every {@code waitExec} in progress, as {@code killExec} ends the waits on an exec; answers how many. */
+    int release();
+
+    /** How many {@code waitExec} calls are blocked now. */
+    int getWaiting();
 }
