@@ -6,6 +6,7 @@ import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.linux.LibC;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A process in a container, under its conmon: the init process (signalled through the runtime's
@@ -24,16 +25,26 @@ final class ContainerProcess implements ComputeProcess {
     private final int pid;
     private final CompletableFuture<Long> exited;
     private final Signaller signaller;
+    private final Runnable release;
+    private final AtomicBoolean released = new AtomicBoolean();
 
     ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller) {
+        this(pid, exited, signaller, () -> { });
+    }
+
+    private ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller, Runnable release) {
         this.pid = pid;
         this.exited = exited;
         this.signaller = signaller;
+        this.release = release;
     }
 
-    /** An exec: signals go to its host pid, but never once its exit is known (the pid may be reused). */
-    static ContainerProcess exec(int pid, CompletableFuture<Long> exited) {
-        return new ContainerProcess(pid, exited, signal -> !exited.isDone() && LibC.signal(pid, signal));
+    /**
+     * An exec: signals go to its host pid, but never once its exit is known (the pid may be
+     * reused); {@code release} drops its state once it is released.
+     */
+    static ContainerProcess exec(int pid, CompletableFuture<Long> exited, Runnable release) {
+        return new ContainerProcess(pid, exited, signal -> !exited.isDone() && LibC.signal(pid, signal), release);
     }
 
     @Override
@@ -59,6 +70,13 @@ final class ContainerProcess implements ComputeProcess {
         try {
             signal(Signals.SIGKILL);
         } catch (RuntimeException e) { // gone, or the container with it: either way not running
+        }
+    }
+
+    @Override
+    public void release() {
+        if (released.compareAndSet(false, true)) {
+            release.run();
         }
     }
 
