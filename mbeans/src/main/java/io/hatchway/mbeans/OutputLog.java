@@ -23,6 +23,7 @@ final class OutputLog {
     private final Path file;
     private final Path previous;
     private final long cap;
+    private boolean closed; // guarded by this
 
     OutputLog(Path file, long cap) {
         this.file = file;
@@ -34,8 +35,19 @@ final class OutputLog {
         return file;
     }
 
+    /**
+     * From now on this log leaves its files alone: its exec is deleted, and a new exec with the same
+     * id may already write to the same path.
+     */
+    synchronized void close() {
+        closed = true;
+    }
+
     /** Rotates the file when it is over the cap. */
     synchronized void enforceCap() {
+        if (closed) {
+            return;
+        }
         try {
             if (Files.size(file) <= cap) {
                 return;
