@@ -10,6 +10,7 @@ import static io.hatchway.mbeans.TaskFixture.awaitExit;
 import static io.hatchway.mbeans.TaskFixture.startExecs;
 import static io.hatchway.mbeans.TaskFixture.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -360,5 +361,62 @@ abstract class RaceContract extends BackendContract {
         List<String> forTask = events.events().stream().filter(e -> taskId.equals(e.get("taskId")))
                 .map(EventLog.Received::type).toList();
         assertEquals(expected, forTask);
+    }
+
+    /** Runs {@code reads} while {@code call} is held in the runtime, and checks they answered before it was let go. */
+    private static void assertAnswerWhileHeld(String what, Future<?> call, Runnable reads) {
+        long begin = System.nanoTime();
+        reads.run();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+        assertFalse(call.isDone(), () -> "the reads waited until " + what + " left the runtime (" + millis + " ms)");
+    }
+
+    @Test
+    @DisplayName("While a start or a kill hangs in the runtime, state, pids and the Exec MBean's attributes"
+            + " answer at once")
+    void readsNeverWaitForTheRuntime() throws Exception {
+        SlowRuntime[] runtime = new SlowRuntime[1];
+        hatchway.close();
+        hatchway = new TaskFixture(backend, tempDir.resolve("slow"), TaskFixture.TIMEOUTS,
+                real -> runtime[0] = new SlowRuntime(real));
+        SlowRuntime slow = runtime[0];
+        TaskMXBean task = hatchway.started(TID);
+        int initPid = task.getPid();
+        addExecs(task, longRunning(), EXEC);
+        ExecMXBean exec = hatchway.exec(TID, EXEC);
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try {
+            slow.hold();
+            Future<Integer> start = caller.submit(() -> task.start(EXEC));
+            slow.awaitHeldCall();
+            assertAnswerWhileHeld("start", start, () -> {
+                assertEquals("created", status(task, EXEC));
+                assertEquals("created", exec.getState());
+                assertEquals(0, exec.getPid());
+                assertEquals(255, exec.getExitStatus());
+                assertEquals("", exec.getExitedAt());
+                assertEquals("running", task.getStatus());
+                assertTrue(task.pids().stream().anyMatch(p -> p.getProcessId() == initPid));
+                assertEquals(List.of(EXEC), task.getExecIds());
+            });
+            slow.let();
+            int pid = start.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+
+            slow.hold();
+            Future<?> kill = caller.submit(() -> task.killExec(EXEC, SIGKILL, false));
+            slow.awaitHeldCall();
+            assertAnswerWhileHeld("kill", kill, () -> {
+                assertEquals("running", status(task, EXEC));
+                assertEquals("running", exec.getState());
+                assertEquals(pid, exec.getPid());
+                assertTrue(task.pids().stream().anyMatch(p -> p.getProcessId() == pid));
+            });
+            slow.let();
+            kill.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            assertEquals(128 + SIGKILL, awaitExit(task, EXEC).getExitStatus());
+        } finally {
+            slow.let();
+            caller.shutdownNow();
+        }
     }
 }
