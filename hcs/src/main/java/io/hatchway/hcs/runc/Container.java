@@ -260,6 +260,10 @@ final class Container implements ComputeSystem {
         for (int pid : members("pids")) {
             ProcFs.details(pid).ifPresent(out::add);
         }
+        if (out.isEmpty()) { // even a created container has its runtime's init process
+            throw ErrorKind.NotFound.error("failed to fetch pids: task '%s' is stopping and none of its processes"
+                    + " is left", id);
+        }
         return out;
     }
 
