@@ -151,7 +151,12 @@ public final class Exec implements ExecMXBean {
         }
         process = found;
         snapshot = new Snapshot(State.RUNNING, found.pid(), 255, null);
-        found.exited().thenAcceptAsync(this::processExited, task.executor());
+        CompletableFuture<Long> exit = found.exited().toCompletableFuture();
+        if (exit.isDone()) { // exited before the restart: found exited, never shown running
+            processExited(exit.join());
+        } else {
+            exit.thenAcceptAsync(this::processExited, task.executor());
+        }
     }
 
     private void processExited(long code) {
