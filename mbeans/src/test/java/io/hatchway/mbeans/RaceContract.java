@@ -363,6 +363,35 @@ abstract class RaceContract extends BackendContract {
         assertEquals(expected, forTask);
     }
 
+    @Test
+    @DisplayName("A client that starts an exec the moment it exists, while a slow subscriber holds up the"
+            + " events: exec-added always comes before exec-started, exit and delete")
+    void startTheMomentTheExecExists() {
+        TaskMXBean task = hatchway.started(TID);
+        EventLog.subscribe(hatchway.server, TaskService.taskName(TID), event -> { // called first, on the sender's thread
+            if (event.type().equals("hatchway.task.exec-added")) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+        });
+        EventLog events = EventLog.subscribe(hatchway.server, TaskService.taskName(TID));
+        int rounds = reuseRounds();
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            for (int round = 0; round < rounds; round++) {
+                String execId = EXEC + "-" + round;
+                Future<Void> start = reuseWhenGone(client, () -> !notFound(() -> task.start(execId)), () -> null);
+                task.createExec(execId, Bundles.process(shell("exit 0")));
+                joinClient(start, round);
+                assertEquals(0, awaitExit(task, execId).getExitStatus(), "round " + round);
+                task.deleteExec(execId);
+                assertEquals(List.of("hatchway.task.exec-added", "hatchway.task.exec-started", "hatchway.task.exit",
+                        "hatchway.task.delete"), events.typesFor(execId), "round " + round);
+            }
+        } finally {
+            client.shutdownNow();
+        }
+    }
+
     /** Runs {@code reads} while {@code call} is held in the runtime, and checks they answered before it was let go. */
     private static void assertAnswerWhileHeld(String what, Future<?> call, Runnable reads) {
         long begin = System.nanoTime();
