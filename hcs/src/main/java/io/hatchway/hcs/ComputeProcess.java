@@ -35,6 +35,15 @@ public interface ComputeProcess {
      */
     void kill();
 
+    /**
+     * Lets go of what the backend keeps for this process (its exit status kept for recovery
+     * included), once the task layer has deleted its exec: until then an exited process is found
+     * again, with its status, by {@link ComputeBackend#recover()}. Idempotent; nothing to do by
+     * default.
+     */
+    default void release() {
+    }
+
     /** Closes the process's standard input. Idempotent. */
     void closeStdin();
 

@@ -6,6 +6,7 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.ProcessSpec;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -16,9 +17,18 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One exec: hcsshim's {@code hcsExec}. The state machine {@code created → running → exited} of
- * CONTRACT.md, guarded by this object's monitor, so operations on one exec are serialized and a
- * race between them has exactly one legal outcome. Events are published under the monitor too:
- * {@code exec-started} always precedes {@code exit}, and {@code exit} precedes {@code delete}.
+ * CONTRACT.md.
+ *
+ * <p>Locking: transitions are guarded by this object's monitor, so operations that change one
+ * exec are serialized and a race between them has exactly one legal outcome; {@code start} and
+ * {@code kill} hold it across the runtime call they make. Reads never take it: every transition
+ * publishes an immutable {@link Snapshot}, and {@code state}, {@code pids} and the attributes read
+ * that, so they answer at once however slow the runtime is.
+ *
+ * <p>Events are sent under the monitor, before the snapshot shows the new state: {@code
+ * exec-added} (the task holds the monitor while it registers the exec), {@code exec-started},
+ * {@code exit}, and {@code delete} after the exec is claimed for deletion, so the events of one
+ * exec always come in contract order, and an id is free again only after its delete event.
  */
 public final class Exec implements ExecMXBean {
     enum State {
@@ -30,25 +40,36 @@ public final class Exec implements ExecMXBean {
         }
     }
 
+    /** What reads see: one transition's result, never half of one. */
+    private record Snapshot(State state, int pid, long exitStatus, Instant exitedAt) {
+        static final Snapshot CREATED = new Snapshot(State.CREATED, 0, 255, null);
+
+        String exitedAtText() {
+            return exitedAt == null ? "" : exitedAt.toString();
+        }
+    }
+
     private final Task task;
     private final String execId; // "" for the init exec, as callers address it
     private final ProcessSpec spec;
     private final Stdio stdio;
+    private final Path dir; // where the exec's kept output lives; gone once the exec is deleted
     private final OutputLog stdout; // null when the caller named the file
     private final OutputLog stderr;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
+    /** Completes once a delete has released everything the exec held, its id last. */
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
 
-    private State state = State.CREATED;
-    private ComputeProcess process;
-    private int pid;
-    private long exitStatus = 255;
-    private Instant exitedAt;
+    private volatile Snapshot snapshot = Snapshot.CREATED; // written under the monitor
+    private ComputeProcess process; // guarded by this
+    private volatile boolean deleting; // written under the monitor
 
-    Exec(Task task, String execId, ProcessSpec spec, Stdio stdio, OutputLog stdout, OutputLog stderr) {
+    Exec(Task task, String execId, ProcessSpec spec, Stdio stdio, Path dir, OutputLog stdout, OutputLog stderr) {
         this.task = task;
         this.execId = execId;
         this.spec = spec;
         this.stdio = stdio;
+        this.dir = dir;
         this.stdout = stdout;
         this.stderr = stderr;
     }
@@ -78,8 +99,14 @@ public final class Exec implements ExecMXBean {
         return exited;
     }
 
-    synchronized State state() {
-        return state;
+    /** Completes once a delete of this exec has released its events, MBean, files and id. */
+    CompletableFuture<Void> released() {
+        return released;
+    }
+
+    /** Never blocks. */
+    State state() {
+        return snapshot.state();
     }
 
     @Override
@@ -89,7 +116,10 @@ public final class Exec implements ExecMXBean {
     }
 
     private synchronized int startInternal() {
-        if (state != State.CREATED) {
+        if (deleting) {
+            throw notFound();
+        }
+        if (snapshot.state() != State.CREATED) {
             throw invalidState("start");
         }
         ComputeSystem system = task.system();
@@ -106,9 +136,9 @@ public final class Exec implements ExecMXBean {
             exitFromCreated(1);
             throw e instanceof HatchwayException ? e : ErrorKind.Unavailable.error("start: %s", e);
         }
-        pid = process.pid();
-        state = State.RUNNING;
+        int pid = process.pid();
         task.publish(isInit() ? Event.start(task.getId(), pid) : Event.execStarted(task.getId(), execId, pid));
+        snapshot = new Snapshot(State.RUNNING, pid, 255, null);
         process.exited().thenAcceptAsync(this::processExited, task.executor());
         return pid;
     }
@@ -119,35 +149,36 @@ public final class Exec implements ExecMXBean {
      * real status (and, for an additional exec, its exit event).
      */
     synchronized void adopt(ComputeProcess found) {
-        if (state != State.CREATED) {
+        if (snapshot.state() != State.CREATED) {
             return;
         }
         process = found;
-        pid = found.pid();
-        state = State.RUNNING;
-        found.exited().thenAcceptAsync(this::processExited, task.executor());
+        snapshot = new Snapshot(State.RUNNING, found.pid(), 255, null);
+        CompletableFuture<Long> exit = found.exited().toCompletableFuture();
+        if (exit.isDone()) { // exited before the restart: found exited, never shown running
+            processExited(exit.join());
+        } else {
+            exit.thenAcceptAsync(this::processExited, task.executor());
+        }
     }
 
     private void processExited(long code) {
         synchronized (this) {
-            state = State.EXITED;
-            exitStatus = code;
-            exitedAt = Instant.now();
+            Snapshot exit = new Snapshot(State.EXITED, snapshot.pid(), code, Instant.now());
             if (!isInit()) { // the init exec's exit is sent by the task after teardown
-                task.publish(Event.exit(task.getId(), execId, pid, exitStatus, exitedAt.toString()));
+                task.publish(Event.exit(task.getId(), execId, exit.pid(), code, exit.exitedAtText()));
             }
+            snapshot = exit;
         }
         exited.complete(null);
     }
 
     /** created → exited with {@code status}, no process ever ran, no exit event. Caller holds the monitor. */
     private void exitFromCreated(int status) {
-        if (state == State.EXITED) {
+        if (snapshot.state() == State.EXITED) {
             return;
         }
-        state = State.EXITED;
-        exitStatus = status;
-        exitedAt = Instant.now();
+        snapshot = new Snapshot(State.EXITED, snapshot.pid(), status, Instant.now());
         exited.complete(null);
     }
 
@@ -158,7 +189,10 @@ public final class Exec implements ExecMXBean {
     }
 
     synchronized void killInternal(int signal) {
-        switch (state) {
+        if (deleting) {
+            throw notFound();
+        }
+        switch (snapshot.state()) {
             case CREATED -> exitFromCreated(1);
             case RUNNING -> {
                 task.system().checkSignal(signal);
@@ -173,19 +207,66 @@ public final class Exec implements ExecMXBean {
      * status when it exits; exited → nothing.
      */
     synchronized void forceExit(int status) {
-        switch (state) {
+        switch (snapshot.state()) {
             case CREATED -> exitFromCreated(status);
             case RUNNING -> process.kill();
             case EXITED -> { }
         }
     }
 
-    /** For deleteExec: created → exited with 0; running → FailedPrecondition; exited → as is. */
+    /** For deleteExec of the init exec: created → exited with 0; running → FailedPrecondition; exited → as is. */
     synchronized void readyForDelete() {
-        if (state == State.CREATED) {
+        if (snapshot.state() == State.CREATED) {
             exitFromCreated(0);
-        } else if (state == State.RUNNING) {
+        } else if (snapshot.state() == State.RUNNING) {
             throw invalidState("delete");
+        }
+    }
+
+    /**
+     * For deleteExec of an additional exec: {@link #readyForDelete}, then the exec is the caller's
+     * to delete — from here on it is not found, and a second delete is NotFound.
+     *
+     * @return what the delete reports
+     */
+    synchronized DeleteResult claimForDelete() {
+        if (deleting) {
+            throw notFound();
+        }
+        readyForDelete();
+        deleting = true;
+        return deleteResult();
+    }
+
+    /** Whether a delete has claimed this exec. Never blocks. */
+    boolean isDeleting() {
+        return deleting;
+    }
+
+    /**
+     * The last steps of a delete, once the exec's delete event is sent and its MBean unregistered:
+     * the backend may forget the process and the kept output goes; then {@code freeId} frees the
+     * id, and only then are creates waiting for it let go.
+     */
+    void release(Runnable freeId) {
+        ComputeProcess ran;
+        synchronized (this) {
+            ran = process;
+        }
+        try {
+            if (stdout != null) {
+                stdout.close();
+            }
+            if (stderr != null) {
+                stderr.close();
+            }
+            if (ran != null) {
+                ran.release();
+            }
+            Task.deleteQuietly(dir);
+        } finally {
+            freeId.run();
+            released.complete(null);
         }
     }
 
@@ -197,9 +278,8 @@ public final class Exec implements ExecMXBean {
 
     ExitStatus waitInternal(Duration timeout) {
         await(exited, timeout, "exec: '" + execId + "' in task: '" + task.getId() + "' to exit");
-        synchronized (this) {
-            return new ExitStatus(exitStatus, exitedAt.toString());
-        }
+        Snapshot now = snapshot;
+        return new ExitStatus(now.exitStatus(), now.exitedAtText());
     }
 
     /** Waits a bounded time; expiry → DeadlineExceeded {@code waiting for <what>}. */
@@ -230,7 +310,7 @@ public final class Exec implements ExecMXBean {
             throw ErrorKind.InvalidArgument.error("console size %dx%d: width and height must be positive",
                     width, height);
         }
-        if (state == State.RUNNING) {
+        if (snapshot.state() == State.RUNNING) {
             process.resizeConsole(width, height);
         }
     }
@@ -242,24 +322,29 @@ public final class Exec implements ExecMXBean {
     }
 
     synchronized void closeInternal(boolean stdin) {
-        if (stdin && state == State.RUNNING) {
+        if (stdin && snapshot.state() == State.RUNNING) {
             process.closeStdin();
         }
     }
 
-    synchronized ExecStatus status() {
-        return new ExecStatus(task.getId(), getId(), task.getBundle(), pid, state.toString(),
+    /** Never blocks. */
+    ExecStatus status() {
+        Snapshot now = snapshot;
+        return new ExecStatus(task.getId(), getId(), task.getBundle(), now.pid(), now.state().toString(),
                 spec.stdin().orElse(""), stdio.stdout().toString(), stdio.stderr().toString(), spec.terminal(),
-                exitStatus, exitedAt == null ? "" : exitedAt.toString());
+                now.exitStatus(), now.exitedAtText());
     }
 
-    synchronized DeleteResult deleteResult() {
-        return new DeleteResult(pid, exitStatus, exitedAt == null ? "" : exitedAt.toString());
+    /** Never blocks. */
+    DeleteResult deleteResult() {
+        Snapshot now = snapshot;
+        return new DeleteResult(now.pid(), now.exitStatus(), now.exitedAtText());
     }
 
-    /** Pid of the running process, if it is running. */
-    synchronized Optional<Integer> runningPid() {
-        return state == State.RUNNING ? Optional.of(pid) : Optional.empty();
+    /** Pid of the running process, if it is running. Never blocks. */
+    Optional<Integer> runningPid() {
+        Snapshot now = snapshot;
+        return now.state() == State.RUNNING ? Optional.of(now.pid()) : Optional.empty();
     }
 
     void enforceOutputCaps() {
@@ -272,23 +357,23 @@ public final class Exec implements ExecMXBean {
     }
 
     @Override
-    public synchronized String getState() {
-        return state.toString();
+    public String getState() {
+        return snapshot.state().toString();
     }
 
     @Override
-    public synchronized int getPid() {
-        return pid;
+    public int getPid() {
+        return snapshot.pid();
     }
 
     @Override
-    public synchronized long getExitStatus() {
-        return exitStatus;
+    public long getExitStatus() {
+        return snapshot.exitStatus();
     }
 
     @Override
-    public synchronized String getExitedAt() {
-        return exitedAt == null ? "" : exitedAt.toString();
+    public String getExitedAt() {
+        return snapshot.exitedAtText();
     }
 
     @Override
@@ -308,7 +393,7 @@ public final class Exec implements ExecMXBean {
 
     HatchwayException invalidState(String operation) {
         return ErrorKind.FailedPrecondition.error("exec: '%s' in task: '%s' is in invalid state: '%s' for %s",
-                execId, task.getId(), state, operation);
+                execId, task.getId(), snapshot.state(), operation);
     }
 
     HatchwayException notFound() {

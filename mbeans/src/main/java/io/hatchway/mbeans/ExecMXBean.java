@@ -4,7 +4,8 @@ package io.hatchway.mbeans;
  * One exec, {@code hatchway:type=Exec,task=<taskId>,name=<execId>}; the init exec is registered
  * under the task id. States {@code created → running → exited}, no other transitions (CONTRACT.md).
  * A new exec has pid 0, exit status 255 and an empty exit time. Errors as on {@link TaskMXBean}.
- * Thread-safe: operations on one exec are serialized.
+ * Thread-safe: operations on one exec are serialized; attribute reads never wait for them (they
+ * read the exec's last state, even while a start or kill waits for the runtime).
  */
 @Description("An exec (process) of a task")
 public interface ExecMXBean {

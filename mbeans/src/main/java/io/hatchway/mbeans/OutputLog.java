@@ -31,6 +31,7 @@ final class OutputLog {
     private final long cap;
     private long freedUpTo; // guarded by this: the file's first bytes already punched out
     private boolean holesUnsupported; // guarded by this
+    private boolean closed; // guarded by this
 
     OutputLog(Path file, long cap) {
         this.file = file;
@@ -42,8 +43,19 @@ final class OutputLog {
         return file;
     }
 
+    /**
+     * From now on this log leaves its files alone: its exec is deleted, and a new exec with the same
+     * id may already write to the same path.
+     */
+    synchronized void close() {
+        closed = true;
+    }
+
     /** Frees what is over the cap. */
     synchronized void enforceCap() {
+        if (closed) {
+            return;
+        }
         long size;
         try {
             size = Files.size(file);

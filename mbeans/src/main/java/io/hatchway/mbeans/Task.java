@@ -53,8 +53,11 @@ public final class Task implements TaskMXBean {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     /** Whether the system's resources were released; false after a teardown whose release failed. */
-    private volatile boolean released;
-    private volatile boolean deleted;
+    private volatile boolean systemReleased;
+    /** Set once by the delete that won; from then on the task is not found. */
+    private final AtomicBoolean deleted = new AtomicBoolean();
+    /** Completes once that delete has released the task's events, MBeans, files and id. */
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
 
     private Task(TaskService service, String id, Bundle bundle, Path stateDir, ProcessSpec initSpec,
             Optional<Stdio> initStdio, Function<Stdio, ComputeSystem> createSystem) {
@@ -132,7 +135,7 @@ public final class Task implements TaskMXBean {
                 spec.stdout().map(Path::of).orElse(keptOut), spec.stderr().map(Path::of).orElse(keptErr)));
         OutputLog out = stdio.stdout().equals(keptOut) ? service.outputLog(keptOut) : null;
         OutputLog err = stdio.stderr().equals(keptErr) ? service.outputLog(keptErr) : null;
-        return new Exec(this, execId, spec, stdio, out, err);
+        return new Exec(this, execId, spec, stdio, dir, out, err);
     }
 
     ComputeSystem system() {
@@ -151,9 +154,9 @@ public final class Task implements TaskMXBean {
         return init;
     }
 
-    /** @throws HatchwayException NotFound once the task is deleted */
+    /** @throws HatchwayException NotFound once the task is deleted (or being deleted) */
     void checkLive() {
-        if (deleted) {
+        if (deleted.get()) {
             throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
         }
     }
@@ -165,10 +168,20 @@ public final class Task implements TaskMXBean {
             return init;
         }
         Exec exec = execs.get(execId);
-        if (exec == null) {
+        if (exec == null || exec.isDeleting()) {
             throw ErrorKind.NotFound.error("exec: '%s' in task: '%s' not found", execId, id);
         }
         return exec;
+    }
+
+    /** Whether a delete has claimed this task. */
+    boolean isDeleted() {
+        return deleted.get();
+    }
+
+    /** Completes once a delete of this task has released everything it held, its id included. */
+    CompletableFuture<Void> released() {
+        return released;
     }
 
     /** Additional execs, for the service's registration bookkeeping. */
@@ -176,9 +189,19 @@ public final class Task implements TaskMXBean {
         return new ArrayList<>(execs.values());
     }
 
+    /**
+     * An id whose exec is being deleted is not found, and it is free once that delete has released
+     * it (bounded, by the delete teardown timeout): a create waits for that, so no clean-up of the
+     * old exec can ever touch the new one.
+     */
     @Override
     public void createExec(String execId, String processJson) {
         checkLive();
+        Exec previous = execId == null ? null : execs.get(execId);
+        if (previous != null && previous.isDeleting()) { // released completes once the id is free
+            Exec.await(previous.released(), service.timeouts().deleteTeardown(),
+                    "exec: '" + execId + "' in task: '" + id + "' to be deleted");
+        }
         synchronized (createLock) {
             if (execId == null || execId.isEmpty() || execId.equals(id) || execs.containsKey(execId)) {
                 throw ErrorKind.AlreadyExists.error("exec: '%s' in task: '%s' already exists", execId, id);
@@ -194,9 +217,12 @@ public final class Task implements TaskMXBean {
             }
             system.checkProcess(spec);
             Exec exec = newExec(execId, spec);
-            service.register(exec); // throws before anything is stored
-            execs.put(execId, exec);
-            publish(Event.execAdded(id, execId));
+            // Nothing can start, kill or delete the exec before its exec-added event is sent.
+            synchronized (exec) {
+                service.register(exec); // throws before anything is stored
+                execs.put(execId, exec);
+                publish(Event.execAdded(id, execId));
+            }
         }
     }
 
@@ -218,6 +244,9 @@ public final class Task implements TaskMXBean {
         }
         if (all) {
             for (Exec exec : execs.values()) {
+                if (exec.isDeleting()) {
+                    continue;
+                }
                 try {
                     exec.killInternal(signal);
                 } catch (RuntimeException e) {
@@ -245,48 +274,61 @@ public final class Task implements TaskMXBean {
         init.exited().thenRun(() -> watchdog.cancel(false));
     }
 
+    /**
+     * The delete event is sent, the MBeans unregistered and the files removed before the id is
+     * free again: an exec or task created with the same id the moment it is free owns everything
+     * under that id, and its events follow the delete event. All of it is done before the call
+     * returns, so a caller that reuses the id after the return never waits.
+     */
     @Override
     public DeleteResult deleteExec(String execId) {
         Exec target = getExec(execId);
-        if (target.isInit()) {
-            // Deleting the task: no additional exec may outlive it, even if the rest fails.
-            for (Exec exec : execs.values()) {
-                exec.forceExit(1);
+        if (!target.isInit()) {
+            DeleteResult result = target.claimForDelete();
+            try {
+                publish(Event.delete(id, execId, result.getPid(), result.getExitStatus(), result.getExitedAt()));
+                service.unregister(target);
+            } finally {
+                target.release(() -> execs.remove(execId, target));
             }
+            return result;
+        }
+        // Deleting the task: no additional exec may outlive it, even if the rest fails.
+        for (Exec exec : execs.values()) {
+            exec.forceExit(1);
         }
         target.readyForDelete();
-        if (target.isInit()) {
-            try {
-                closed.get(service.timeouts().deleteTeardown().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup: interrupted");
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException(e.getCause());
-            }
-            // A release that failed at teardown is tried again; failing again, it fails the delete
-            // and the task stays (a delete is reported only when it happened).
-            if (!released) {
-                system.close();
-                released = true;
-            }
-            if (!service.remove(this)) { // a concurrent delete won
-                throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
-            }
-            deleted = true;
-        } else if (!execs.remove(execId, target)) {
-            throw target.notFound();
+        try {
+            closed.get(service.timeouts().deleteTeardown().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup: interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        // A release that failed at teardown is tried again; failing again, it fails the delete
+        // and the task stays (a delete is reported only when it happened).
+        if (!systemReleased) {
+            system.close();
+            systemReleased = true;
+        }
+        if (!deleted.compareAndSet(false, true)) { // a concurrent delete won
+            throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
         }
         DeleteResult result = target.deleteResult();
-        publish(Event.delete(id, execId, result.getPid(), result.getExitStatus(), result.getExitedAt()));
-        if (target.isInit()) {
+        try {
+            publish(Event.delete(id, "", result.getPid(), result.getExitStatus(), result.getExitedAt()));
             service.unregister(this);
+            for (Exec exec : execs.values()) {
+                exec.release(() -> { });
+            }
+            init.release(() -> { });
             deleteQuietly(stateDir);
-        } else {
-            service.unregister(target);
-            deleteQuietly(stateDir.resolve(execId));
+        } finally {
+            service.remove(this);
+            released.complete(null);
         }
         return result;
     }
@@ -390,7 +432,7 @@ public final class Task implements TaskMXBean {
                 log.warn("task '{}': execs still reporting their exit after {}", id, timeouts.stdioDrain());
             }
             system.close();
-            released = true;
+            systemReleased = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (HatchwayException e) {
@@ -449,7 +491,7 @@ public final class Task implements TaskMXBean {
 
     @Override
     public List<String> getExecIds() {
-        return new ArrayList<>(execs.keySet());
+        return execs.values().stream().filter(exec -> !exec.isDeleting()).map(Exec::getId).toList();
     }
 
     @Override
@@ -470,7 +512,7 @@ public final class Task implements TaskMXBean {
     /** Figures for the chart attributes: none (plotted as 0) once nothing runs. */
     private Optional<Statistics> liveFigures() {
         try {
-            return deleted ? Optional.empty() : Optional.of(system.statistics());
+            return deleted.get() ? Optional.empty() : Optional.of(system.statistics());
         } catch (HatchwayException e) {
             return Optional.empty();
         }

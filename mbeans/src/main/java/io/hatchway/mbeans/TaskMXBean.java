@@ -69,6 +69,11 @@ public interface TaskMXBean {
      * FailedPrecondition {@code ... 'running' for delete}. For {@code ""} it then waits (bounded,
      * 30 s: DeadlineExceeded {@code waiting for container resource cleanup}) for the container to
      * be torn down and removes the task with all its MBeans. Sends {@code delete}.
+     *
+     * <p>From the moment the delete takes the exec (or task) it is NotFound; the delete event is
+     * sent, the MBeans unregistered and the kept output removed before the call returns, and only
+     * then is the id free: an exec or task created again under it owns everything under that id,
+     * and its events follow this {@code delete}. A create of that id meanwhile waits for it.
      */
     @Description("Deletes an exited or created exec; \"\" deletes the whole task and unregisters its MBeans")
     DeleteResult deleteExec(@Description("Exec id; \"\" for the init exec (the task)") String execId);

@@ -130,9 +130,18 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         }
     }
 
+    /**
+     * An id whose task is being deleted is free once that delete has released it (bounded, by the
+     * delete teardown timeout): the create waits for that, so no clean-up of the old task can ever
+     * touch the new one. The create event is sent before anything can reach the new task.
+     */
     @Override
     public int createTask(String id, String bundlePath, String optionsJson) {
         Ids.check(id, "task id");
+        Task previous = tasks.get(id);
+        if (previous != null && previous.isDeleted()) {
+            Exec.await(previous.released(), timeouts.deleteTeardown(), "task: '" + id + "' to be deleted");
+        }
         if (tasks.containsKey(id) || !creating.add(id)) {
             throw ErrorKind.AlreadyExists.error("task with id: '%s' already exists", id);
         }
@@ -142,9 +151,11 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
             Bundle bundle = Bundle.load(bundlePath);
             TaskOptions options = TaskOptions.parse(optionsJson);
             task = Task.create(this, id, bundle, taskDir, stdio -> backend.create(id, bundle, options, stdio));
-            register(task);
-            tasks.put(id, task);
-            publish(task, Event.create(id, bundle.toString()));
+            synchronized (task.init()) { // nothing can start or delete the task before its create event
+                register(task);
+                tasks.put(id, task);
+                publish(task, Event.create(id, bundle.toString()));
+            }
             return 0;
         } catch (RuntimeException e) {
             if (task != null) { // nothing half-made stays behind
@@ -165,7 +176,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
     /** @throws io.hatchway.hcs.HatchwayException NotFound {@code task with id: '<id>' not found} */
     public Task task(String id) {
         Task task = id == null ? null : tasks.get(id);
-        if (task == null) {
+        if (task == null || task.isDeleted()) {
             throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
         }
         return task;
@@ -173,7 +184,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
 
     @Override
     public List<String> getTaskIds() {
-        return new ArrayList<>(tasks.keySet());
+        return tasks.values().stream().filter(task -> !task.isDeleted()).map(Task::getId).toList();
     }
 
     @Override
@@ -258,9 +269,9 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         emitters.remove(task);
     }
 
-    /** Takes a deleted task out of the service; false when another delete did already. */
-    boolean remove(Task task) {
-        return tasks.remove(task.getId(), task);
+    /** Takes a deleted task out of the service, freeing its id; its delete has released everything else. */
+    void remove(Task task) {
+        tasks.remove(task.getId(), task);
     }
 
     private void unregisterQuietly(ObjectName name) {

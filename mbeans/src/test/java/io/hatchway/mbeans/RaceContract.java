@@ -1,6 +1,7 @@
 package io.hatchway.mbeans;
 
 import static io.hatchway.mbeans.Bundles.longRunning;
+import static io.hatchway.mbeans.Bundles.shell;
 import static io.hatchway.mbeans.Errors.assertKind;
 import static io.hatchway.mbeans.TaskFixture.SIGKILL;
 import static io.hatchway.mbeans.TaskFixture.WAIT_MILLIS;
@@ -9,13 +10,17 @@ import static io.hatchway.mbeans.TaskFixture.awaitExit;
 import static io.hatchway.mbeans.TaskFixture.startExecs;
 import static io.hatchway.mbeans.TaskFixture.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.hatchway.hcs.ErrorKind;
 import java.lang.reflect.UndeclaredThrowableException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
@@ -38,6 +43,12 @@ import org.junit.jupiter.api.Test;
 abstract class RaceContract extends BackendContract {
     private static final String TID = "race";
     private static final int ROUNDS = 5;
+    private static final String EXEC = "reused";
+
+    /** Rounds of the id-reuse loops: a container costs a hundred times what a host process does. */
+    private int reuseRounds() {
+        return backend == Backend.PROCESS ? 200 : 15;
+    }
 
     RaceContract(Backend backend) {
         super(backend);
@@ -230,6 +241,211 @@ abstract class RaceContract extends BackendContract {
             }
             assertEquals(List.of(), hatchway.serviceMBean.getTaskIds());
             assertEquals(Set.of(), TaskFixture.testProcesses());
+        }
+    }
+
+    /**
+     * A second client that waits, bounded, until {@code gone} says the id is free, and then reuses
+     * it at once with {@code create}: the moment a delete frees an id is the moment a client that
+     * polls for it (or reacts to the delete event) takes it again.
+     */
+    private static Future<Void> reuseWhenGone(ExecutorService client, Callable<Boolean> gone, Callable<?> create) {
+        return client.submit(() -> {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+            while (!gone.call()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the id was not freed within " + WAIT_MILLIS + " ms");
+                }
+            }
+            create.call();
+            return null;
+        });
+    }
+
+    private static void joinClient(Future<Void> client, int round) {
+        try {
+            client.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new AssertionError("round " + round + ": reusing the id the moment it was free failed: "
+                    + e.getCause(), e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new AssertionError("round " + round + ": the reusing client did not finish", e);
+        }
+    }
+
+    private static boolean notFound(Callable<?> call) throws Exception {
+        try {
+            call.call();
+            return false;
+        } catch (NoSuchElementException e) {
+            return true;
+        } catch (UndeclaredThrowableException e) {
+            if (e.getCause() instanceof InstanceNotFoundException) {
+                return true;
+            }
+            throw e;
+        }
+    }
+
+    @Test
+    @DisplayName("An exec id reused the moment its delete frees it: every round's exec runs, keeps its own"
+            + " output, and its events come in CONTRACT.md's order")
+    void execIdReusedTheMomentItIsFree() {
+        TaskMXBean task = hatchway.started(TID);
+        EventLog events = EventLog.subscribe(hatchway.server, TaskService.taskName(TID));
+        int rounds = reuseRounds();
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            task.createExec(EXEC, Bundles.process(shell("echo round-0")));
+            for (int round = 0; round < rounds; round++) {
+                int r = round;
+                assertEquals("created", status(task, EXEC), "round " + r);
+                task.start(EXEC);
+                assertEquals(0, awaitExit(task, EXEC).getExitStatus(), "round " + r);
+                assertEquals("round-" + r + "\n", hatchway.exec(TID, EXEC).getStdout(), "round " + r + "'s output");
+                Future<Void> reuse = reuseWhenGone(client, () -> notFound(() -> task.state(EXEC)),
+                        () -> {
+                            task.createExec(EXEC, Bundles.process(shell("echo round-" + (r + 1))));
+                            return null;
+                        });
+                assertEquals(0, task.deleteExec(EXEC).getExitStatus(), "round " + r);
+                joinClient(reuse, r);
+            }
+            task.deleteExec(EXEC);
+        } finally {
+            client.shutdownNow();
+        }
+        List<String> expected = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            expected.addAll(List.of("hatchway.task.exec-added", "hatchway.task.exec-started", "hatchway.task.exit",
+                    "hatchway.task.delete"));
+        }
+        expected.addAll(List.of("hatchway.task.exec-added", "hatchway.task.delete"));
+        TaskFixture.eventually("every round's events").until(() -> events.typesFor(EXEC).size() >= expected.size());
+        assertEquals(expected, events.typesFor(EXEC));
+    }
+
+    @Test
+    @DisplayName("A task id reused the moment its delete frees it: every round's task runs, keeps its own"
+            + " output, and its events come in CONTRACT.md's order")
+    void taskIdReusedTheMomentItIsFree() {
+        String taskId = TID + "-reused";
+        EventLog events = EventLog.subscribe(hatchway.server, TaskService.NAME);
+        Path bundle = hatchway.bundle(taskId, shell("echo hi"));
+        int rounds = reuseRounds();
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            hatchway.create(taskId, bundle);
+            for (int round = 0; round < rounds; round++) {
+                TaskMXBean task = hatchway.task(taskId);
+                assertEquals("created", status(task, ""), "round " + round);
+                task.start("");
+                assertEquals(0, awaitExit(task, "").getExitStatus(), "round " + round);
+                assertEquals("hi\n", hatchway.exec(taskId, "").getStdout(), "round " + round + "'s output");
+                Future<Void> reuse = reuseWhenGone(client,
+                        () -> !hatchway.serviceMBean.getTaskIds().contains(taskId),
+                        () -> hatchway.serviceMBean.createTask(taskId, bundle.toString(), ""));
+                assertEquals(0, task.deleteExec("").getExitStatus(), "round " + round);
+                joinClient(reuse, round);
+            }
+            TaskFixture.delete(hatchway.task(taskId));
+        } finally {
+            client.shutdownNow();
+        }
+        List<String> expected = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            expected.addAll(List.of("hatchway.task.create", "hatchway.task.start", "hatchway.task.exit",
+                    "hatchway.task.delete"));
+        }
+        expected.addAll(List.of("hatchway.task.create", "hatchway.task.exit", "hatchway.task.delete"));
+        List<String> forTask = events.events().stream().filter(e -> taskId.equals(e.get("taskId")))
+                .map(EventLog.Received::type).toList();
+        assertEquals(expected, forTask);
+    }
+
+    @Test
+    @DisplayName("A client that starts an exec the moment it exists, while a slow subscriber holds up the"
+            + " events: exec-added always comes before exec-started, exit and delete")
+    void startTheMomentTheExecExists() {
+        TaskMXBean task = hatchway.started(TID);
+        EventLog.subscribe(hatchway.server, TaskService.taskName(TID), event -> { // called first, on the sender's thread
+            if (event.type().equals("hatchway.task.exec-added")) {
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+            }
+        });
+        EventLog events = EventLog.subscribe(hatchway.server, TaskService.taskName(TID));
+        int rounds = reuseRounds();
+        ExecutorService client = Executors.newSingleThreadExecutor();
+        try {
+            for (int round = 0; round < rounds; round++) {
+                String execId = EXEC + "-" + round;
+                Future<Void> start = reuseWhenGone(client, () -> !notFound(() -> task.start(execId)), () -> null);
+                task.createExec(execId, Bundles.process(shell("exit 0")));
+                joinClient(start, round);
+                assertEquals(0, awaitExit(task, execId).getExitStatus(), "round " + round);
+                task.deleteExec(execId);
+                assertEquals(List.of("hatchway.task.exec-added", "hatchway.task.exec-started", "hatchway.task.exit",
+                        "hatchway.task.delete"), events.typesFor(execId), "round " + round);
+            }
+        } finally {
+            client.shutdownNow();
+        }
+    }
+
+    /** Runs {@code reads} while {@code call} is held in the runtime, and checks they answered before it was let go. */
+    private static void assertAnswerWhileHeld(String what, Future<?> call, Runnable reads) {
+        long begin = System.nanoTime();
+        reads.run();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+        assertFalse(call.isDone(), () -> "the reads waited until " + what + " left the runtime (" + millis + " ms)");
+    }
+
+    @Test
+    @DisplayName("While a start or a kill hangs in the runtime, state, pids and the Exec MBean's attributes"
+            + " answer at once")
+    void readsNeverWaitForTheRuntime() throws Exception {
+        SlowRuntime[] runtime = new SlowRuntime[1];
+        hatchway.close();
+        hatchway = new TaskFixture(backend, tempDir.resolve("slow"), TaskFixture.TIMEOUTS,
+                real -> runtime[0] = new SlowRuntime(real));
+        SlowRuntime slow = runtime[0];
+        TaskMXBean task = hatchway.started(TID);
+        int initPid = task.getPid();
+        addExecs(task, longRunning(), EXEC);
+        ExecMXBean exec = hatchway.exec(TID, EXEC);
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try {
+            slow.hold();
+            Future<Integer> start = caller.submit(() -> task.start(EXEC));
+            slow.awaitHeldCall();
+            assertAnswerWhileHeld("start", start, () -> {
+                assertEquals("created", status(task, EXEC));
+                assertEquals("created", exec.getState());
+                assertEquals(0, exec.getPid());
+                assertEquals(255, exec.getExitStatus());
+                assertEquals("", exec.getExitedAt());
+                assertEquals("running", task.getStatus());
+                assertTrue(task.pids().stream().anyMatch(p -> p.getProcessId() == initPid));
+                assertEquals(List.of(EXEC), task.getExecIds());
+            });
+            slow.let();
+            int pid = start.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+
+            slow.hold();
+            Future<?> kill = caller.submit(() -> task.killExec(EXEC, SIGKILL, false));
+            slow.awaitHeldCall();
+            assertAnswerWhileHeld("kill", kill, () -> {
+                assertEquals("running", status(task, EXEC));
+                assertEquals("running", exec.getState());
+                assertEquals(pid, exec.getPid());
+                assertTrue(task.pids().stream().anyMatch(p -> p.getProcessId() == pid));
+            });
+            slow.let();
+            kill.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            assertEquals(128 + SIGKILL, awaitExit(task, EXEC).getExitStatus());
+        } finally {
+            slow.let();
+            caller.shutdownNow();
         }
     }
 }

@@ -216,4 +216,31 @@ class RuncTaskTest {
         service.createTask("stuck", bundle.toString(), "");
         assertEquals("created", service.task("stuck").getStatus(), "and its id is free again");
     }
+
+    @Test
+    void anExecThatExitedBeforeARestartIsFoundExitedWithItsRealStatus() throws Exception {
+        Path bundle = bundle("sleep", "600");
+        service.createTask("kept", bundle.toString(), "");
+        Task before = service.task("kept");
+        before.start("");
+        before.createExec("done", Json.write(Map.of("args", List.of("sh", "-c", "echo bye; exit 6"))));
+        int execPid = before.start("done");
+        ExitStatus exit = before.waitExec("done", 30_000);
+        assertEquals(6, exit.getExitStatus(), "seen by the agent before it went away");
+
+        service.close(); // the agent goes away with the exec exited and not deleted
+        service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc"))),
+                stateDir, MBeanServerFactory.newMBeanServer(), Timeouts.DEFAULT);
+        service.start();
+        Task after = service.task("kept");
+        assertEquals(List.of("done"), after.getExecIds());
+        ExecStatus found = after.state("done");
+        assertEquals("exited", found.getStatus(), "exited from the start, never shown running");
+        assertEquals(6, found.getExitStatus(), "its real status, after the restart");
+        assertEquals(execPid, found.getPid());
+        assertEquals(6, after.waitExec("done", 30_000).getExitStatus());
+        assertEquals("bye\n", service.task("kept").execs().get(0).getStdout());
+        after.deleteExec("done");
+        assertEquals(List.of(), after.getExecIds());
+    }
 }

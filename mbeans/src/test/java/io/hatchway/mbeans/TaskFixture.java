@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.linux.ProcFs;
@@ -26,6 +27,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.management.JMX;
@@ -84,11 +86,16 @@ final class TaskFixture implements AutoCloseable {
     }
 
     TaskFixture(Backend backend, Path tempDir, Timeouts timeouts) {
+        this(backend, tempDir, timeouts, UnaryOperator.identity());
+    }
+
+    /** A Hatchway whose backend is {@code around} the real one, e.g. a {@link SlowRuntime}. */
+    TaskFixture(Backend backend, Path tempDir, Timeouts timeouts, UnaryOperator<ComputeBackend> around) {
         backend.assumeUsable();
         this.backend = backend;
         this.stateDir = tempDir.resolve("state");
         this.bundles = tempDir.resolve("bundles");
-        this.service = new TaskService(backend.open(stateDir), stateDir, server, timeouts);
+        this.service = new TaskService(around.apply(backend.open(stateDir)), stateDir, server, timeouts);
         service.start();
         this.serviceMBean = JMX.newMXBeanProxy(server, TaskService.NAME, TaskServiceMXBean.class, true);
         this.events = EventLog.subscribe(server, TaskService.NAME);

@@ -23,9 +23,16 @@ import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Statistics;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.management.InstanceNotFoundException;
 import org.junit.jupiter.api.DisplayName;
@@ -505,6 +512,61 @@ abstract class TaskShimContract extends BackendContract {
 
         assertTrue(assertKind(ErrorKind.NotFound, task::stats).startsWith("NotFound: failed to fetch stats: "));
         assertTrue(assertKind(ErrorKind.NotFound, task::pids).startsWith("NotFound: failed to fetch pids: "));
+    }
+
+    @Test
+    @DisplayName("stats and pids while the task stops: real figures or NotFound 'failed to fetch ...', never"
+            + " a success with all zeros or no process")
+    void statsAndPidsWhileTheTaskStops() throws Exception {
+        int rounds = backend == Backend.PROCESS ? 30 : 5;
+        ExecutorService sampler = Executors.newSingleThreadExecutor();
+        try {
+            for (int round = 0; round < rounds; round++) {
+                String taskId = TID + "-" + round;
+                TaskMXBean task = hatchway.started(taskId);
+                startExecs(task, SECOND);
+                CountDownLatch sampling = new CountDownLatch(1);
+                Future<List<String>> samples = sampler.submit(() -> sampleUntilNotFound(task, sampling));
+                sampling.await();
+                task.killExec("", hatchway.signalEndingInit(SIGKILL), true);
+                awaitExit(task, "");
+                List<String> empty = samples.get(WAIT_MILLIS * 2, TimeUnit.MILLISECONDS);
+                assertEquals(List.of(), empty, "round " + round + ": answers of nothing while the task stopped");
+                task.deleteExec("");
+            }
+        } finally {
+            sampler.shutdownNow();
+        }
+    }
+
+    /** Calls stats and pids in turn until both are NotFound (bounded); returns the empty successes. */
+    private static List<String> sampleUntilNotFound(TaskMXBean task, CountDownLatch sampling) {
+        List<String> empty = new ArrayList<>();
+        boolean statsGone = false;
+        boolean pidsGone = false;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        sampling.countDown();
+        while (!(statsGone && pidsGone) && System.nanoTime() < deadline) {
+            try {
+                Statistics figures = task.stats().getContainer();
+                if (figures.getPidsCurrent() == 0 && figures.getMemoryUsageBytes() == 0
+                        && figures.getCpuTotal100ns() == 0) {
+                    empty.add("stats all zeros at " + figures.getTimestamp());
+                }
+            } catch (NoSuchElementException e) {
+                assertTrue(e.getMessage().startsWith("NotFound: failed to fetch stats: "), e::getMessage);
+                statsGone = true;
+            }
+            try {
+                if (task.pids().isEmpty()) {
+                    empty.add("pids empty");
+                }
+            } catch (NoSuchElementException e) {
+                assertTrue(e.getMessage().startsWith("NotFound: failed to fetch pids: "), e::getMessage);
+                pidsGone = true;
+            }
+        }
+        return empty;
     }
 
     // shutdown

@@ -49,7 +49,7 @@ final class ProcessSystem implements ComputeSystem {
     /** Session leader pid → its start time in clock ticks, for every process launched. */
     private final Map<Integer, Long> sessions = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
-    private boolean started; // guarded by this
+    private volatile boolean started; // written under this object's monitor
     private volatile boolean stopping;
     private volatile boolean closed; // no more checks for orphans once the caller has let go
 
@@ -224,6 +224,9 @@ final class ProcessSystem implements ComputeSystem {
         for (int pid : members("pids")) {
             ProcFs.details(pid).ifPresent(out::add);
         }
+        if (out.isEmpty() && (started || stopping)) {
+            throw noneLeft("pids");
+        }
         return out;
     }
 
@@ -251,8 +254,22 @@ final class ProcessSystem implements ComputeSystem {
             write += io[1];
             count++;
         }
+        if (count == 0 && (started || stopping)) {
+            throw noneLeft("stats");
+        }
         return new Statistics(Instant.now().toString(), user, kernel, resident, virtual, 0, read, write,
                 count, 0);
+    }
+
+    /**
+     * What a started task none of whose processes could be read answers: it has stopped in all but
+     * the bookkeeping (its last process died between the listing and the reading, or is being
+     * reaped), so NotFound, never figures of nothing that look valid. A task never started has no
+     * process yet, and says so with an empty list and zeros.
+     */
+    private RuntimeException noneLeft(String what) {
+        return ErrorKind.NotFound.error("failed to fetch %s: task '%s' is stopping and none of its processes"
+                + " is left", what, id);
     }
 
     /** The pids of every process of the task; NotFound once the system has stopped. */

@@ -207,17 +207,16 @@ final class Container implements ComputeSystem {
     }
 
     /**
-     * Follows an exec's exit. Once the exit is known here its state directory goes: the exit has a
-     * watcher to report it, so only an exit nobody saw (the agent was down) is kept for recovery.
+     * Follows an exec's exit. Its state directory, exit status included, stays until the task
+     * layer releases the process (its exec is deleted) or the task goes: an agent started again
+     * finds an exec that exited and was not deleted yet with its real status.
      */
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
         CompletableFuture<Long> exit = backend.watcher().exitOf(monitorDir.exitFile(id), monitor);
-        ContainerProcess process = ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir));
+        ContainerProcess process = ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir),
+                () -> exit.whenCompleteAsync((code, error) -> TaskDir.delete(monitorDir.dir()), Threads.background()));
         execs.add(process);
-        exit.whenCompleteAsync((code, error) -> {
-            execs.remove(process);
-            TaskDir.delete(monitorDir.dir());
-        }, Threads.background());
+        exit.whenComplete((code, error) -> execs.remove(process));
         return process;
     }
 
@@ -289,6 +288,10 @@ final class Container implements ComputeSystem {
         List<ProcessDetails> out = new ArrayList<>();
         for (int pid : members("pids")) {
             ProcFs.details(pid).ifPresent(out::add);
+        }
+        if (out.isEmpty()) { // even a created container has its runtime's init process
+            throw ErrorKind.NotFound.error("failed to fetch pids: task '%s' is stopping and none of its processes"
+                    + " is left", id);
         }
         return out;
     }

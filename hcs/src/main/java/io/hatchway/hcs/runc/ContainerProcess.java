@@ -7,6 +7,7 @@ import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A process in a container, under its conmon: the init process (signalled through the runtime's
@@ -25,19 +26,28 @@ final class ContainerProcess implements ComputeProcess {
     private final int pid;
     private final CompletableFuture<Long> exited;
     private final Signaller signaller;
+    private final Runnable release;
+    private final AtomicBoolean released = new AtomicBoolean();
 
     ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller) {
+        this(pid, exited, signaller, () -> { });
+    }
+
+    private ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller, Runnable release) {
         this.pid = pid;
         this.exited = exited;
         this.signaller = signaller;
+        this.release = release;
     }
 
     /**
      * An exec: signals go to its host pid, but never once its exit is known or the pid is no longer
      * the process's (its start time differs: the pid was reused), even with its conmon gone;
-     * {@code beforeSignal} runs just before one is sent.
+     * {@code beforeSignal} runs just before one is sent, {@code release} drops its state once it
+     * is released.
      */
-    static ContainerProcess exec(Monitor monitor, CompletableFuture<Long> exited, Runnable beforeSignal) {
+    static ContainerProcess exec(Monitor monitor, CompletableFuture<Long> exited, Runnable beforeSignal,
+            Runnable release) {
         int pid = monitor.pid();
         return new ContainerProcess(pid, exited, signal -> {
             if (exited.isDone() || !monitor.processAlive()) {
@@ -45,7 +55,7 @@ final class ContainerProcess implements ComputeProcess {
             }
             beforeSignal.run();
             return LibC.signal(pid, signal);
-        });
+        }, release);
     }
 
     @Override
@@ -71,6 +81,13 @@ final class ContainerProcess implements ComputeProcess {
         try {
             signal(Signals.SIGKILL);
         } catch (RuntimeException e) { // gone, or the container with it: either way not running
+        }
+    }
+
+    @Override
+    public void release() {
+        if (released.compareAndSet(false, true)) {
+            release.run();
         }
     }
 

@@ -142,6 +142,31 @@ class RecoveryTest {
     }
 
     @Test
+    void anExecThatExitedBeforeTheRestartIsFoundWithItsStatusUntilReleased() throws Exception {
+        Path bundle = bundle("rc-exited", WAIT_THEN_EXIT.formatted("go", 5));
+        ComputeSystem before = first.create("rc-exited", Bundle.load(bundle.toString()), TaskOptions.DEFAULT,
+                stdio("rc-exited"));
+        before.start(stdio("rc-exited"));
+        ComputeProcess kept = before.exec("e1", ProcessSpec.parse(json("exit 6")), stdio("e1"));
+        ComputeProcess released = before.exec("e2", ProcessSpec.parse(json("exit 7")), stdio("e2"));
+        assertEquals(6, exitCode(kept), "seen by the agent before it went away");
+        assertEquals(7, exitCode(released));
+        released.release(); // its exec was deleted: nothing of it is to be found again
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(stateDir.resolve("tasks/rc-exited/execs/2")));
+
+        List<RecoveredSystem> recovered = restart();
+        assertEquals(1, recovered.size());
+        RecoveredSystem task = recovered.get(0);
+        assertEquals(List.of("e1"), task.execs().stream().map(RecoveredSystem.Process::execId).toList());
+        assertEquals(6, exitCode(task.execs().get(0).process().orElseThrow()), "the real status, after the restart");
+        assertEquals(stdio("e1"), task.execs().get(0).stdio());
+
+        release(bundle, "go");
+        assertEquals(5, exitCode(task.init().process().orElseThrow()));
+        task.system().exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
     void aCreatedTaskIsFoundCreatedAndCanStillStart() throws Exception {
         Path bundle = bundle("rc-created", "exit 3");
         first.create("rc-created", Bundle.load(bundle.toString()), TaskOptions.DEFAULT, stdio("rc-created"));
