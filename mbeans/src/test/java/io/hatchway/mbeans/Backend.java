@@ -85,6 +85,14 @@ enum Backend {
     }
 
     /**
+     * Whether an agent started again on the same state directory finds the tasks of the one before
+     * (runc's containers outlive the agent; the process backend ends its tasks instead).
+     */
+    boolean recoversTasks() {
+        return this == RUNC;
+    }
+
+    /**
      * The image name {@code pids()} reports for a process running {@code /bin/<command>}: the
      * command's own on the host; {@code busybox} in a busybox root file system, whose commands are
      * all links to that one executable.

@@ -72,12 +72,15 @@ final class TaskFixture implements AutoCloseable {
     final Backend backend;
     final Path stateDir;
     final MBeanServer server = MBeanServerFactory.newMBeanServer();
-    final TaskService service;
-    final TaskServiceMXBean serviceMBean;
+    private final Timeouts timeouts;
+    private final UnaryOperator<ComputeBackend> around;
+    TaskService service;
+    TaskServiceMXBean serviceMBean;
     private final Path bundles;
     /** Every task id the test used: created through {@link #create} or announced by a create event. */
     private final Set<String> taskIds = new TreeSet<>();
-    private final EventLog events;
+    /** What the service MBean sent: one log per service the fixture started ({@link #restart()}). */
+    private final List<EventLog> events = new ArrayList<>();
     /** Processes an earlier test left, so that only this test's leaks fail this test. */
     private final Set<Long> leftBefore = testProcesses();
 
@@ -95,10 +98,30 @@ final class TaskFixture implements AutoCloseable {
         this.backend = backend;
         this.stateDir = tempDir.resolve("state");
         this.bundles = tempDir.resolve("bundles");
-        this.service = new TaskService(around.apply(backend.open(stateDir)), stateDir, server, timeouts);
+        this.timeouts = timeouts;
+        this.around = around;
+        startService();
+    }
+
+    private void startService() {
+        service = new TaskService(around.apply(backend.open(stateDir)), stateDir, server, timeouts);
         service.start();
-        this.serviceMBean = JMX.newMXBeanProxy(server, TaskService.NAME, TaskServiceMXBean.class, true);
-        this.events = EventLog.subscribe(server, TaskService.NAME);
+        serviceMBean = JMX.newMXBeanProxy(server, TaskService.NAME, TaskServiceMXBean.class, true);
+        events.add(EventLog.subscribe(server, TaskService.NAME));
+    }
+
+    /** Every event the service MBean sent, over every service the fixture started, in order. */
+    List<EventLog.Received> serviceEvents() {
+        return events.stream().flatMap(log -> log.events().stream()).toList();
+    }
+
+    /**
+     * The agent's stop and a new start on the same state directory: the service closes (its MBeans
+     * go, the tasks' processes keep running) and a new one recovers what the backend finds again.
+     */
+    void restart() {
+        service.close();
+        startService();
     }
 
     /** Writes a bundle for {@code taskId} whose init process runs {@code args}. */
@@ -348,7 +371,7 @@ final class TaskFixture implements AutoCloseable {
     /** What runc containers left, if anything; it is removed then, so the next test starts clean. */
     private Optional<Throwable> runcLeftovers() {
         Path runcState = stateDir.resolve("runc");
-        events.events().stream().filter(e -> e.type().equals("hatchway.task.create"))
+        serviceEvents().stream().filter(e -> e.type().equals("hatchway.task.create"))
                 .forEach(e -> taskIds.add((String) e.get("taskId")));
         RUNC_STATE_DIRS.add(runcState);
         RUNC_TASK_IDS.addAll(taskIds);
