@@ -30,6 +30,8 @@ import java.util.Optional;
 public final class HatchwayAgent {
     static final String AGENT_PROPERTY = "hatchway.agent";
     static final String JOLOKIA_URL_PROPERTY = "hatchway.jolokia.url";
+    /** Where the Jolokia password is, with {@code auth=basic}: the task CLI reads it for a local target. */
+    static final String PASSWORD_FILE_PROPERTY = "hatchway.jolokia.passwordFile";
     /** Why the last start failed, for the attach CLI; cleared by a successful start and by each attach. */
     static final String FAILURE_PROPERTY = "hatchway.agent.failure";
 
@@ -89,6 +91,7 @@ public final class HatchwayAgent {
                 }
                 started.setJolokiaUrl(served.url());
                 System.setProperty(JOLOKIA_URL_PROPERTY, served.url());
+                served.passwordFile().ifPresent(file -> System.setProperty(PASSWORD_FILE_PROPERTY, file.toString()));
             }
             service = started;
             exposure = served;
@@ -152,6 +155,7 @@ public final class HatchwayAgent {
             exposure = null;
             System.clearProperty(AGENT_PROPERTY);
             System.clearProperty(JOLOKIA_URL_PROPERTY);
+            System.clearProperty(PASSWORD_FILE_PROPERTY);
             AgentLog.info("stopped; tasks' processes keep running");
             LogSink.close();
         }
