@@ -4,11 +4,17 @@ import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 import com.sun.tools.attach.VirtualMachineDescriptor;
 import java.io.IOException;
+import io.hatchway.agent.client.JolokiaConnection;
+import io.hatchway.agent.client.TaskCli;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -33,6 +39,9 @@ public final class Cli {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && TaskCli.VERBS.containsKey(args[0])) {
+            System.exit(new Cli(System.out, System.err).runTaskVerb(args));
+        }
         if (args.length == 0 || !COMMANDS.contains(args[0])) {
             if (args.length > 1) {
                 System.err.println("usage: java -jar hatchway-agent.jar [start|stop|status|list] [<pid>|<regex>] [key=value,...]");
@@ -68,6 +77,83 @@ public final class Cli {
         } catch (CliException e) {
             err.println("hatchway: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /**
+     * {@code <verb> <target> ...}: a task verb of {@link TaskCli} against the agent in a local JVM
+     * (pid or regex, as the attach commands take it: its Jolokia URL and password file are read
+     * from its system properties) or at a Jolokia URL (the password from {@code --password-file}
+     * or the environment variable {@code HATCHWAY_PASSWORD}).
+     */
+    int runTaskVerb(String[] args) {
+        String verb = args[0];
+        if (args.length < 2) {
+            err.println("usage: java -jar hatchway-agent.jar " + verb + " <pid>|<regex>|<jolokia url> "
+                    + TaskCli.VERBS.get(verb) + " [--json] [--password-file <file>]");
+            return 1;
+        }
+        List<String> rest = new ArrayList<>(List.of(args).subList(2, args.length));
+        Optional<Path> passwordFile = Optional.empty();
+        int option = rest.indexOf("--password-file");
+        if (option >= 0 && (rest.indexOf("--") < 0 || option < rest.indexOf("--"))) {
+            if (option + 1 >= rest.size()) {
+                err.println("hatchway: option --password-file needs a value");
+                return 1;
+            }
+            passwordFile = Optional.of(Path.of(rest.remove(option + 1)));
+            rest.remove(option);
+        }
+        try {
+            return new TaskCli(out, err, connect(args[1], passwordFile)).run(verb, rest);
+        } catch (NoClassDefFoundError e) {
+            err.println("hatchway: the Attach API is missing from this Java runtime (module jdk.attach); run the CLI with a full JDK");
+            return 1;
+        } catch (CliException e) {
+            err.println("hatchway: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private JolokiaConnection connect(String target, Optional<Path> passwordFile) throws CliException {
+        if (target.startsWith("http://") || target.startsWith("https://")) {
+            URI url;
+            try {
+                url = new URI(target);
+            } catch (URISyntaxException e) {
+                throw new CliException("'" + target + "' is not a URL: " + e.getReason());
+            }
+            Optional<String> password = passwordFile.isPresent() ? Optional.of(readPassword(passwordFile.get()))
+                    : Optional.ofNullable(System.getenv("HATCHWAY_PASSWORD"));
+            return new JolokiaConnection(url, password);
+        }
+        VirtualMachineDescriptor jvm = find(target);
+        VirtualMachine vm = attach(jvm);
+        try {
+            Properties props = vm.getSystemProperties();
+            if (props.getProperty(HatchwayAgent.AGENT_PROPERTY) == null) {
+                throw new CliException("Hatchway is not loaded in " + describe(jvm));
+            }
+            String url = props.getProperty(HatchwayAgent.JOLOKIA_URL_PROPERTY, "");
+            if (url.isEmpty()) {
+                throw new CliException("Hatchway in " + describe(jvm) + " serves no Jolokia (jolokia=false)");
+            }
+            Optional<Path> file = passwordFile.or(() -> Optional.ofNullable(
+                    props.getProperty(HatchwayAgent.PASSWORD_FILE_PROPERTY)).map(Path::of));
+            Optional<String> password = file.isPresent() ? Optional.of(readPassword(file.get())) : Optional.empty();
+            return new JolokiaConnection(URI.create(url), password);
+        } catch (IOException e) {
+            throw new CliException("reading " + describe(jvm) + " failed: " + e.getMessage());
+        } finally {
+            detach(vm);
+        }
+    }
+
+    private static String readPassword(Path file) throws CliException {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            throw new CliException("cannot read the password file " + file + ": " + e.getMessage());
         }
     }
 

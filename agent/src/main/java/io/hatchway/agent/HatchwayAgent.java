@@ -41,6 +41,8 @@ import java.util.concurrent.TimeoutException;
 public final class HatchwayAgent {
     static final String AGENT_PROPERTY = "hatchway.agent";
     static final String JOLOKIA_URL_PROPERTY = "hatchway.jolokia.url";
+    /** Where the Jolokia password is, with {@code auth=basic}: the task CLI reads it for a local target. */
+    static final String PASSWORD_FILE_PROPERTY = "hatchway.jolokia.passwordFile";
     /** Why the last start failed, for the attach CLI; cleared by a successful start and by each attach. */
     static final String FAILURE_PROPERTY = "hatchway.agent.failure";
 
@@ -106,6 +108,7 @@ public final class HatchwayAgent {
                 }
                 started.setJolokiaUrl(served.url());
                 System.setProperty(JOLOKIA_URL_PROPERTY, served.url());
+                served.passwordFile().ifPresent(file -> System.setProperty(PASSWORD_FILE_PROPERTY, file.toString()));
             }
             JolokiaExposure servedAtExit = served;
             Thread hook = new Thread(() -> {
@@ -203,6 +206,7 @@ public final class HatchwayAgent {
             hostExitHook = null;
             System.clearProperty(AGENT_PROPERTY);
             System.clearProperty(JOLOKIA_URL_PROPERTY);
+            System.clearProperty(PASSWORD_FILE_PROPERTY);
             AgentLog.info("stopped; tasks' processes keep running" + reapers);
             LogSink.close();
         }
