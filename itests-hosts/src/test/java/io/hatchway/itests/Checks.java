@@ -35,9 +35,9 @@ final class Checks {
         } catch (TestAbortedException e) {
             outcomes.add(new Outcome(name, "SKIP: " + e.getMessage()));
         } catch (Throwable e) {
-            String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            String message = String.join(" | ", String.valueOf(e.getMessage()).lines().toList());
             outcomes.add(new Outcome(name, "FAIL: " + e.getClass().getSimpleName() + ": "
-                    + (message.length() > 400 ? message.substring(0, 400) + "..." : message)));
+                    + (message.length() > 600 ? message.substring(0, 600) + "..." : message)));
         }
         return false;
     }

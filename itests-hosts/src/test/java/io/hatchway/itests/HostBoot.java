@@ -30,6 +30,7 @@ final class HostBoot implements AutoCloseable {
     /** Bound of a boot on two shared cores; WildFly needs the most. */
     static final Duration BOOT_TIMEOUT = Duration.ofSeconds(240);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
+    private static final Pattern ERROR = Pattern.compile("\\b(ERROR|FATAL|SEVERE)\\b|Exception|Error:");
 
     private final Process process;
     private final long launchedNanos = System.nanoTime();
@@ -75,7 +76,7 @@ final class HostBoot implements AutoCloseable {
      */
     long awaitStarted(Pattern startedLine) {
         await("the server's started line " + startedLine).atMost(BOOT_TIMEOUT).pollInterval(Duration.ofMillis(50))
-                .failFast("the server exited; console:\n" + tail(), () -> !process.isAlive() && !started(startedLine))
+                .failFast("the server exited before its started line; its errors: " + errors(), () -> !process.isAlive() && !started(startedLine))
                 .until(() -> started(startedLine));
         return TimeUnit.NANOSECONDS.toMillis(startedNanos - launchedNanos);
     }
@@ -114,9 +115,9 @@ final class HostBoot implements AutoCloseable {
         return List.copyOf(console);
     }
 
-    String tail() {
-        List<String> lines = console();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    /** The console's lines that report an error, as one line: what a user reads first when a boot fails. */
+    String errors() {
+        return String.join(" | ", console().stream().filter(l -> ERROR.matcher(l).find()).limit(6).toList());
     }
 
     /**
