@@ -3,7 +3,9 @@ package io.hatchway.agent;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
+import io.hatchway.hcs.process.ProcessBackend;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,11 +20,14 @@ import java.util.Set;
  * Unknown keys are kept in {@link #unknown()} for one log line and otherwise ignored.
  */
 record AgentOptions(String backend, Path stateDir, boolean jolokia, String host, int port, String auth,
-        String protocol, Optional<Path> keystore, Optional<String> keystorePassword, List<String> unknown) {
+        String protocol, Optional<Path> keystore, Optional<String> keystorePassword, Duration hostExitShutdown,
+        List<String> unknown) {
 
     /** {@code mode} is the attach CLI's: {@code mode=stop} asks a loaded agent to stop. */
     static final Set<String> KEYS = Set.of("backend", "stateDir", "jolokia", "host", "port", "auth", "protocol",
-            "keystore", "keystorePassword", "config", "mode");
+            "keystore", "keystorePassword", "hostExitShutdownMillis", "config", "mode");
+    /** The longest {@code hostExitShutdownMillis}: a host's exit should not wait for minutes. */
+    static final long MAX_HOST_EXIT_SHUTDOWN_MILLIS = 60_000;
 
     /** @throws IllegalArgumentException naming the option that is malformed */
     static AgentOptions parse(String args) {
@@ -63,6 +68,7 @@ record AgentOptions(String backend, Path stateDir, boolean jolokia, String host,
                 oneOf("protocol", values.getOrDefault("protocol", "http"), "http", "https"),
                 Optional.ofNullable(values.get("keystore")).map(Path::of),
                 Optional.ofNullable(values.get("keystorePassword")),
+                hostExitShutdown(values.get("hostExitShutdownMillis")),
                 List.copyOf(unknown));
     }
 
@@ -83,6 +89,21 @@ record AgentOptions(String backend, Path stateDir, boolean jolokia, String host,
         } catch (NumberFormatException e) { // reported below
         }
         throw new IllegalArgumentException("port=" + value + ": must be a number from 0 to 65535");
+    }
+
+    private static Duration hostExitShutdown(String value) {
+        if (value == null) {
+            return ProcessBackend.DEFAULT_HOST_EXIT_SHUTDOWN;
+        }
+        try {
+            long millis = Long.parseLong(value);
+            if (millis >= 0 && millis <= MAX_HOST_EXIT_SHUTDOWN_MILLIS) {
+                return Duration.ofMillis(millis);
+            }
+        } catch (NumberFormatException e) { // reported below
+        }
+        throw new IllegalArgumentException("hostExitShutdownMillis=" + value + ": must be a number from 0 to "
+                + MAX_HOST_EXIT_SHUTDOWN_MILLIS);
     }
 
     private static String oneOf(String key, String value, String... allowed) {

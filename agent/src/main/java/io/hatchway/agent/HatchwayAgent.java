@@ -35,6 +35,8 @@ public final class HatchwayAgent {
 
     private static TaskService service; // guarded by HatchwayAgent.class
     private static JolokiaExposure exposure; // guarded by HatchwayAgent.class; null when Jolokia is off
+    /** Runs the backend's {@link ComputeBackend#hostExit} when the host exits; removed at stop. */
+    private static Thread hostExitHook; // guarded by HatchwayAgent.class
 
     private HatchwayAgent() {
     }
@@ -69,7 +71,7 @@ public final class HatchwayAgent {
                 throw new IllegalArgumentException("stateDir " + options.stateDir() + ": not writable");
             }
             LogSink.useFile(options.stateDir());
-            ComputeBackend backend = Backends.open(options.backend(), options.stateDir());
+            ComputeBackend backend = Backends.open(options.backend(), options.stateDir(), options.hostExitShutdown());
             TaskService started = new TaskService(backend, options.stateDir(),
                     ManagementFactory.getPlatformMBeanServer(), Timeouts.DEFAULT);
             try {
@@ -90,8 +92,11 @@ public final class HatchwayAgent {
                 started.setJolokiaUrl(served.url());
                 System.setProperty(JOLOKIA_URL_PROPERTY, served.url());
             }
+            Thread hook = new Thread(backend::hostExit, "hatchway-host-exit");
+            Runtime.getRuntime().addShutdownHook(hook);
             service = started;
             exposure = served;
+            hostExitHook = hook;
             System.clearProperty(FAILURE_PROPERTY);
             System.setProperty(AGENT_PROPERTY, started.getVersion());
             AgentLog.info("started: backend " + backend.name() + ", state and log in " + options.stateDir()
@@ -132,8 +137,9 @@ public final class HatchwayAgent {
     }
 
     /**
-     * Stops Hatchway: its MBeans are unregistered and its threads end. Tasks' processes keep
-     * running. Idempotent.
+     * Stops Hatchway: its MBeans are unregistered, its threads end and its host-exit hook is removed.
+     * Tasks' processes keep running; on the process backend the next start on the same state
+     * directory ends them (their sessions are recorded there). Idempotent.
      */
     static synchronized void stop() {
         if (service == null) {
@@ -141,6 +147,10 @@ public final class HatchwayAgent {
             return;
         }
         try {
+            try { // first, so the hook (and through it Hatchway's class loader) is not held past stop
+                Runtime.getRuntime().removeShutdownHook(hostExitHook);
+            } catch (IllegalStateException e) { // the host is exiting: the hook runs or ran
+            }
             if (exposure != null) {
                 exposure.close();
             }
@@ -150,6 +160,7 @@ public final class HatchwayAgent {
         } finally {
             service = null;
             exposure = null;
+            hostExitHook = null;
             System.clearProperty(AGENT_PROPERTY);
             System.clearProperty(JOLOKIA_URL_PROPERTY);
             AgentLog.info("stopped; tasks' processes keep running");

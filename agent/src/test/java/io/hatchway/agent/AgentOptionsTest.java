@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,13 +25,15 @@ class AgentOptionsTest {
         assertEquals("127.0.0.1", o.host());
         assertEquals(8778, o.port());
         assertEquals("basic", o.auth());
+        assertEquals(Duration.ofSeconds(3), o.hostExitShutdown());
         assertTrue(o.unknown().isEmpty());
     }
 
     @Test
     void readsKeyValuePairsAndNamesUnknownKeys() {
-        AgentOptions o = AgentOptions.parse("backend=process, stateDir=/tmp/x,port=0,colour=blue");
+        AgentOptions o = AgentOptions.parse("backend=process, stateDir=/tmp/x,port=0,hostExitShutdownMillis=500,colour=blue");
         assertEquals("process", o.backend());
+        assertEquals(Duration.ofMillis(500), o.hostExitShutdown());
         assertEquals(Path.of("/tmp/x"), o.stateDir());
         assertEquals(0, o.port());
         assertEquals(List.of("colour"), o.unknown());
@@ -49,7 +52,9 @@ class AgentOptionsTest {
     void malformedOptionsSayWhichOne() {
         for (String[] bad : new String[][] {{"port=abc", "port=abc"}, {"port=70000", "port=70000"},
                 {"jolokia=yes", "jolokia=yes"}, {"auth=digest", "auth=digest"}, {"noequals", "noequals"},
-                {"a=1,,b=2", "''"}, {"config=/no/such/file", "/no/such/file"}}) {
+                {"a=1,,b=2", "''"}, {"config=/no/such/file", "/no/such/file"},
+                {"hostExitShutdownMillis=-1", "hostExitShutdownMillis=-1: must be a number from 0 to 60000"},
+                {"hostExitShutdownMillis=3s", "hostExitShutdownMillis=3s"}}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(bad[0]));
             assertTrue(e.getMessage().contains(bad[1]), e.getMessage());
         }

@@ -3,6 +3,7 @@ package io.hatchway.hcs;
 import io.hatchway.hcs.process.ProcessBackend;
 import io.hatchway.hcs.runc.RuncBackend;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,20 +20,26 @@ public final class Backends {
         return open(name, Path.of(System.getProperty("user.home"), ".hatchway"));
     }
 
+    /** {@link #open(String, Path, Duration)} with the process backend's default host-exit shutdown wait. */
+    public static ComputeBackend open(String name, Path stateDir) {
+        return open(name, stateDir, ProcessBackend.DEFAULT_HOST_EXIT_SHUTDOWN);
+    }
+
     /**
      * Opens backend {@code name}: {@code process} (host processes), {@code runc} or {@code crun}
      * (containers, state under {@code <stateDir>/runc}), or {@code auto}: runc when it is usable
      * here, else crun when it is, else process. The choice is made by checks that run nothing
-     * (root, the binaries, the cgroup layout), so it is cheap and bounded.
+     * (root, the binaries, the cgroup layout), so it is cheap and bounded. {@code hostExitShutdown}
+     * is how long the process backend's tasks get between SIGTERM and SIGKILL at host exit.
      *
      * @throws HatchwayException InvalidArgument for an unknown name, Unavailable for a backend this
      *     build or this host cannot provide (the reason named)
      */
-    public static ComputeBackend open(String name, Path stateDir) {
+    public static ComputeBackend open(String name, Path stateDir, Duration hostExitShutdown) {
         return switch (name) {
-            case "process" -> new ProcessBackend();
+            case "process" -> new ProcessBackend(stateDir, hostExitShutdown);
             case "runc", "crun" -> RuncBackend.open(RuncBackend.Config.of(name, stateDir.resolve("runc")));
-            case "auto" -> auto(stateDir);
+            case "auto" -> auto(stateDir, hostExitShutdown);
             case "windows" -> throw ErrorKind.Unavailable.error(
                     "backend 'windows' is not part of this build yet; use 'process', 'runc', 'crun' or 'auto'");
             default -> throw ErrorKind.InvalidArgument.error(
@@ -40,7 +47,7 @@ public final class Backends {
         };
     }
 
-    private static ComputeBackend auto(Path stateDir) {
+    private static ComputeBackend auto(Path stateDir, Duration hostExitShutdown) {
         StringBuilder why = new StringBuilder();
         for (String runtime : RuncBackend.RUNTIMES) {
             Optional<String> reason = RuncBackend.unusableReason(runtime);
@@ -54,6 +61,6 @@ public final class Backends {
             why.append(why.length() == 0 ? "" : "; ").append(runtime).append(": ").append(reason.get());
         }
         log.info("backend auto: host processes ({})", why);
-        return new ProcessBackend();
+        return new ProcessBackend(stateDir, hostExitShutdown);
     }
 }

@@ -39,13 +39,22 @@ public interface ComputeBackend extends AutoCloseable {
      * Finds again the systems a previous instance of this backend (same state) left running or
      * exited without anyone watching, and removes what it left half-made. Called once, when the
      * task layer starts, before any {@link #create}. Blocking (bounded by the backend's command
-     * timeouts per system). The default finds nothing: host processes do not outlive their JVM's
-     * watch.
+     * timeouts per system). The default finds nothing.
      *
      * @return every system that still exists, each to be driven as if just created
      */
     default java.util.List<RecoveredSystem> recover() {
         return java.util.List.of();
+    }
+
+    /**
+     * What becomes of the backend's systems when the host JVM exits: called once, from the shutdown
+     * hook Hatchway holds while it runs (removed at stop), on that hook's thread while the JVM exits.
+     * The host's exit waits for it, so it is bounded (by the backend's own shutdown wait) and costs
+     * nothing when there are no systems. The default does nothing: the systems outlive the host and
+     * {@link #recover()} finds them again at the next start (the runc backend's containers).
+     */
+    default void hostExit() {
     }
 
     /** Releases what the backend holds. Compute systems it created are not stopped. */

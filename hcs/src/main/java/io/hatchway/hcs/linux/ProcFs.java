@@ -185,6 +185,38 @@ public final class ProcFs {
         return inSessions(leaders, stat.session(), stat.startTicks()) && stat.state() != 'Z';
     }
 
+    /**
+     * The sessions of {@code leaders} (leader pid → its start time in clock ticks) whose id can
+     * still be the one recorded: those whose leader is the same process (same start time) or is gone.
+     * A leader pid that now runs another process was reused, which the kernel allows only once no
+     * process is left in the old session: that session is dropped, so nothing of the new process's is
+     * taken for it. A gone leader's session id stays reserved while any member lives, so its members
+     * are the recorded session's, except in one case this cannot tell: the pid was reused after the
+     * whole session ended, its new holder led a session of its own and ended too, leaving members.
+     */
+    public static Map<Integer, Long> unreusedSessions(Map<Integer, Long> leaders) {
+        Map<Integer, Long> out = new java.util.HashMap<>();
+        leaders.forEach((leader, startTicks) -> {
+            Optional<Stat> now = stat(leader);
+            if (now.isEmpty() || now.get().startTicks() == startTicks) {
+                out.put(leader, startTicks);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * This boot's id ({@code /proc/sys/kernel/random/boot_id}): start times in clock ticks and pids
+     * mean something only within one boot. Empty when unreadable.
+     */
+    public static String bootId() {
+        try {
+            return Files.readString(PROC.resolve("sys/kernel/random/boot_id")).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** In one of the sessions, and no older than its leader (a reused session id is not ours). */
     private static boolean inSessions(Map<Integer, Long> leaders, int session, long startTicks) {
         Long leaderStart = leaders.get(session);

@@ -43,6 +43,8 @@ final class ProcessSystem implements ComputeSystem {
 
     private final String id;
     private final Bundle bundle;
+    private final SessionRecord record;
+    private final java.util.function.Consumer<ProcessSystem> released;
     private final Set<HostProcess> live = ConcurrentHashMap.newKeySet();
     /** Session leader pid → its start time in clock ticks, for every process launched. */
     private final Map<Integer, Long> sessions = new ConcurrentHashMap<>();
@@ -51,9 +53,16 @@ final class ProcessSystem implements ComputeSystem {
     private volatile boolean stopping;
     private volatile boolean closed; // no more checks for orphans once the caller has let go
 
-    ProcessSystem(String id, Bundle bundle) {
+    /**
+     * @param record where each session launched is recorded, for the next start should the host die
+     *     unannounced
+     * @param released told once the system is closed
+     */
+    ProcessSystem(String id, Bundle bundle, SessionRecord record, java.util.function.Consumer<ProcessSystem> released) {
         this.id = id;
         this.bundle = bundle;
+        this.record = record;
+        this.released = released;
     }
 
     @Override
@@ -125,7 +134,16 @@ final class ProcessSystem implements ComputeSystem {
                     + " is needed): %s", e);
         }
         HostProcess host = new HostProcess(pid, this);
-        sessions.put(pid, awaitExec(pid));
+        long startTicks = awaitExec(pid);
+        sessions.put(pid, startTicks);
+        if (startTicks > 0) { // 0: gone already, nothing to record
+            try {
+                record.add(pid, startTicks);
+            } catch (java.io.IOException e) { // a process the next start could not find is not started
+                host.kill();
+                throw ErrorKind.Unavailable.error("task '%s': cannot record its session in %s: %s", id, record.file(), e);
+            }
+        }
         live.add(host);
         host.exited().whenComplete((code, error) -> {
             live.remove(host);
@@ -313,10 +331,22 @@ final class ProcessSystem implements ComputeSystem {
         return exited;
     }
 
-    /** Kills whatever is left of the task's sessions, orphans included. */
+    /** Every session launched: leader pid → its start time in clock ticks. */
+    Map<Integer, Long> sessions() {
+        return Map.copyOf(sessions);
+    }
+
+    /** Removes the record of the task's sessions: nothing of them is left. */
+    void forget() {
+        record.remove();
+    }
+
+    /** Kills whatever is left of the task's sessions, orphans included, and removes their record. */
     @Override
     public void close() {
         terminate();
         closed = true;
+        record.remove();
+        released.accept(this);
     }
 }

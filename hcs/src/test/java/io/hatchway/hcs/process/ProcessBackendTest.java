@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +32,13 @@ class ProcessBackendTest {
     @TempDir
     Path dir;
 
-    private final ProcessBackend backend = new ProcessBackend();
+    private ProcessBackend backend;
     private ComputeSystem system;
+
+    @BeforeEach
+    void openBackend() {
+        backend = new ProcessBackend(dir.resolve("state"), ProcessBackend.DEFAULT_HOST_EXIT_SHUTDOWN);
+    }
 
     @AfterEach
     void tearDown() throws Exception {
