@@ -139,7 +139,7 @@ final class HostBoot implements AutoCloseable {
         List<String> killed = new ArrayList<>();
         synchronized (tree) {
             for (ProcessHandle p : tree) {
-                if (p.isAlive()) {
+                if (!TaskClient.ended(p)) { // a zombie has ended: only its parent has not collected it yet
                     killed.add(p.pid() + " " + p.info().commandLine().orElse("?"));
                     p.destroyForcibly();
                 }
@@ -154,7 +154,13 @@ final class HostBoot implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        killTree();
+    public void close() {
+        try {
+            killTree();
+        } catch (InterruptedException e) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -130,7 +130,7 @@ abstract class RealHost {
 
     static boolean free(int port) {
         try (ServerSocket socket = new ServerSocket(port)) {
-            return true;
+            return socket.getLocalPort() == port;
         } catch (IOException e) {
             return false;
         }
