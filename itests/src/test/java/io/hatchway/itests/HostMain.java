@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * The host application of the child JVMs: it knows nothing of Hatchway. It says it runs, then lives
- * until its standard input closes and exits 0 — so a test sees whether the agent let the host's
- * {@code main} run and end normally.
+ * until its standard input closes and exits 0 (or through {@code System.exit}, with {@link #SYSTEM_EXIT})
+ * — so a test sees whether the agent let the host's {@code main} run and end normally.
  */
 public final class HostMain {
     static final String RUNNING = "itests host: running";
@@ -15,6 +15,9 @@ public final class HostMain {
     /** With this argument the host first prints {@link #MAIN_ENTERED} and when its main began, in microseconds since the epoch. */
     static final String TIMING = "--timing";
     static final String MAIN_ENTERED = "itests host: main entered at epoch micros ";
+    /** With this argument the host ends with {@code System.exit(}{@link #EXIT_STATUS}{@code )} instead of returning from main. */
+    static final String SYSTEM_EXIT = "--system-exit";
+    static final int EXIT_STATUS = 7;
 
     private HostMain() {
     }
@@ -29,5 +32,8 @@ public final class HostMain {
         while (System.in.read() != -1) { // the test closes stdin to end the host
         }
         System.out.println(DONE);
+        if (List.of(args).contains(SYSTEM_EXIT)) {
+            System.exit(EXIT_STATUS);
+        }
     }
 }

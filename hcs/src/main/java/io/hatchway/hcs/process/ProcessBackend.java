@@ -34,11 +34,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A task never outlives its host unknown. At host exit ({@link #hostExit}) the backend ends its
  * tasks: SIGTERM to every member of their sessions, at most {@code shutdown} for them to go, then
- * SIGKILL. Because a host killed outright runs no hook, each task's sessions are recorded under
- * {@code <stateDir>/process} ({@link SessionRecord}) while it lives, and {@link #recover} ends what
- * a previous host left of them the same way before the first task is created. A task id whose
- * leftover processes are still alive (they could not be ended, or the host JVM that runs them still
- * runs, Hatchway stopped in it) is refused: AlreadyExists.
+ * SIGKILL. Because a host killed outright runs no hook (and a stopped Hatchway leaves its tasks
+ * running), each task's sessions are recorded under {@code <stateDir>/process} ({@link SessionRecord})
+ * while it lives, and {@link #recover} ends what a previous host left of them the same way before
+ * the first task is created; so does a create of the same id later. A task id whose leftover
+ * processes are still alive (they could not be ended, or the host JVM that runs them still runs,
+ * Hatchway stopped in it) is refused: AlreadyExists.
  */
 public final class ProcessBackend implements ComputeBackend {
     private static final Logger log = LoggerFactory.getLogger(ProcessBackend.class);
@@ -93,15 +94,20 @@ public final class ProcessBackend implements ComputeBackend {
         return system;
     }
 
-    /** Refuses an id whose recorded leftover still has live processes; clears a record nothing is left of. */
+    /**
+     * Refuses an id whose recorded leftover still has live processes once ended where it may be
+     * (its host JVM is gone, or is this one); clears a record nothing is left of.
+     */
     private void checkFree(String id) {
         Path file = records.resolve(id);
         if (!Files.exists(file)) {
             return;
         }
-        Set<Integer> alive = SessionRecord.read(file)
-                .map(contents -> ProcFs.sessionMembers(contents.liveSessions()))
-                .orElse(Set.of());
+        Optional<SessionRecord.Contents> contents = SessionRecord.read(file);
+        if (contents.isPresent() && endable(contents.get())) {
+            end("leftover of an earlier run", Map.of(id, contents.get().liveSessions()));
+        }
+        Set<Integer> alive = contents.map(c -> ProcFs.sessionMembers(c.liveSessions())).orElse(Set.of());
         if (!alive.isEmpty()) {
             throw ErrorKind.AlreadyExists.error("task with id: '%s' already exists on this host: processes %s of an"
                     + " earlier run (recorded in %s) are still alive", id, new TreeSet<>(alive), file);
@@ -125,7 +131,7 @@ public final class ProcessBackend implements ComputeBackend {
             for (Path file : files) {
                 String id = file.getFileName().toString();
                 Optional<SessionRecord.Contents> contents = SessionRecord.read(file);
-                if (contents.isPresent() && contents.get().hostAlive() && !contents.get().hostIsThisJvm()) {
+                if (contents.isPresent() && !endable(contents.get())) {
                     log.info("task '{}' of host JVM {}, which still runs, is left alone (recorded in {})", id,
                             contents.get().hostPid(), file);
                     continue;
@@ -139,6 +145,14 @@ public final class ProcessBackend implements ComputeBackend {
             new SessionRecord(records, id).remove();
         }
         return List.of();
+    }
+
+    /**
+     * Whether this backend may end what a record names: its host JVM is gone (or is this one, where
+     * Hatchway was stopped and started again). A host that still runs may serve the task itself.
+     */
+    private static boolean endable(SessionRecord.Contents contents) {
+        return !contents.hostAlive() || contents.hostIsThisJvm();
     }
 
     /**

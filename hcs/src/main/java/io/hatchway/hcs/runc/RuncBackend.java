@@ -292,9 +292,12 @@ public final class RuncBackend implements ComputeBackend {
         }
         // The runtime's own test (runc and crun refuse a create when <root>/<id> exists), without
         // running it: a `state` command cost about a tenth of createTask + start (issue 5's benchmark).
-        if (Files.exists(runtime.root().resolve(id), LinkOption.NOFOLLOW_LINKS)) {
-            throw ErrorKind.AlreadyExists.error("container '%s' already exists in %s (under %s)", id, runtime.name(),
-                    runtime.root());
+        // Under every runtime's root: a task's state directory is per id, whichever runtime runs it.
+        for (OciRuntime any : runtimes.values()) {
+            if (Files.exists(any.root().resolve(id), LinkOption.NOFOLLOW_LINKS)) {
+                throw ErrorKind.AlreadyExists.error("container '%s' already exists in %s (under %s)", id, any.name(),
+                        any.root());
+            }
         }
         TaskDir.delete(dir.dir());
         if (cgroups.exists(cgroupsPath)) {

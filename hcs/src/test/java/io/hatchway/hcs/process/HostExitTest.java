@@ -209,6 +209,18 @@ class HostExitTest {
     }
 
     @Test
+    void aCreateOfTheIdEndsALeftoverWhoseHostIsGone() throws Exception {
+        List<Proc> procs = leftover("sleep 600 & exec sleep 600", 2);
+        Path file = record("t1", ProcFs.bootId(), deadHost(), procs.get(0));
+        ProcessBackend backend = new ProcessBackend(state(), SHORT); // no recover(): the host stopped Hatchway, say
+
+        create(backend, "t1", "exec sleep 600").start(stdio("t1"));
+
+        assertTrue(procs.stream().noneMatch(Proc::alive), "the leftover ended before its id was reused: " + procs);
+        assertEquals(1, SessionRecord.read(file).orElseThrow().sessions().size(), "the record is the new task's");
+    }
+
+    @Test
     void aRecordedLeaderPidNowRunningAnotherProcessIsNeverSignalled() throws Exception {
         List<Proc> stranger = leftover("exec sleep 600", 1);
         Proc leader = stranger.get(0);
