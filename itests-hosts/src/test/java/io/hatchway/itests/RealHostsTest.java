@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import javax.management.InstanceNotFoundException;
 import javax.management.MBeanServerConnection;
@@ -37,6 +38,7 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -81,14 +83,24 @@ class RealHostsTest {
         deleteTree(dir);
         Checks checks = new Checks(host + " on " + jdk);
         long[] bootMillis = {-1, -1, -1};
+        Running plainServer = null;
         try {
-            Reference plain = withoutTheAgentThenAttached(host, jdk, dir.resolve("plain"), checks);
+            plainServer = host.start(dir.resolve("plain"), jdk, Mode.PLAIN, null);
+            Reference plain = withoutTheAgentThenAttached(host, jdk, plainServer, checks);
             bootMillis[0] = plain.bootMillis();
+            // The server without the agent stays up, idle: JNA's cleaner thread outlives a stop by 30 s,
+            // which the boots with the agent use instead of a wait.
             bootMillis[1] = withTheAgent(host, jdk, dir.resolve("javaagent"), Mode.JAVAAGENT, plain, checks);
             if (host instanceof WildFlyHost) {
                 bootMillis[2] = withTheAgent(host, jdk, dir.resolve("module-opts"), Mode.MODULE_OPTS, plain, checks);
             }
+            if (plain.afterStop() != null) {
+                checks.check("attach: no thread of Hatchway's or JNA's is left after stop", plain.afterStop());
+            }
         } finally {
+            if (plainServer != null) {
+                stopAndEnd(plainServer);
+            }
             List<String> left = TaskClient.leftoverProcesses();
             left.forEach(p -> ProcessHandle.of(Long.parseLong(p.substring(0, p.indexOf(' ')))).ifPresent(ProcessHandle::destroyForcibly));
             BOOT_TIMES.add(String.format("| %-20s | %-10s | %8s | %10s | %11s |", host, jdk, ms(bootMillis[0]), ms(bootMillis[1]),
@@ -98,52 +110,60 @@ class RealHostsTest {
         checks.assertAllPassed();
     }
 
-    /** What a boot without the agent is: the reference the boots with it are compared to. */
-    record Reference(long bootMillis, int pageStatus, List<String> log) {
+    /**
+     * What a boot without the agent is: the reference the boots with it are compared to.
+     *
+     * @param afterStop the check, once JNA's cleaner had its time, that the stopped Hatchway left no thread; null when it did not attach
+     */
+    record Reference(long bootMillis, int pageStatus, List<String> log, Executable afterStop) {
     }
 
-    private static Reference withoutTheAgentThenAttached(RealHost host, Jdk jdk, Path dir, Checks checks) throws Exception {
-        Running server = host.start(dir, jdk, Mode.PLAIN, null);
-        try {
-            long bootMillis = server.awaitStarted();
-            Reference plain = new Reference(bootMillis, pageStatus(server), HostLog.entries(server.log(), host.logLine()));
-            REPORT.add(host + " on " + jdk + ", without the agent: page " + plain.pageStatus() + ", log " + plain.log().size() + " lines\n");
-            if (host instanceof ArtemisHost) {
-                checks.check("without Hatchway: Artemis refuses its view role gc and address creation",
-                        () -> artemisGuardHolds(server, null, dir));
-            }
-            long pid = server.boot().pid();
-            List<String> threadsBefore = Jcmd.threadNames(jdk, pid);
-            Path state = dir.resolve("hatchway-state");
-            String[] url = new String[1];
-            boolean attached = checks.check("attach: the attach CLI starts Hatchway", () -> {
-                ChildJvm start = ChildJvm.cli(jdk.java(), "start", Long.toString(pid), agentOptions(state));
-                assertEquals(0, start.exitStatus(), "attach CLI start: " + start.stdout() + start.stderr());
-                url[0] = jolokiaUrl(jdk, server);
-            });
-            if (attached) {
-                checks.check("attach: a task over Hatchway's Jolokia",
-                        () -> taskOverJolokia(JolokiaClient.withPasswordFile(url[0], state), dir.resolve("bundle-jolokia")));
-                checks.check("attach: Hatchway over the server's JMX", () -> hatchwayOverServerJmx(server, dir.resolve("bundle-jmx")));
-                if (host instanceof ArtemisHost) {
-                    checks.check("attach: Artemis refuses its view role gc, address creation and Hatchway",
-                            () -> artemisGuardHolds(server, JolokiaClient.withPasswordFile(url[0], state), dir));
-                }
-                checks.check("attach: stop leaves no Hatchway thread", () -> {
-                    ChildJvm stop = ChildJvm.cli(jdk.java(), "stop", Long.toString(pid));
-                    assertEquals(0, stop.exitStatus(), "attach CLI stop: " + stop.stdout() + stop.stderr());
-                    assertNoHatchwayThread(jdk, pid, threadsBefore);
-                });
-            }
-            checks.check("attach: the server's log gains no warning or error", () -> {
-                List<String> after = HostLog.entries(server.log(), host.logLine());
-                REPORT.add(host + " on " + jdk + ", attach: log diff " + HostLog.diff(plain.log(), after) + "\n");
-                assertEquals(List.of(), HostLog.newWarnings(plain.log(), after), "new warnings/errors in " + where(server));
-            });
-            return plain;
-        } finally {
-            stopAndEnd(server);
+    /** Runs the checks on a boot without the agent, then attaches Hatchway, checks it, stops it; the server keeps running. */
+    private static Reference withoutTheAgentThenAttached(RealHost host, Jdk jdk, Running server, Checks checks) throws Exception {
+        Path dir = server.dir();
+        long bootMillis = server.awaitStarted();
+        Reference plain = new Reference(bootMillis, pageStatus(server), HostLog.entries(server.log(), host.logLine()), null);
+        REPORT.add(host + " on " + jdk + ", without the agent: page " + plain.pageStatus() + ", log " + plain.log().size() + " lines\n");
+        if (host instanceof ArtemisHost) {
+            checks.check("without Hatchway: Artemis refuses its view role gc and address creation",
+                    () -> artemisGuardHolds(server, null, dir));
         }
+        long pid = server.boot().pid();
+        List<String> threadsBefore = Jcmd.threadNames(jdk, pid);
+        Path state = dir.resolve("hatchway-state");
+        String[] url = new String[1];
+        Executable afterStop = null;
+        boolean attached = checks.check("attach: the attach CLI starts Hatchway", () -> {
+            ChildJvm start = ChildJvm.cli(jdk.java(), "start", Long.toString(pid), agentOptions(state));
+            assertEquals(0, start.exitStatus(), "attach CLI start: " + start.stdout() + start.stderr());
+            url[0] = jolokiaUrl(jdk, server);
+        });
+        if (attached) {
+            checks.check("attach: a task over Hatchway's Jolokia",
+                    () -> taskOverJolokia(JolokiaClient.withPasswordFile(url[0], state), dir.resolve("bundle-jolokia")));
+            checks.check("attach: Hatchway over the server's JMX", () -> hatchwayOverServerJmx(server, dir.resolve("bundle-jmx")));
+            if (host instanceof ArtemisHost) {
+                checks.check("attach: Artemis refuses its view role gc, address creation and Hatchway",
+                        () -> artemisGuardHolds(server, JolokiaClient.withPasswordFile(url[0], state), dir));
+            }
+            long[] stoppedAt = {0};
+            if (checks.check("attach: the attach CLI stops Hatchway, its threads end", () -> {
+                ChildJvm stop = ChildJvm.cli(jdk.java(), "stop", Long.toString(pid));
+                stoppedAt[0] = System.nanoTime();
+                assertEquals(0, stop.exitStatus(), "attach CLI stop: " + stop.stdout() + stop.stderr());
+                assertNoThreadLeft(jdk, pid, t -> t.startsWith("hatchway-"), Duration.ofSeconds(10));
+            })) {
+                afterStop = () -> assertNoThreadLeft(jdk, pid,
+                        t -> t.startsWith("hatchway-") || (t.startsWith("JNA") && !threadsBefore.contains(t)),
+                        Duration.ofSeconds(60).minusNanos(System.nanoTime() - stoppedAt[0]));
+            }
+        }
+        checks.check("attach: the server's log gains no warning or error", () -> {
+            List<String> after = HostLog.entries(server.log(), host.logLine());
+            REPORT.add(host + " on " + jdk + ", attach: log diff " + HostLog.diff(plain.log(), after) + "\n");
+            assertEquals(List.of(), HostLog.newWarnings(plain.log(), after), "new warnings/errors in " + where(server));
+        });
+        return new Reference(plain.bootMillis(), plain.pageStatus(), plain.log(), afterStop);
     }
 
     /** Boots the server with the agent put in by {@code mode}, runs the checks on it. @return its boot time, -1 if it did not boot */
@@ -311,13 +331,16 @@ class RealHostsTest {
                 Map.of(JMXConnector.CREDENTIALS, new String[] {user, password}));
     }
 
-    /** No {@code hatchway-*} thread, and no JNA cleaner the JVM did not have before, within a bounded wait. */
-    private static void assertNoHatchwayThread(Jdk jdk, long pid, List<String> before) {
+    /**
+     * No thread whose name is {@code ours} is left in JVM {@code pid} within {@code bound} from now
+     * (JNA's cleaner thread ends 30 s after its last work, so a check for it waits until 60 s after the stop).
+     */
+    private static void assertNoThreadLeft(Jdk jdk, long pid, Predicate<String> ours, Duration bound) {
         AtomicReference<List<String>> left = new AtomicReference<>(List.of());
         try {
-            await("Hatchway's threads to end").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-                left.set(Jcmd.threadNames(jdk, pid).stream()
-                        .filter(t -> t.startsWith("hatchway-") || (t.startsWith("JNA Cleaner") && !before.contains(t))).toList());
+            Duration atMost = bound.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : bound;
+            await("the stopped Hatchway's threads to end").atMost(atMost).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                left.set(Jcmd.threadNames(jdk, pid).stream().filter(ours).toList());
                 return left.get().isEmpty();
             });
         } catch (ConditionTimeoutException e) {
