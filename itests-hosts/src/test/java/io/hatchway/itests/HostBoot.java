@@ -107,10 +107,6 @@ final class HostBoot implements AutoCloseable {
         return jvm().pid();
     }
 
-    boolean alive() {
-        return process.isAlive();
-    }
-
     List<String> console() {
         return List.copyOf(console);
     }

@@ -20,7 +20,7 @@ final class HostLog {
      * line, not Hatchway's and not the host's, left out of the comparison (the README documents it).
      */
     private static final Pattern JDK_DYNAMIC_AGENT_WARNING = Pattern.compile(
-            "WARNING: (A Java agent has been loaded dynamically|If a serviceability tool is in use"
+            "WARNING: (A Java agent has been loaded dynamically|If a serviceability tool is (not )?in use"
                     + "|Dynamic loading of agents will be disallowed)");
 
     private HostLog() {
