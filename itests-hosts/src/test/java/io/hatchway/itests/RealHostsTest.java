@@ -296,7 +296,10 @@ class RealHostsTest {
             List<String> allowed = new ArrayList<>();
             JolokiaClient console = JolokiaClient.withUser(server.extra().get("jolokia"), ArtemisHost.VIEWER, ArtemisHost.VIEWER_PASSWORD)
                     .fromOrigin(server.extra().get("origin"));
-            console.read(BROKER.toString(), "Version"); // the view role reads the broker through the console
+            JsonNode version = console.post(JolokiaClient.readRequest(BROKER.toString(), "Version"));
+            assumeTrue(!version.path("error").asText().contains("getSubject is not supported"),
+                    "Artemis's console fails on this JDK without Hatchway too (" + version.path("error").asText() + "): skipped");
+            JolokiaClient.value(version, JolokiaClient.readRequest(BROKER.toString(), "Version")); // the view role reads the broker
             refusedOverJolokia(allowed, "gc", console, JolokiaClient.execRequest(MEMORY.toString(), "gc"));
             refusedOverJolokia(allowed, "createAddress", console,
                     JolokiaClient.execRequest(BROKER.toString(), "createAddress", "viewer-jolokia", "ANYCAST"));
