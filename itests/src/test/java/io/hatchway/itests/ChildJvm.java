@@ -255,16 +255,21 @@ final class ChildJvm implements AutoCloseable {
     /** The child's platform MBeans as JConsole reaches them: Attach API, then the local connector address. */
     MBeanServerConnection connect() throws Exception {
         if (connector == null) {
-            VirtualMachine vm = VirtualMachine.attach(Long.toString(process.pid()));
-            String address;
-            try {
-                address = vm.startLocalManagementAgent();
-            } finally {
-                vm.detach();
-            }
-            connector = JMXConnectorFactory.connect(new JMXServiceURL(address));
+            connector = connectLocal(process.pid());
         }
         return connector.getMBeanServerConnection();
+    }
+
+    /** A JMX connector to the platform MBeans of JVM {@code pid}, as JConsole opens it: Attach API, local connector address. */
+    static JMXConnector connectLocal(long pid) throws Exception {
+        VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
+        String address;
+        try {
+            address = vm.startLocalManagementAgent();
+        } finally {
+            vm.detach();
+        }
+        return JMXConnectorFactory.connect(new JMXServiceURL(address));
     }
 
     /** Closes the child's stdin and waits, bounded, for it to exit. @return its exit status */

@@ -37,10 +37,16 @@ final class JolokiaClient {
 
     private final URI url;
     private final String authorization; // null: no credentials sent
+    private final String origin; // null: sent from no browser page
 
-    private JolokiaClient(String url, String authorization) {
+    private JolokiaClient(String url, String authorization, String origin) {
         this.url = URI.create(url);
         this.authorization = authorization;
+        this.origin = origin;
+    }
+
+    private JolokiaClient(String url, String authorization) {
+        this(url, authorization, null);
     }
 
     /** A client with the password the agent wrote to {@code <stateDir>/jolokia.password}. */
@@ -49,7 +55,12 @@ final class JolokiaClient {
     }
 
     static JolokiaClient withPassword(String url, String password) {
-        String token = Base64.getEncoder().encodeToString((USER + ":" + password).getBytes(StandardCharsets.UTF_8));
+        return withUser(url, USER, password);
+    }
+
+    /** Basic credentials of {@code user}: for another Jolokia than Hatchway's, such as a host's console. */
+    static JolokiaClient withUser(String url, String user, String password) {
+        String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         return new JolokiaClient(url, "Basic " + token);
     }
 
@@ -64,7 +75,12 @@ final class JolokiaClient {
 
     /** The same credentials, sent to {@code otherUrl}. */
     JolokiaClient at(String otherUrl) {
-        return new JolokiaClient(otherUrl, authorization);
+        return new JolokiaClient(otherUrl, authorization, origin);
+    }
+
+    /** The same requests with an {@code Origin} header, as a console's page in a browser sends them. */
+    JolokiaClient fromOrigin(String pageOrigin) {
+        return new JolokiaClient(url.toString(), authorization, pageOrigin);
     }
 
     // --- requests as JSON, the way a script writes them
@@ -108,6 +124,9 @@ final class JolokiaClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         if (authorization != null) {
             request.header("Authorization", authorization);
+        }
+        if (origin != null) {
+            request.header("Origin", origin);
         }
         return request.build();
     }
