@@ -104,7 +104,8 @@ public final class JolokiaConnection {
             throw new ClientException(url + " answered HTTP " + response.statusCode() + ", not Jolokia JSON");
         }
         int status = answer.path("status").asInt(response.statusCode());
-        if (status == 404) { // Jolokia's words name a JMX exception class; say what it means here
+        if (answer.path("error_type").asText().endsWith(".InstanceNotFoundException")) {
+            // no such MBean: say which task or exec that is, in CONTRACT.md's words
             throw new ClientException("NotFound: " + notFound(request.path("mbean").asText()));
         }
         if (status != 200) {
