@@ -57,7 +57,11 @@ class StopLeavesNothingTest {
                 String line = start.stdout().get(0);
                 String url = line.substring(line.indexOf("Jolokia at ") + "Jolokia at ".length());
                 runATask(JolokiaClient.withPasswordFile(url, stateDir), dir.resolve("bundle-" + cycle));
-                assertEquals(1, jcmd.liveInstances(LOADER), "while Hatchway runs, its class loader is there");
+                // the loaders of the stops not waited out may still be there: JNA's cleaner holds each 30 s
+                long loaders = jcmd.liveInstances(LOADER);
+                int notWaitedOut = Math.max(0, cycle - 2);
+                assertTrue(loaders >= 1 && loaders <= 1 + notWaitedOut,
+                        "while Hatchway runs, its class loader is there: " + loaders);
                 assertFalse(ours(jcmd.threadNames()).isEmpty(), "while Hatchway runs, its threads are there");
 
                 ChildJvm stop = ChildJvm.cli(jdk.java(), "stop", pid);
