@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.management.JMException;
 import javax.management.MBeanNotificationInfo;
 import javax.management.MBeanServer;
@@ -52,9 +51,8 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
     private final Timeouts timeouts;
     private final Map<String, Task> tasks = new ConcurrentHashMap<>();
     private final Set<String> creating = ConcurrentHashMap.newKeySet();
-    private final Map<Task, TaskEmitter> emitters = new ConcurrentHashMap<>();
-    private final NotificationBroadcasterSupport emitter = newEmitter();
-    private final AtomicLong sequence = new AtomicLong();
+    private final Map<Task, Emitter> emitters = new ConcurrentHashMap<>();
+    private final Emitter emitter = new Emitter(NAME);
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
     private volatile String jolokiaUrl = "";
@@ -76,7 +74,8 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
      */
     public void start() {
         try {
-            mbeans.register(NAME, () -> new DescribedMXBean.Emitting<>(this, TaskServiceMXBean.class, emitter));
+            mbeans.register(NAME, () -> new DescribedMXBean.Emitting<>(this, TaskServiceMXBean.class,
+                    emitter.broadcaster));
         } catch (javax.management.InstanceAlreadyExistsException e) {
             throw ErrorKind.AlreadyExists.error("%s is registered already: Hatchway is loaded in this JVM", NAME);
         } catch (JMException e) {
@@ -230,10 +229,11 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
 
     /** Registers a new task's MBean and its init exec's; both or neither. */
     private void register(Task task) {
-        NotificationBroadcasterSupport taskEmitter = newEmitter();
         ObjectName name = taskName(task.getId());
+        Emitter taskEmitter = new Emitter(name);
         try {
-            mbeans.register(name, () -> new DescribedMXBean.Emitting<>(task, TaskMXBean.class, taskEmitter));
+            mbeans.register(name, () -> new DescribedMXBean.Emitting<>(task, TaskMXBean.class,
+                    taskEmitter.broadcaster));
         } catch (JMException e) {
             throw ErrorKind.AlreadyExists.error("MBean %s: %s", name, e.getMessage());
         }
@@ -243,7 +243,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
             unregisterQuietly(name);
             throw e;
         }
-        emitters.put(task, new TaskEmitter(taskEmitter, name));
+        emitters.put(task, taskEmitter);
     }
 
     void register(Exec exec) {
@@ -289,22 +289,31 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
             log.debug("event {} {}", event.topic(), event.fields());
         }
         javax.management.openmbean.CompositeData data = event.toCompositeData(); // immutable: one for both
-        TaskEmitter taskEmitter = emitters.get(task);
+        Emitter taskEmitter = emitters.get(task);
         if (taskEmitter != null) {
-            taskEmitter.emitter().sendNotification(notification(event, taskEmitter.name(), data));
+            taskEmitter.send(event, data);
         }
-        emitter.sendNotification(notification(event, NAME, data));
+        emitter.send(event, data);
     }
 
-    /** A registered task's notification emitter and its MBean's name. */
-    private record TaskEmitter(NotificationBroadcasterSupport emitter, ObjectName name) {
-    }
+    /**
+     * One MBean's notifications: numbered by it alone, 1, 2, 3, ... in the order they are sent, so a
+     * client sees a gap only where it really missed one.
+     */
+    private static final class Emitter {
+        final NotificationBroadcasterSupport broadcaster = newEmitter();
+        private final ObjectName name;
+        private long sequence; // guarded by this
 
-    private Notification notification(Event event, ObjectName source, Object data) {
-        Notification n = new Notification(event.type(), source, sequence.incrementAndGet(),
-                System.currentTimeMillis(), event.topic());
-        n.setUserData(data);
-        return n;
+        Emitter(ObjectName name) {
+            this.name = name;
+        }
+
+        synchronized void send(Event event, Object data) {
+            Notification n = new Notification(event.type(), name, ++sequence, System.currentTimeMillis(), event.topic());
+            n.setUserData(data);
+            broadcaster.sendNotification(n);
+        }
     }
 
     private static NotificationBroadcasterSupport newEmitter() {

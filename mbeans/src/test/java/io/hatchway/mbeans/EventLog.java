@@ -22,6 +22,7 @@ final class EventLog implements NotificationListener {
     }
 
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<Long> sequenceNumbers = new CopyOnWriteArrayList<>();
     private final Consumer<Received> onReceipt;
 
     private EventLog(Consumer<Received> onReceipt) {
@@ -53,7 +54,13 @@ final class EventLog implements NotificationListener {
         }
         Received event = new Received(notification.getType(), fields);
         onReceipt.accept(event);
+        sequenceNumbers.add(notification.getSequenceNumber());
         received.add(event);
+    }
+
+    /** The sequence numbers of the notifications received, in the order received. */
+    List<Long> sequenceNumbers() {
+        return List.copyOf(sequenceNumbers);
     }
 
     List<Received> events() {

@@ -11,6 +11,7 @@ import static io.hatchway.mbeans.TaskFixture.eventually;
 import static io.hatchway.mbeans.TaskFixture.startExecs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.mbeans.EventLog.Received;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -92,6 +94,29 @@ abstract class EventsContract extends BackendContract {
         task.deleteExec("");
 
         assertEquals(withDelete(life, initPid), awaitEvents(log, 7));
+    }
+
+    @Test
+    @DisplayName("Each MBean numbers its own notifications 1, 2, 3, ... in the order it sends them")
+    void eachEmitterNumbersItsOwnNotificationsWithoutGaps() {
+        EventLog service = EventLog.subscribe(hatchway.server, TaskService.NAME);
+        TaskMXBean task = hatchway.create(TID, longRunning());
+        EventLog ofTask = EventLog.subscribe(hatchway.server, TaskService.taskName(TID));
+        task.start("");
+        addExecs(task, shell("exit 3"), EXEC);
+        task.start(EXEC);
+        awaitExit(task, EXEC);
+        task.killExec("", SIGKILL, false);
+        awaitExit(task, "");
+
+        List<Long> fromService = service.sequenceNumbers();
+        assertEquals(LongStream.rangeClosed(1, fromService.size()).boxed().toList(), fromService,
+                "the service's notifications, numbered from its start");
+        List<Long> fromTask = ofTask.sequenceNumbers();
+        assertTrue(fromTask.size() >= 4, "start, exec-added, exec-started, exit: " + fromTask);
+        long first = fromTask.get(0);
+        assertEquals(LongStream.range(first, first + fromTask.size()).boxed().toList(), fromTask,
+                "the task's own notifications, no number skipped for the service's");
     }
 
     @Test
