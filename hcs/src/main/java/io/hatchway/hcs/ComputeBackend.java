@@ -1,6 +1,7 @@
 package io.hatchway.hcs;
 
 import io.hatchway.hcs.oci.Bundle;
+import java.util.List;
 
 /**
  * A compute backend: what creates the compute systems that run tasks (host processes, an OCI
@@ -12,28 +13,19 @@ public interface ComputeBackend extends AutoCloseable {
     String name();
 
     /**
-     * Creates the compute system of task {@code id} from its bundle. Nothing runs yet: the init
-     * process is launched by {@link ComputeSystem#start}. Non-blocking beyond the runtime's own
-     * create command.
+     * Creates the compute system of task {@code id} from its bundle, with the init process's
+     * standard streams. Nothing runs yet: the init process is launched by {@link ComputeSystem#start},
+     * which the task layer calls with the same streams. A backend whose runtime fixes the streams
+     * when the container is created (runc and crun create the init process, streams and all, before
+     * it is started) takes them here; one that launches the process at start may ignore them here.
+     * Non-blocking beyond the runtime's own create command. Nothing is left behind on failure.
      *
      * @throws HatchwayException InvalidArgument when the bundle's process cannot run here (e.g. a
-     *     user other than the JVM's on the process backend), NotImplemented for an option this
-     *     backend lacks (e.g. sandbox isolation), Unavailable when the runtime fails
+     *     user other than the JVM's on the process backend) or an option's value is wrong;
+     *     NotImplemented for an isolation kind or an option this backend does not offer;
+     *     AlreadyExists when a system with this id still exists; Unavailable when the runtime fails
      */
-    ComputeSystem create(String id, Bundle bundle, TaskOptions options);
-
-    /**
-     * {@link #create(String, Bundle, TaskOptions)} with the init process's standard streams known
-     * already. A backend whose runtime fixes them when the container is created (runc and crun
-     * create the init process, with its streams, before it is started) needs them here; the task
-     * layer always calls this form and passes the same streams to {@link ComputeSystem#start}. The
-     * default ignores them.
-     *
-     * @throws HatchwayException as {@link #create(String, Bundle, TaskOptions)}
-     */
-    default ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio) {
-        return create(id, bundle, options);
-    }
+    ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio);
 
     /**
      * Finds again the systems a previous instance of this backend (same state) left running or
@@ -43,8 +35,8 @@ public interface ComputeBackend extends AutoCloseable {
      *
      * @return every system that still exists, each to be driven as if just created
      */
-    default java.util.List<RecoveredSystem> recover() {
-        return java.util.List.of();
+    default List<RecoveredSystem> recover() {
+        return List.of();
     }
 
     /**

@@ -48,20 +48,14 @@ public interface ComputeSystem {
     ComputeProcess start(Stdio stdio);
 
     /**
-     * Launches an additional process in the started system.
+     * Launches an additional process in the started system. {@code execId} is the task layer's
+     * name for it: a backend that keeps state across restarts hands it back from
+     * {@link ComputeBackend#recover()}.
      *
-     * @throws HatchwayException as {@link #start}; FailedPrecondition when the system has stopped
+     * @throws HatchwayException as {@link #start}; FailedPrecondition when the system has not been
+     *     started or has stopped; as {@link #checkProcess} for a process this system cannot run
      */
-    ComputeProcess exec(ProcessSpec spec, Stdio stdio);
-
-    /**
-     * {@link #exec(ProcessSpec, Stdio)} naming the task layer's exec id, so a backend that keeps
-     * state across restarts can hand it back from {@link ComputeBackend#recover()}. The default
-     * forgets the id.
-     */
-    default ComputeProcess exec(String execId, ProcessSpec spec, Stdio stdio) {
-        return exec(spec, stdio);
-    }
+    ComputeProcess exec(String execId, ProcessSpec spec, Stdio stdio);
 
     /**
      * Every process of the system (the init process, additional processes and their children),

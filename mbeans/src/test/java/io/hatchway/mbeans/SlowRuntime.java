@@ -65,11 +65,6 @@ final class SlowRuntime implements ComputeBackend {
     }
 
     @Override
-    public ComputeSystem create(String id, Bundle bundle, TaskOptions options) {
-        return new SlowSystem(real.create(id, bundle, options));
-    }
-
-    @Override
     public ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio) {
         return new SlowSystem(real.create(id, bundle, options, initStdio));
     }
@@ -90,12 +85,6 @@ final class SlowRuntime implements ComputeBackend {
         public ComputeProcess start(Stdio stdio) {
             slowly();
             return new SlowProcess(real.start(stdio));
-        }
-
-        @Override
-        public ComputeProcess exec(ProcessSpec spec, Stdio stdio) {
-            slowly();
-            return new SlowProcess(real.exec(spec, stdio));
         }
 
         @Override

@@ -5,6 +5,7 @@ import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.ProcFs;
@@ -72,11 +73,14 @@ public final class ProcessBackend implements ComputeBackend {
     }
 
     /**
+     * Creates the task's record; {@code initStdio} is taken at {@link ComputeSystem#start}, which
+     * launches the init process.
+     *
      * @throws io.hatchway.hcs.HatchwayException also AlreadyExists when processes of an earlier task
      *     with this id are still alive on this host
      */
     @Override
-    public ComputeSystem create(String id, Bundle bundle, TaskOptions options) {
+    public ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio) {
         Objects.requireNonNull(id);
         Objects.requireNonNull(bundle);
         if (options.sandbox()) {

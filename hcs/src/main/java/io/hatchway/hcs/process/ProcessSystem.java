@@ -114,7 +114,7 @@ final class ProcessSystem implements ComputeSystem {
     }
 
     @Override
-    public synchronized ComputeProcess exec(ProcessSpec spec, Stdio stdio) {
+    public synchronized ComputeProcess exec(String execId, ProcessSpec spec, Stdio stdio) {
         if (!started || stopping) {
             throw ErrorKind.FailedPrecondition.error("task: '%s' is not running", id);
         }

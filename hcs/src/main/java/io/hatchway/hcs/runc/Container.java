@@ -159,12 +159,7 @@ final class Container implements ComputeSystem {
         return init;
     }
 
-    @Override
-    public ComputeProcess exec(ProcessSpec spec, Stdio stdio) {
-        return exec("", spec, stdio);
-    }
-
-    /** {@link #exec(ProcessSpec, Stdio)} remembering the task layer's exec id, for recovery. */
+    /** Remembers the task layer's exec id in the exec's record, for recovery. */
     @Override
     public ComputeProcess exec(String execId, ProcessSpec spec, Stdio stdio) {
         synchronized (this) {

@@ -255,14 +255,6 @@ public final class RuncBackend implements ComputeBackend {
         return new TaskDir(config.stateDir().resolve("tasks").resolve(id));
     }
 
-    /** Creates with the init process's streams in the task's state directory ({@code init/stdout.log}, ...). */
-    @Override
-    public ComputeSystem create(String id, Bundle bundle, TaskOptions options) {
-        Path init = taskDir(id).init().dir();
-        return create(id, bundle, options, new Stdio(Optional.empty(), init.resolve("stdout.log"),
-                init.resolve("stderr.log")));
-    }
-
     /**
      * Creates task {@code id}'s container with the runtime's {@code create} under conmon. The init
      * process exists afterwards, waiting for {@link ComputeSystem#start}.

@@ -64,7 +64,7 @@ class HostExitTest {
     }
 
     private ComputeSystem create(ProcessBackend backend, String id, String script) throws Exception {
-        ComputeSystem system = backend.create(id, bundle(script), TaskOptions.DEFAULT);
+        ComputeSystem system = backend.create(id, bundle(script), TaskOptions.DEFAULT, stdio(id));
         systems.add(system);
         return system;
     }
@@ -132,7 +132,7 @@ class HostExitTest {
         ProcessBackend backend = new ProcessBackend(state(), ProcessBackend.DEFAULT_HOST_EXIT_SHUTDOWN);
         ComputeSystem t1 = create(backend, "t1", "sleep 600 & sleep 600; wait");
         t1.start(stdio("t1"));
-        t1.exec(ProcessSpec.parse("{\"args\":[\"sleep\",\"600\"]}"), stdio("e1"));
+        t1.exec("e1", ProcessSpec.parse("{\"args\":[\"sleep\",\"600\"]}"), stdio("e1"));
         ComputeSystem t2 = create(backend, "t2", "exec sleep 600");
         t2.start(stdio("t2"));
         List<Proc> procs = new ArrayList<>(procs(t1, 4));
@@ -232,7 +232,7 @@ class HostExitTest {
 
         assertTrue(leader.alive(), "the process that now has the recorded pid was not signalled");
         assertFalse(Files.exists(file), "nothing of the recorded task is left: its record goes");
-        backend.create("t1", bundle("true"), TaskOptions.DEFAULT).close(); // and its id is free
+        backend.create("t1", bundle("true"), TaskOptions.DEFAULT, stdio("t1")).close(); // and its id is free
     }
 
     @Test
@@ -256,14 +256,14 @@ class HostExitTest {
         assertTrue(Files.exists(file));
 
         Bundle bundle = bundle("true");
-        HatchwayException e = assertThrows(HatchwayException.class, () -> backend.create("t1", bundle, TaskOptions.DEFAULT));
+        HatchwayException e = assertThrows(HatchwayException.class, () -> backend.create("t1", bundle, TaskOptions.DEFAULT, stdio("t1")));
         assertEquals(ErrorKind.AlreadyExists, e.kind());
         assertEquals("AlreadyExists: task with id: 't1' already exists on this host: processes [" + leader.pid()
                 + "] of an earlier run (recorded in " + file + ") are still alive", e.getMessage());
 
         LibC.killQuietly(leader.pid(), 9);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !leader.alive());
-        backend.create("t1", bundle, TaskOptions.DEFAULT).close();
+        backend.create("t1", bundle, TaskOptions.DEFAULT, stdio("t1")).close();
         assertFalse(Files.exists(file), "a record nothing is left of is cleared by the next create of its id");
         assertEquals(Set.of(), ProcFs.sessionMembers(Map.of(leader.pid(), leader.startTicks())));
     }

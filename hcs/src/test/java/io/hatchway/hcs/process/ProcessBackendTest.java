@@ -56,7 +56,7 @@ class ProcessBackendTest {
                 {"ociVersion":"1.0.2","process":{"args":["/bin/sh","-c",%s],
                  "env":["PATH=/usr/bin:/bin","GREETING=hello"],"cwd":"%s"}}"""
                 .formatted(io.hatchway.hcs.oci.Json.write(script), dir));
-        system = backend.create("t1", Bundle.load(dir.toString()), TaskOptions.DEFAULT);
+        system = backend.create("t1", Bundle.load(dir.toString()), TaskOptions.DEFAULT, stdio("t1"));
         return system;
     }
 
@@ -80,7 +80,7 @@ class ProcessBackendTest {
     @Test
     void deliversAnySignalAndReports128PlusN() throws Exception {
         ComputeProcess init = create("sleep 600").start(stdio("init"));
-        ComputeProcess exec = system.exec(ProcessSpec.parse("{\"args\":[\"sleep\",\"600\"]}"), stdio("e1"));
+        ComputeProcess exec = system.exec("e1", ProcessSpec.parse("{\"args\":[\"sleep\",\"600\"]}"), stdio("e1"));
         assertTrue(exec.signal(10)); // SIGUSR1: not one of the two signals java.lang.Process can send
         assertEquals(128 + 10, exitCode(exec));
         assertFalse(exec.signal(15), "an exited process takes no signal");
@@ -117,11 +117,11 @@ class ProcessBackendTest {
     @Test
     void shutdownStopsEveryTreeAndNeverStartedSystemsStopAtOnce() throws Exception {
         create("sleep 600").start(stdio("init"));
-        system.exec(ProcessSpec.parse("{\"args\":[\"sh\",\"-c\",\"sleep 600 & wait\"]}"), stdio("e1"));
+        system.exec("e1", ProcessSpec.parse("{\"args\":[\"sh\",\"-c\",\"sleep 600 & wait\"]}"), stdio("e1"));
         system.shutdown();
         system.exited().toCompletableFuture().get(10, TimeUnit.SECONDS);
 
-        ComputeSystem unstarted = backend.create("t2", Bundle.load(dir.toString()), TaskOptions.DEFAULT);
+        ComputeSystem unstarted = backend.create("t2", Bundle.load(dir.toString()), TaskOptions.DEFAULT, stdio("t2"));
         unstarted.shutdown();
         assertTrue(unstarted.exited().toCompletableFuture().isDone());
         HatchwayException e = assertThrows(HatchwayException.class, () -> unstarted.start(stdio("late")));
@@ -132,7 +132,7 @@ class ProcessBackendTest {
     void aBundleNamingAMissingBinaryFailsToStartAndLeavesNothingRunning() throws Exception {
         Files.writeString(dir.resolve("config.json"),
                 "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"/no/such/binary\"]}}");
-        system = backend.create("t1", Bundle.load(dir.toString()), TaskOptions.DEFAULT);
+        system = backend.create("t1", Bundle.load(dir.toString()), TaskOptions.DEFAULT, stdio("t1"));
         HatchwayException e = assertThrows(HatchwayException.class, () -> system.start(stdio("init")));
         assertEquals(ErrorKind.InvalidArgument, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("/no/such/binary"), e.getMessage());
@@ -153,12 +153,12 @@ class ProcessBackendTest {
                 () -> system.checkProcess(ProcessSpec.parse("{\"args\":[\"true\"],\"terminal\":true}")));
         assertEquals(ErrorKind.NotImplemented, tty.kind());
         HatchwayException missing = assertThrows(HatchwayException.class,
-                () -> system.exec(ProcessSpec.parse("{\"args\":[\"/no/such/binary\"]}"), stdio("e1")));
+                () -> system.exec("e1", ProcessSpec.parse("{\"args\":[\"/no/such/binary\"]}"), stdio("e1")));
         assertEquals(ErrorKind.InvalidArgument, missing.kind());
         assertTrue(missing.getMessage().contains("/no/such/binary"), missing.getMessage());
         Path notExecutable = Files.writeString(dir.resolve("script"), "#!/bin/sh\n");
         HatchwayException denied = assertThrows(HatchwayException.class,
-                () -> system.exec(ProcessSpec.parse("{\"args\":[\"" + notExecutable + "\"]}"), stdio("e2")));
+                () -> system.exec("e2", ProcessSpec.parse("{\"args\":[\"" + notExecutable + "\"]}"), stdio("e2")));
         assertEquals(ErrorKind.InvalidArgument, denied.kind());
     }
 
@@ -167,9 +167,9 @@ class ProcessBackendTest {
         create("true");
         Bundle bundle = Bundle.load(dir.toString());
         assertEquals(ErrorKind.NotImplemented, assertThrows(HatchwayException.class,
-                () -> backend.create("t3", bundle, new TaskOptions(true, ""))).kind());
+                () -> backend.create("t3", bundle, new TaskOptions(true, ""), stdio("t3"))).kind());
         assertEquals(ErrorKind.NotImplemented, assertThrows(HatchwayException.class,
-                () -> backend.create("t3", bundle, new TaskOptions(false, "crun"))).kind());
+                () -> backend.create("t3", bundle, new TaskOptions(false, "crun"), stdio("t3"))).kind());
     }
 
     @Test

@@ -87,7 +87,7 @@ class RuncBackendTest {
         assertTrue(runc().state("rt-round").isRunning());
         assertEquals(runc().state("rt-round").pid(), init.pid());
 
-        ComputeProcess exec = system.exec(process("sh", "-c", "echo hi; echo oops >&2; exit 3"), stdio("e1"));
+        ComputeProcess exec = system.exec("e1", process("sh", "-c", "echo hi; echo oops >&2; exit 3"), stdio("e1"));
         assertEquals(3, exitCode(exec));
         assertEquals("hi\n", stdout("e1"));
         assertEquals("oops\n", Files.readString(dir.resolve("out/e1.err")));
@@ -112,7 +112,7 @@ class RuncBackendTest {
     void signalsReachExecsAndReport128PlusN() throws Exception {
         ComputeSystem system = create("rt-signal", "sleep", "600");
         system.start(stdio("rt-signal"));
-        ComputeProcess exec = system.exec(process("sleep", "600"), stdio("e1"));
+        ComputeProcess exec = system.exec("e1", process("sleep", "600"), stdio("e1"));
         assertTrue(exec.signal(10)); // SIGUSR1 kills busybox sleep
         assertEquals(128 + 10, exitCode(exec));
         assertFalse(exec.signal(15), "an exited exec takes no signal");
@@ -124,7 +124,7 @@ class RuncBackendTest {
     void pidsListEveryProcessOfTheContainerWithTheExecInside() throws Exception {
         ComputeSystem system = create("rt-pids", "sleep", "600");
         ComputeProcess init = system.start(stdio("rt-pids"));
-        ComputeProcess exec = system.exec(process("sh", "-c", "sleep 600 & sleep 601 & wait"), stdio("e1"));
+        ComputeProcess exec = system.exec("e1", process("sh", "-c", "sleep 600 & sleep 601 & wait"), stdio("e1"));
         List<Integer> pids = system.processes().stream().map(ProcessDetails::getProcessId).toList();
         assertTrue(pids.contains(init.pid()), pids + " holds the init pid " + init.pid());
         assertTrue(pids.contains(exec.pid()), pids + " holds the exec pid " + exec.pid());
@@ -137,7 +137,7 @@ class RuncBackendTest {
     void statisticsComeFromTheCgroup() throws Exception {
         ComputeSystem system = create("rt-stats", "sleep", "600");
         system.start(stdio("rt-stats"));
-        ComputeProcess busy = system.exec(process("sh", "-c",
+        ComputeProcess busy = system.exec("e", process("sh", "-c",
                 "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done; echo done"), stdio("busy"));
         assertEquals(0, exitCode(busy));
         Statistics stats = system.statistics();
@@ -152,7 +152,7 @@ class RuncBackendTest {
     void aContainerKilledFromOutsideReportsItsExit() throws Exception {
         ComputeSystem system = create("rt-outside", "sleep", "600");
         ComputeProcess init = system.start(stdio("rt-outside"));
-        ComputeProcess exec = system.exec(process("sleep", "600"), stdio("e1"));
+        ComputeProcess exec = system.exec("e1", process("sleep", "600"), stdio("e1"));
         LibC.INSTANCE.kill(exec.pid(), 15);
         assertEquals(128 + 15, exitCode(exec));
         runc().kill("rt-outside", 9, false);
@@ -177,14 +177,14 @@ class RuncBackendTest {
     @Test
     void execNeedsAStartedContainerAndNoTerminal() throws Exception {
         ComputeSystem system = create("rt-exec", "sleep", "600");
-        HatchwayException early = assertThrows(HatchwayException.class, () -> system.exec(process("true"), stdio("e")));
+        HatchwayException early = assertThrows(HatchwayException.class, () -> system.exec("e", process("true"), stdio("e")));
         assertEquals(ErrorKind.FailedPrecondition, early.kind());
         system.start(stdio("rt-exec"));
         HatchwayException terminal = assertThrows(HatchwayException.class,
                 () -> system.checkProcess(ProcessSpec.parse("{\"args\":[\"sh\"],\"terminal\":true}")));
         assertEquals(ErrorKind.NotImplemented, terminal.kind());
         HatchwayException missing = assertThrows(HatchwayException.class,
-                () -> system.exec(process("/bin/nope"), stdio("e2")));
+                () -> system.exec("e2", process("/bin/nope"), stdio("e2")));
         assertEquals(ErrorKind.InvalidArgument, missing.kind(), missing.getMessage());
     }
 
@@ -207,7 +207,7 @@ class RuncBackendTest {
         Path bundle = BusyboxBundle.create(dir.resolve("norootfs"), "true");
         io.hatchway.hcs.runc.TaskDir.delete(bundle.resolve("rootfs"));
         HatchwayException e = assertThrows(HatchwayException.class,
-                () -> backend.create("rt-norootfs", Bundle.load(bundle.toString()), TaskOptions.DEFAULT));
+                () -> backend.create("rt-norootfs", Bundle.load(bundle.toString()), TaskOptions.DEFAULT, stdio("rt-norootfs")));
         assertEquals(ErrorKind.InvalidArgument, e.kind());
         assertTrue(e.getMessage().contains("root file system"), e.getMessage());
         ids.add("rt-norootfs");
@@ -239,7 +239,7 @@ class RuncBackendTest {
         create("rt-twice", "sleep", "600");
         Path bundle = BusyboxBundle.create(dir.resolve("twice"), "sleep", "600");
         HatchwayException e = assertThrows(HatchwayException.class,
-                () -> backend.create("rt-twice", Bundle.load(bundle.toString()), TaskOptions.DEFAULT));
+                () -> backend.create("rt-twice", Bundle.load(bundle.toString()), TaskOptions.DEFAULT, stdio("rt-twice")));
         assertEquals(ErrorKind.AlreadyExists, e.kind());
     }
 
@@ -268,7 +268,7 @@ class RuncBackendTest {
             theirs.add(its);
             int myInit = mine.start(stdio("same-a")).pid();
             ComputeProcess itsInit = its.start(stdio("same-b"));
-            ComputeProcess myExec = mine.exec(process("sleep", "601"), stdio("same-a-exec"));
+            ComputeProcess myExec = mine.exec("same-a-exec", process("sleep", "601"), stdio("same-a-exec"));
 
             List<Integer> myPids = mine.processes().stream().map(ProcessDetails::getProcessId).toList();
             List<Integer> itsPids = its.processes().stream().map(ProcessDetails::getProcessId).toList();
@@ -303,7 +303,7 @@ class RuncBackendTest {
                     stdio("rt-monitorless"));
             mine.add(system);
             ComputeProcess init = system.start(stdio("rt-monitorless"));
-            ComputeProcess exec = system.exec(process("sleep", "600"), stdio("e1"));
+            ComputeProcess exec = system.exec("e1", process("sleep", "600"), stdio("e1"));
             Path task = quickState.resolve("tasks/rt-monitorless");
             for (Path conmonPid : List.of(task.resolve("init/conmon.pid"), task.resolve("execs/1/conmon.pid"))) {
                 int conmon = Integer.parseInt(Files.readString(conmonPid).strip());

@@ -109,7 +109,7 @@ class SandboxTest {
         assertTrue(stacks.contains("wchan"), stacks);
 
         // The task's init is not pid 1 of the namespace: an exec that outlives it is stopped with the task.
-        ComputeProcess exec = system.exec(ProcessSpec.parse("{\"args\":[\"sleep\",\"600\"]}"), stdio("e1"));
+        ComputeProcess exec = system.exec("e1", ProcessSpec.parse("{\"args\":[\"sleep\",\"600\"]}"), stdio("e1"));
         assertTrue(init.signal(9));
         assertEquals(137, init.exited().toCompletableFuture().get(30, TimeUnit.SECONDS));
         assertTrue(!system.exited().toCompletableFuture().isDone() || exec.exited().toCompletableFuture().isDone());
