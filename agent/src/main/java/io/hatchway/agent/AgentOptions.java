@@ -3,7 +3,7 @@ package io.hatchway.agent;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
-import io.hatchway.hcs.process.ProcessBackend;
+import io.hatchway.hcs.BackendContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,7 +93,7 @@ record AgentOptions(String backend, Path stateDir, boolean jolokia, String host,
 
     private static Duration hostExitShutdown(String value) {
         if (value == null) {
-            return ProcessBackend.DEFAULT_HOST_EXIT_SHUTDOWN;
+            return BackendContext.DEFAULT_HOST_EXIT_SHUTDOWN;
         }
         try {
             long millis = Long.parseLong(value);

@@ -1,6 +1,7 @@
 package io.hatchway.agent;
 
 import io.hatchway.agent.logging.LogSink;
+import io.hatchway.hcs.BackendContext;
 import io.hatchway.hcs.Backends;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.HatchwayException;
@@ -88,7 +89,8 @@ public final class HatchwayAgent {
                 throw new IllegalArgumentException("stateDir " + options.stateDir() + ": not writable");
             }
             LogSink.useFile(options.stateDir());
-            ComputeBackend backend = Backends.open(options.backend(), options.stateDir(), options.hostExitShutdown());
+            ComputeBackend backend = Backends.open(options.backend(),
+                    new BackendContext(options.stateDir(), options.hostExitShutdown()));
             MBeanServer own = MBeanServers.own();
             TaskService started = new TaskService(backend, options.stateDir(), own, Timeouts.DEFAULT);
             try {

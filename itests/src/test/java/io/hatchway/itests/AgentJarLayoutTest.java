@@ -63,6 +63,26 @@ class AgentJarLayoutTest {
         }
     }
 
+    /**
+     * The backends are found by {@link java.util.ServiceLoader} in the private class loader: their
+     * service file is in the private area, one line per backend, never at the jar's root.
+     */
+    @Test
+    void theBackendsServiceFileListsEveryBackendInThePrivateArea() throws Exception {
+        String file = "META-INF/services/io.hatchway.hcs.ComputeBackendProvider";
+        try (JarFile jar = new JarFile(ChildJvm.agentJar().toFile())) {
+            JarEntry entry = jar.getJarEntry(PRIVATE + file);
+            assertNotNull(entry, PRIVATE + file);
+            List<String> lines = new String(jar.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .map(String::strip).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+            assertEquals(List.of("io.hatchway.hcs.process.ProcessProvider", "io.hatchway.hcs.runc.RuncProvider$Runc",
+                    "io.hatchway.hcs.runc.RuncProvider$Crun"), lines);
+            for (String provider : lines) {
+                assertNotNull(jar.getEntry(PRIVATE + provider.replace('.', '/') + ".class"), provider);
+            }
+        }
+    }
+
     @Test
     void theManifestNamesTheBootstrapForEveryEntryAndAsksForNoInstrumentation() throws Exception {
         try (JarFile jar = new JarFile(ChildJvm.agentJar().toFile())) {

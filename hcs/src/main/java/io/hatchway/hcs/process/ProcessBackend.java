@@ -44,8 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProcessBackend implements ComputeBackend {
     private static final Logger log = LoggerFactory.getLogger(ProcessBackend.class);
-    /** How long tasks get to end after SIGTERM at host exit (and leftovers at start) before SIGKILL. */
-    public static final Duration DEFAULT_HOST_EXIT_SHUTDOWN = Duration.ofSeconds(3);
     /** After SIGKILL: how long the kernel may take to remove them (a process in uninterruptible sleep waits). */
     static final Duration KILL_WAIT = Duration.ofSeconds(1);
     private static final long POLL_NANOS = Duration.ofMillis(10).toNanos();

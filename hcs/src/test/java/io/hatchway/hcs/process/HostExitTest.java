@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.hcs.BackendContext;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
@@ -129,7 +130,7 @@ class HostExitTest {
 
     @Test
     void atHostExitEveryProcessOfEveryTaskEndsAndItsRecordGoes() throws Exception {
-        ProcessBackend backend = new ProcessBackend(state(), ProcessBackend.DEFAULT_HOST_EXIT_SHUTDOWN);
+        ProcessBackend backend = new ProcessBackend(state(), BackendContext.DEFAULT_HOST_EXIT_SHUTDOWN);
         ComputeSystem t1 = create(backend, "t1", "sleep 600 & sleep 600; wait");
         t1.start(stdio("t1"));
         t1.exec("e1", ProcessSpec.parse("{\"args\":[\"sleep\",\"600\"]}"), stdio("e1"));
@@ -144,7 +145,7 @@ class HostExitTest {
         long millis = (System.nanoTime() - begin) / 1_000_000;
 
         assertTrue(procs.stream().noneMatch(Proc::alive), "every process of both tasks ended: " + procs);
-        assertTrue(millis < ProcessBackend.DEFAULT_HOST_EXIT_SHUTDOWN.toMillis(),
+        assertTrue(millis < BackendContext.DEFAULT_HOST_EXIT_SHUTDOWN.toMillis(),
                 "sleep ends at SIGTERM: no SIGKILL wait (" + millis + " ms)");
         assertFalse(Files.exists(state().resolve("process/t1")), "nothing left to find at the next start");
         assertFalse(Files.exists(state().resolve("process/t2")));
@@ -195,7 +196,7 @@ class HostExitTest {
     void theNextStartEndsWhatADeadHostLeftAndTheIdIsFreeAfterwards() throws Exception {
         List<Proc> procs = leftover("sleep 600 & exec sleep 600", 2);
         Path file = record("t1", ProcFs.bootId(), deadHost(), procs.get(0));
-        ProcessBackend backend = new ProcessBackend(state(), ProcessBackend.DEFAULT_HOST_EXIT_SHUTDOWN);
+        ProcessBackend backend = new ProcessBackend(state(), BackendContext.DEFAULT_HOST_EXIT_SHUTDOWN);
 
         assertEquals(List.of(), backend.recover(), "host processes are ended, not recovered");
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.hcs.BackendContext;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
@@ -37,7 +38,7 @@ class ProcessBackendTest {
 
     @BeforeEach
     void openBackend() {
-        backend = new ProcessBackend(dir.resolve("state"), ProcessBackend.DEFAULT_HOST_EXIT_SHUTDOWN);
+        backend = new ProcessBackend(dir.resolve("state"), BackendContext.DEFAULT_HOST_EXIT_SHUTDOWN);
     }
 
     @AfterEach

@@ -1,0 +1,59 @@
+package io.hatchway.hcs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hatchway.hcs.runc.RuncBackend;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Backends are found through their {@code META-INF/services} lines, and chosen by name or by {@code auto}. */
+class BackendsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyBackendOfTheBuildIsFoundInTheOrderOfItsServiceLines() {
+        List<String> names = Backends.providers().stream().map(ComputeBackendProvider::name).toList();
+        assertEquals(List.of("process", "runc", "crun"), names.stream().filter(List.of("process", "runc", "crun")::contains).toList(),
+                "the build's backends: " + names);
+    }
+
+    @Test
+    void aBackendOpensByItsName() {
+        try (ComputeBackend backend = Backends.open("process", dir)) {
+            assertEquals("process", backend.name());
+        }
+    }
+
+    @Test
+    void anUnknownNameIsRefusedNamingTheKnownOnes() {
+        HatchwayException e = assertThrows(HatchwayException.class, () -> Backends.open("nope", dir));
+        assertEquals(ErrorKind.InvalidArgument, e.kind());
+        assertTrue(e.getMessage().startsWith("InvalidArgument: backend 'nope': must be one of auto, "), e.getMessage());
+        assertTrue(e.getMessage().contains("process, runc, crun") && e.getMessage().endsWith(", windows"), e.getMessage());
+    }
+
+    @Test
+    void windowsIsUnavailableInThisBuild() {
+        HatchwayException e = assertThrows(HatchwayException.class, () -> Backends.open("windows", dir));
+        assertEquals(ErrorKind.Unavailable, e.kind());
+        assertTrue(e.getMessage().startsWith("Unavailable: backend 'windows' is not part of this build yet; use "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("'process', 'runc', 'crun'") && e.getMessage().endsWith(" or 'auto'"),
+                e.getMessage());
+    }
+
+    /** runc where it can run, else crun where it can, else host processes; never a backend auto may not choose. */
+    @Test
+    void autoChoosesTheUsableBackendItPrefers() {
+        String expected = RuncBackend.unusableReason("runc").isEmpty() ? "runc"
+                : RuncBackend.unusableReason("crun").isEmpty() ? "crun" : "process";
+        try (ComputeBackend backend = Backends.open("auto", dir)) {
+            assertEquals(expected, backend.name());
+        }
+    }
+}
