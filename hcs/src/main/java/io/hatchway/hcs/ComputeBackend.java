@@ -2,6 +2,7 @@ package io.hatchway.hcs;
 
 import io.hatchway.hcs.oci.Bundle;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A compute backend: what creates the compute systems that run tasks (host processes, an OCI
@@ -11,6 +12,14 @@ public interface ComputeBackend extends AutoCloseable {
 
     /** The backend's name as the {@code backend} agent option spells it ({@code process}, {@code runc}, ...). */
     String name();
+
+    /**
+     * The keys of {@code createTask}'s options this backend reads beside {@code isolation}
+     * ({@link TaskOptions#parse}); their values are checked by {@link #create}. A key the backend
+     * knows only to refuse it (NotImplemented at create) is listed too, so that the user reads that
+     * this backend cannot do it rather than that the key is unknown. Non-blocking.
+     */
+    Set<String> optionKeys();
 
     /**
      * Creates the compute system of task {@code id} from its bundle, with the init process's

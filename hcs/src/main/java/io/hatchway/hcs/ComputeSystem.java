@@ -1,7 +1,6 @@
 package io.hatchway.hcs;
 
 import io.hatchway.hcs.oci.ProcessSpec;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -23,8 +22,11 @@ public interface ComputeSystem {
     boolean isolated();
 
     /**
-     * @throws HatchwayException FailedPrecondition {@code signal <n>: invalid signal value} when this
-     *     system's processes cannot take {@code signal} (CONTRACT.md, Signals)
+     * Checks that this system's processes can take {@code signal}: its platform's rule (Linux:
+     * 1–31). Non-blocking.
+     *
+     * @throws HatchwayException FailedPrecondition {@code signal <n>: invalid signal value}
+     *     ({@link Signals#invalid}) otherwise (CONTRACT.md, Signals)
      */
     void checkSignal(int signal);
 
@@ -88,12 +90,15 @@ public interface ComputeSystem {
     String dumpGuestStacks(Duration timeout);
 
     /**
-     * Makes {@code hostPath} visible in the host at {@code guestPath}.
+     * Makes {@code hostPath} visible in the host at {@code guestPath}. The paths are as the caller
+     * gave them (possibly {@code null}): their shape is this backend's platform's rule, checked
+     * first (on Linux both are absolute: InvalidArgument {@code hostPath '<path>': not an absolute
+     * path}).
      *
-     * @throws HatchwayException FailedPrecondition {@code task is not isolated}; InvalidArgument
-     *     for a path that does not exist or is not allowed
+     * @throws HatchwayException InvalidArgument for a path of the wrong shape, that does not exist
+     *     or is not allowed; FailedPrecondition {@code task is not isolated}
      */
-    void share(Path hostPath, String guestPath, boolean readOnly);
+    void share(String hostPath, String guestPath, boolean readOnly);
 
     /** Asks every process of the system to stop (SIGTERM on Linux). Returns at once. */
     void shutdown();

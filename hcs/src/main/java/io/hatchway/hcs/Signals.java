@@ -1,6 +1,10 @@
 package io.hatchway.hcs;
 
-/** The signal rules of CONTRACT.md. */
+/**
+ * The signal numbers the task layer itself sends, and the error CONTRACT.md gives for a signal a
+ * target cannot take. Which signals a target takes is its backend's rule
+ * ({@link ComputeSystem#checkSignal}).
+ */
 public final class Signals {
     public static final int SIGKILL = 9;
     public static final int SIGTERM = 15;
@@ -8,13 +12,7 @@ public final class Signals {
     private Signals() {
     }
 
-    /** Linux targets take 1–31. @throws HatchwayException FailedPrecondition otherwise */
-    public static void checkLinux(int signal) {
-        if (signal < 1 || signal > 31) {
-            throw invalid(signal);
-        }
-    }
-
+    /** FailedPrecondition {@code signal <n>: invalid signal value}. */
     public static HatchwayException invalid(int signal) {
         return ErrorKind.FailedPrecondition.error("signal %d: invalid signal value", signal);
     }

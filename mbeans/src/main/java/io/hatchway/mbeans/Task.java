@@ -381,13 +381,7 @@ public final class Task implements TaskMXBean {
     @Override
     public void share(String hostPath, String guestPath, boolean readOnly) {
         checkLive();
-        if (hostPath == null || !hostPath.startsWith("/")) {
-            throw ErrorKind.InvalidArgument.error("hostPath '%s': not an absolute path", hostPath);
-        }
-        if (guestPath == null || !guestPath.startsWith("/")) {
-            throw ErrorKind.InvalidArgument.error("guestPath '%s': not an absolute path", guestPath);
-        }
-        system.share(Path.of(hostPath), guestPath, readOnly);
+        system.share(hostPath, guestPath, readOnly);
     }
 
     @Override

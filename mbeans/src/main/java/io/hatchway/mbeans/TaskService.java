@@ -148,7 +148,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         Path taskDir = stateDir.resolve("tasks").resolve(id);
         try {
             Bundle bundle = Bundle.load(bundlePath);
-            TaskOptions options = TaskOptions.parse(optionsJson);
+            TaskOptions options = TaskOptions.parse(optionsJson, backend.optionKeys());
             task = Task.create(this, id, bundle, taskDir, stdio -> backend.create(id, bundle, options, stdio));
             synchronized (task.init()) { // nothing can start or delete the task before its create event
                 register(task);

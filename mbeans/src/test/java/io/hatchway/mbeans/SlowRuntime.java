@@ -9,10 +9,10 @@ import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.ProcessSpec;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +62,11 @@ final class SlowRuntime implements ComputeBackend {
     @Override
     public String name() {
         return real.name();
+    }
+
+    @Override
+    public Set<String> optionKeys() {
+        return real.optionKeys();
     }
 
     @Override
@@ -139,7 +144,7 @@ final class SlowRuntime implements ComputeBackend {
         }
 
         @Override
-        public void share(Path hostPath, String guestPath, boolean readOnly) {
+        public void share(String hostPath, String guestPath, boolean readOnly) {
             real.share(hostPath, guestPath, readOnly);
         }
 

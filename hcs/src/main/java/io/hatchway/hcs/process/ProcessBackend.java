@@ -46,6 +46,7 @@ public final class ProcessBackend implements ComputeBackend {
     private static final Logger log = LoggerFactory.getLogger(ProcessBackend.class);
     /** After SIGKILL: how long the kernel may take to remove them (a process in uninterruptible sleep waits). */
     static final Duration KILL_WAIT = Duration.ofSeconds(1);
+    private static final String RUNTIME = "runtime";
     private static final long POLL_NANOS = Duration.ofMillis(10).toNanos();
 
     private final Path records;
@@ -70,6 +71,12 @@ public final class ProcessBackend implements ComputeBackend {
         return "process";
     }
 
+    /** {@code runtime} (runc's), known here only to be refused: the process backend runs no OCI runtime. */
+    @Override
+    public Set<String> optionKeys() {
+        return Set.of(RUNTIME);
+    }
+
     /**
      * Creates the task's record; {@code initStdio} is taken at {@link ComputeSystem#start}, which
      * launches the init process.
@@ -85,9 +92,9 @@ public final class ProcessBackend implements ComputeBackend {
             throw ErrorKind.NotImplemented.error(
                     "isolation 'sandbox': the process backend cannot isolate a task; use backend runc or crun");
         }
-        if (!options.runtime().isEmpty()) {
+        if (!options.option(RUNTIME).isEmpty()) {
             throw ErrorKind.NotImplemented.error("runtime '%s': the process backend runs no OCI runtime",
-                    options.runtime());
+                    options.option(RUNTIME));
         }
         checkFree(id);
         ProcessSystem system = new ProcessSystem(id, bundle, new SessionRecord(records, id), systems::remove);

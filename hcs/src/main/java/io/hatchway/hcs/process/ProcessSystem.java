@@ -9,6 +9,7 @@ import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.linux.LinuxTarget;
 import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.Bundle;
@@ -77,7 +78,7 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public void checkSignal(int signal) {
-        Signals.checkLinux(signal);
+        LinuxTarget.checkSignal(signal);
     }
 
     @Override
@@ -303,7 +304,8 @@ final class ProcessSystem implements ComputeSystem {
     }
 
     @Override
-    public void share(Path hostPath, String guestPath, boolean readOnly) {
+    public void share(String hostPath, String guestPath, boolean readOnly) {
+        LinuxTarget.checkSharePaths(hostPath, guestPath);
         throw notIsolated();
     }
 

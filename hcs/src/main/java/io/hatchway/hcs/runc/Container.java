@@ -11,6 +11,7 @@ import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.linux.LinuxTarget;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
@@ -124,7 +125,7 @@ final class Container implements ComputeSystem {
 
     @Override
     public void checkSignal(int signal) {
-        Signals.checkLinux(signal);
+        LinuxTarget.checkSignal(signal);
     }
 
     @Override
@@ -342,8 +343,9 @@ final class Container implements ComputeSystem {
 
     /** See {@link Sandbox}'s share rule. */
     @Override
-    public void share(Path hostPath, String guestPath, boolean readOnly) {
-        sandbox.orElseThrow(Container::notIsolated).share(hostPath, guestPath, readOnly);
+    public void share(String hostPath, String guestPath, boolean readOnly) {
+        LinuxTarget.checkSharePaths(hostPath, guestPath);
+        sandbox.orElseThrow(Container::notIsolated).share(Path.of(hostPath), guestPath, readOnly);
     }
 
     static HatchwayException notIsolated() {

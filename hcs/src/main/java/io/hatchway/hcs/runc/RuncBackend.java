@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,8 @@ public final class RuncBackend implements ComputeBackend {
     private static final Logger log = LoggerFactory.getLogger(RuncBackend.class);
     /** The runtimes this backend drives, by the name {@code optionsJson}'s {@code runtime} uses. */
     public static final List<String> RUNTIMES = List.of("runc", "crun");
+    /** The task option naming a task's runtime. */
+    private static final String RUNTIME_OPTION = "runtime";
     /** The parent of every task's cgroup. */
     public static final String CGROUP_PARENT = "/hatchway";
     /** Hex digits of the state directory's hash in a cgroup's name: 48 bits, no collision among a host's agents. */
@@ -222,6 +225,12 @@ public final class RuncBackend implements ComputeBackend {
         return config.runtime();
     }
 
+    /** {@code runtime}: the runtime of this task, one of {@link #RUNTIMES}; empty for the backend's own. */
+    @Override
+    public Set<String> optionKeys() {
+        return Set.of(RUNTIME_OPTION);
+    }
+
     Config config() {
         return config;
     }
@@ -271,7 +280,7 @@ public final class RuncBackend implements ComputeBackend {
         Objects.requireNonNull(bundle);
         Objects.requireNonNull(options);
         Objects.requireNonNull(initStdio);
-        OciRuntime runtime = runtime(options.runtime());
+        OciRuntime runtime = runtime(options.option(RUNTIME_OPTION));
         Container.checkTerminal(bundle.process());
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);
@@ -488,8 +497,8 @@ public final class RuncBackend implements ComputeBackend {
         }
         RecoveredSystem.Process init = new RecoveredSystem.Process("", spec(process), record.stdio(),
                 started ? Optional.of(container.init()) : Optional.empty());
-        TaskOptions options = new TaskOptions(record.sandbox(),
-                record.runtime().equals(config.runtime()) ? "" : record.runtime());
+        TaskOptions options = new TaskOptions(record.sandbox() ? TaskOptions.Isolation.SANDBOX : TaskOptions.Isolation.NONE,
+                record.runtime().equals(config.runtime()) ? Map.of() : Map.of(RUNTIME_OPTION, record.runtime()));
         log.info("recovery: task '{}' found ({}, {} exec(s))", id, state.status(), execs.size());
         return Optional.of(new RecoveredSystem(id, bundle(record, dir), options, container, init, execs));
     }

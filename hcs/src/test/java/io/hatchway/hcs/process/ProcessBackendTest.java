@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -168,9 +169,9 @@ class ProcessBackendTest {
         create("true");
         Bundle bundle = Bundle.load(dir.toString());
         assertEquals(ErrorKind.NotImplemented, assertThrows(HatchwayException.class,
-                () -> backend.create("t3", bundle, new TaskOptions(true, ""), stdio("t3"))).kind());
+                () -> backend.create("t3", bundle, new TaskOptions(TaskOptions.Isolation.SANDBOX, Map.of()), stdio("t3"))).kind());
         assertEquals(ErrorKind.NotImplemented, assertThrows(HatchwayException.class,
-                () -> backend.create("t3", bundle, new TaskOptions(false, "crun"), stdio("t3"))).kind());
+                () -> backend.create("t3", bundle, new TaskOptions(TaskOptions.Isolation.NONE, Map.of("runtime", "crun")), stdio("t3"))).kind());
     }
 
     @Test
@@ -181,6 +182,6 @@ class ProcessBackendTest {
         assertEquals("FailedPrecondition: task is not isolated", assertThrows(HatchwayException.class,
                 () -> system.execInHost(ProcessSpec.parse("{\"args\":[\"true\"]}"), Duration.ofSeconds(1))).getMessage());
         assertEquals("FailedPrecondition: task is not isolated", assertThrows(HatchwayException.class,
-                () -> system.share(dir, "/mnt", true)).getMessage());
+                () -> system.share(dir.toString(), "/mnt", true)).getMessage());
     }
 }

@@ -197,7 +197,7 @@ class RuncBackendTest {
                 () -> system.execInHost(process("true"), Duration.ofSeconds(5)));
         assertEquals("FailedPrecondition: task is not isolated", exec.getMessage());
         HatchwayException share = assertThrows(HatchwayException.class,
-                () -> system.share(dir, "/mnt", true));
+                () -> system.share(dir.toString(), "/mnt", true));
         assertEquals("FailedPrecondition: task is not isolated", share.getMessage());
         assertEquals("", system.dumpGuestStacks(Duration.ofSeconds(5)));
     }
@@ -342,7 +342,7 @@ class RuncBackendTest {
         Path bundle = BusyboxBundle.create(dir.resolve("crun"), "sleep", "600");
         ids.add("rt-crun");
         HatchwayException create = assertThrows(HatchwayException.class,
-                () -> backend.create("rt-crun", Bundle.load(bundle.toString()), TaskOptions.parse("{\"runtime\":\"crun\"}"),
+                () -> backend.create("rt-crun", Bundle.load(bundle.toString()), TaskOptions.parse("{\"runtime\":\"crun\"}", backend.optionKeys()),
                         stdio("rt-crun")));
         assertEquals(ErrorKind.Unavailable, create.kind());
         assertTrue(create.getMessage().contains("cgroups in hybrid mode not supported"), create.getMessage());

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Isolated tasks: the sandbox container, execInHost, live shares, guest stacks. Needs root. */
 class SandboxTest {
-    private static final TaskOptions SANDBOX = TaskOptions.parse("{\"isolation\":\"sandbox\"}");
+    private static final TaskOptions SANDBOX = TaskOptions.parse("{\"isolation\":\"sandbox\"}", Set.of());
 
     @TempDir
     Path dir;
@@ -124,7 +125,7 @@ class SandboxTest {
         system.start(stdio("sb-share"));
         Path data = Files.createDirectories(allowed.resolve("data"));
         Files.writeString(data.resolve("hello"), "hi\n");
-        system.share(data, "/mnt/data", true);
+        system.share(data.toString(), "/mnt/data", true);
 
         assertEquals(0, system.execInHost(hostProcess("cat1", "cat", "/mnt/data/hello"), Duration.ofSeconds(30)));
         assertEquals("hi\n", output("cat1"));
@@ -139,12 +140,12 @@ class SandboxTest {
         assertEquals("hi\n", Files.readString(data.resolve("hello")));
 
         Path rw = Files.createDirectories(allowed.resolve("rw"));
-        system.share(rw, "/mnt/rw", false);
+        system.share(rw.toString(), "/mnt/rw", false);
         assertEquals(0, system.execInHost(hostProcess("w", "sh", "-c", "echo from the sandbox > /mnt/rw/x"),
                 Duration.ofSeconds(30)));
         assertEquals("from the sandbox\n", Files.readString(rw.resolve("x")));
 
-        HatchwayException twice = assertThrows(HatchwayException.class, () -> system.share(rw, "/mnt/rw", false));
+        HatchwayException twice = assertThrows(HatchwayException.class, () -> system.share(rw.toString(), "/mnt/rw", false));
         assertEquals(ErrorKind.AlreadyExists, twice.kind());
     }
 
@@ -155,7 +156,7 @@ class SandboxTest {
         Path parent = Files.createDirectories(allowed.resolve("conf"));
         Files.writeString(parent.resolve("app.conf"), "answer=42\n");
         Files.writeString(parent.resolve("secret"), "not for the sandbox\n");
-        system.share(parent.resolve("app.conf"), "/etc/app.conf", true);
+        system.share(parent.resolve("app.conf").toString(), "/etc/app.conf", true);
         assertEquals(0, system.execInHost(hostProcess("conf", "cat", "/etc/app.conf"), Duration.ofSeconds(30)));
         assertEquals("answer=42\n", output("conf"));
         assertEquals(0, system.execInHost(hostProcess("ls", "ls", "/etc"), Duration.ofSeconds(30)));
@@ -172,17 +173,17 @@ class SandboxTest {
         Path outside = Files.createDirectories(dir.resolve("outside"));
         Files.createSymbolicLink(allowed.resolve("escape"), outside);
 
-        assertInvalid(() -> system.share(allowed.resolve("missing"), "/mnt/x", true), "does not exist");
-        assertInvalid(() -> system.share(Path.of(allowed + "/ok/../../outside"), "/mnt/x", true), "'..'");
-        assertInvalid(() -> system.share(allowed.resolve("escape"), "/mnt/x", true), "outside the share roots");
-        assertInvalid(() -> system.share(outside, "/mnt/x", true), "outside the share roots");
-        assertInvalid(() -> system.share(ok, "mnt/x", true), "not an absolute path");
-        assertInvalid(() -> system.share(ok, "/mnt/../x", true), "'..'");
-        assertInvalid(() -> system.share(ok, "/", true), "root");
+        assertInvalid(() -> system.share(allowed.resolve("missing").toString(), "/mnt/x", true), "does not exist");
+        assertInvalid(() -> system.share(Path.of(allowed + "/ok/../../outside").toString(), "/mnt/x", true), "'..'");
+        assertInvalid(() -> system.share(allowed.resolve("escape").toString(), "/mnt/x", true), "outside the share roots");
+        assertInvalid(() -> system.share(outside.toString(), "/mnt/x", true), "outside the share roots");
+        assertInvalid(() -> system.share(ok.toString(), "mnt/x", true), "not an absolute path");
+        assertInvalid(() -> system.share(ok.toString(), "/mnt/../x", true), "'..'");
+        assertInvalid(() -> system.share(ok.toString(), "/", true), "root");
         // A symbolic link inside the sandbox must not lead the host-side mount elsewhere.
         assertEquals(0, system.execInHost(hostProcess("ln", "sh", "-c", "mkdir /links && busybox ln -s /tmp /links/tmp"),
                 Duration.ofSeconds(30)));
-        assertInvalid(() -> system.share(ok, "/links/tmp/x", true), "symbolic link");
+        assertInvalid(() -> system.share(ok.toString(), "/links/tmp/x", true), "symbolic link");
         assertEquals(List.of(), io.hatchway.hcs.linux.Mounts.mountPointsUnder(stateDir).stream()
                 .filter(p -> p.toString().contains("/stage/")).toList(), "no staging mount left");
     }
