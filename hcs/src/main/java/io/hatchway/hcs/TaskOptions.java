@@ -3,7 +3,6 @@ package io.hatchway.hcs;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.hcs.oci.Json;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,8 +73,7 @@ public record TaskOptions(Isolation isolation, Map<String, String> backendOption
             throw ErrorKind.InvalidArgument.error("options: must be a JSON object");
         }
         Map<String, String> backendOptions = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
             if (!field.getKey().equals(ISOLATION) && !backendKeys.contains(field.getKey())) {
                 List<String> known = new ArrayList<>(List.of(ISOLATION));
                 known.addAll(new TreeSet<>(backendKeys));
