@@ -10,6 +10,7 @@ import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
+import io.hatchway.hcs.TaskOptions.Isolation;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.oci.Bundle;
@@ -497,7 +498,7 @@ public final class RuncBackend implements ComputeBackend {
         }
         RecoveredSystem.Process init = new RecoveredSystem.Process("", spec(process), record.stdio(),
                 started ? Optional.of(container.init()) : Optional.empty());
-        TaskOptions options = new TaskOptions(record.sandbox() ? TaskOptions.Isolation.SANDBOX : TaskOptions.Isolation.NONE,
+        TaskOptions options = new TaskOptions(record.sandbox() ? Isolation.SANDBOX : Isolation.NONE,
                 record.runtime().equals(config.runtime()) ? Map.of() : Map.of(RUNTIME_OPTION, record.runtime()));
         log.info("recovery: task '{}' found ({}, {} exec(s))", id, state.status(), execs.size());
         return Optional.of(new RecoveredSystem(id, bundle(record, dir), options, container, init, execs));
