@@ -31,7 +31,8 @@ public interface ComputeSystem {
     void checkSignal(int signal);
 
     /**
-     * Checks, before an exec is stored, that this system can run {@code spec}.
+     * Checks, before an exec is stored, that this system can run {@code spec}: the backend's own
+     * rules on a process (a terminal, the user it runs as). Non-blocking; {@link #exec} checks again.
      *
      * @throws HatchwayException InvalidArgument or NotImplemented naming what cannot be honoured
      */
