@@ -17,6 +17,7 @@ import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.TaskDir.ExecRecord;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
 import io.hatchway.hcs.runc.cli.Io;
+import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.hcs.runc.conmon.ExitWatcher;
 import io.hatchway.hcs.runc.conmon.Monitor;
@@ -147,12 +148,8 @@ final class Container implements ComputeSystem {
         try {
             runtime.start(id);
         } catch (HatchwayException e) {
-            // crun looks the binary up at start; runc already did at create.
-            if (e.getMessage().matches("(?s).*(executable file.*not found|No such file or directory|"
-                    + "permission denied|exec format error).*")) {
-                throw ErrorKind.InvalidArgument.error("%s", e.detail());
-            }
-            throw e;
+            // A runtime that looks the binary up at start (older crun) fails here, not at create.
+            throw LaunchFailure.classify(e);
         }
         started = true;
         awaitExec(init.pid());

@@ -16,6 +16,7 @@ import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.cli.ExecOptions;
 import io.hatchway.hcs.runc.cli.Io;
+import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
@@ -267,11 +268,7 @@ final class Sandbox {
         } catch (HatchwayException e) {
             finished.set(true);
             killQuietly(pidFile);
-            if (e.kind() == ErrorKind.Unavailable && e.detail().matches(
-                    "(?s).*(executable file.*not found|no such file or directory|permission denied).*")) {
-                throw ErrorKind.InvalidArgument.error("%s", e.detail());
-            }
-            throw e;
+            throw LaunchFailure.classify(e);
         } finally {
             if (deadline != null) {
                 deadline.cancel(false);
