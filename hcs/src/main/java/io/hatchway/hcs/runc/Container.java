@@ -56,7 +56,7 @@ final class Container implements ComputeSystem {
     /** How long {@link #close} waits for a container it had to kill. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
-    private final RuncBackend backend;
+    private final RuncContext context;
     private final String id;
     private final OciRuntime runtime;
     private final TaskDir dir;
@@ -74,9 +74,9 @@ final class Container implements ComputeSystem {
     private final Object release = new Object();
     private boolean released; // guarded by release
 
-    Container(RuncBackend backend, OciRuntime runtime, TaskDir dir, TaskRecord record, ObjectNode initProcess,
+    Container(RuncContext context, OciRuntime runtime, TaskDir dir, TaskRecord record, ObjectNode initProcess,
             Optional<Sandbox> sandbox, Monitor initMonitor, boolean started, int execCount) {
-        this.backend = backend;
+        this.context = context;
         this.id = record.id();
         this.runtime = runtime;
         this.dir = dir;
@@ -85,15 +85,15 @@ final class Container implements ComputeSystem {
         this.sandbox = sandbox;
         this.started = started;
         this.execCount = new AtomicInteger(execCount);
-        ExitWatcher watcher = backend.watcher();
+        ExitWatcher watcher = context.watcher();
         CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor);
         this.initMonitor = initMonitor;
         this.init = new ContainerProcess(initMonitor.pid(), initExit, this::signalInit);
         // Stopped: the init process's exit is known and nothing else is left in the cgroup (an
         // exec may outlive the init process where the container shares a pid namespace).
         this.stopped = initExit.thenCompose(code -> watcher.when(
-                backend.cgroups().unifiedDir(record.cgroupsPath()),
-                () -> !backend.cgroups().populated(record.cgroupsPath())));
+                context.cgroups().unifiedDir(record.cgroupsPath()),
+                () -> !context.cgroups().populated(record.cgroupsPath())));
     }
 
     @Override
@@ -181,7 +181,7 @@ final class Container implements ComputeSystem {
         }
         Monitor monitor;
         try {
-            monitor = backend.conmon().exec(runtime, id, dir.bundle(), monitorDir, io(stdio));
+            monitor = context.conmon().exec(runtime, id, dir.bundle(), monitorDir, io(stdio));
         } catch (HatchwayException e) {
             TaskDir.delete(monitorDir.dir());
             throw e;
@@ -209,7 +209,7 @@ final class Container implements ComputeSystem {
      * finds an exec that exited and was not deleted yet with its real status.
      */
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
-        CompletableFuture<Long> exit = backend.watcher().exitOf(monitorDir.exitFile(id), monitor);
+        CompletableFuture<Long> exit = context.watcher().exitOf(monitorDir.exitFile(id), monitor);
         ContainerProcess process = ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir),
                 () -> exit.whenCompleteAsync((code, error) -> TaskDir.delete(monitorDir.dir()), Threads.background()));
         execs.add(process);
@@ -299,7 +299,7 @@ final class Container implements ComputeSystem {
             throw ErrorKind.NotFound.error("failed to fetch %s: task '%s' has stopped", what, id);
         }
         try {
-            return backend.cgroups().processes(record.cgroupsPath());
+            return context.cgroups().processes(record.cgroupsPath());
         } catch (NoSuchFileException e) {
             throw ErrorKind.NotFound.error("failed to fetch %s: cgroup %s of task '%s' does not exist", what,
                     record.cgroupsPath(), id);
@@ -318,7 +318,7 @@ final class Container implements ComputeSystem {
 
     Statistics cgroupStatistics(String cgroupsPath, String owner) {
         try {
-            return backend.cgroups().statistics(cgroupsPath);
+            return context.cgroups().statistics(cgroupsPath);
         } catch (NoSuchFileException e) {
             throw ErrorKind.NotFound.error("failed to fetch stats: cgroup %s of %s does not exist", cgroupsPath, owner);
         } catch (IOException | RuntimeException e) {
@@ -384,7 +384,7 @@ final class Container implements ComputeSystem {
         if (!delivered) {
             // The init process is gone but others may be left (a shared pid namespace).
             try {
-                for (int pid : backend.cgroups().processes(record.cgroupsPath())) {
+                for (int pid : context.cgroups().processes(record.cgroupsPath())) {
                     LibC.killQuietly(pid, signal);
                 }
             } catch (IOException e) { // no cgroup: nothing left to signal
@@ -447,9 +447,9 @@ final class Container implements ComputeSystem {
     /** Drops what the container leaves on the host once the runtime has deleted it, and its sandbox. */
     void release() {
         sandbox.ifPresent(Sandbox::close);
-        backend.cgroups().removeIfEmpty(record.cgroupsPath());
+        context.cgroups().removeIfEmpty(record.cgroupsPath());
         TaskDir.delete(dir.dir());
-        backend.forget(this);
+        context.live().remove(id, this);
     }
 
     static boolean await(CompletableFuture<?> future, Duration bound) {

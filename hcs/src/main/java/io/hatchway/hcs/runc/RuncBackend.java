@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +57,6 @@ public final class RuncBackend implements ComputeBackend {
     public static final List<String> RUNTIMES = List.of("runc", "crun");
     /** The parent of every task's cgroup. */
     public static final String CGROUP_PARENT = "/hatchway";
-    /** Hex digits of the state directory's hash in a cgroup's name: 48 bits, no collision among a host's agents. */
-    private static final int AGENT_KEY_LENGTH = 12;
 
     /**
      * How a backend is set up.
@@ -106,21 +105,18 @@ public final class RuncBackend implements ComputeBackend {
         }
     }
 
+    private final RuncContext context;
     private final Config config;
     private final Map<String, OciRuntime> runtimes;
-    private final Conmon conmon;
-    private final CgroupFs cgroups;
-    private final ExitWatcher watcher;
-    private final Map<String, Container> live = new ConcurrentHashMap<>();
-    private final String agentKey;
+    private final Map<String, Container> live;
 
     private RuncBackend(Config config, Map<String, OciRuntime> runtimes, Conmon conmon, CgroupFs cgroups) {
+        this.context = new RuncContext(config, Collections.unmodifiableMap(new LinkedHashMap<>(runtimes)), conmon, cgroups,
+                new ExitWatcher(config.fallbackInterval()), RuncContext.agentKey(config.stateDir()),
+                new ConcurrentHashMap<>());
         this.config = config;
         this.runtimes = runtimes;
-        this.conmon = conmon;
-        this.cgroups = cgroups;
-        this.agentKey = agentKey(config.stateDir());
-        this.watcher = new ExitWatcher(config.fallbackInterval());
+        this.live = context.live();
     }
 
     /**
@@ -133,28 +129,12 @@ public final class RuncBackend implements ComputeBackend {
      * never recomputes it.
      */
     public static String cgroupsPath(Path stateDir, String containerId) {
-        return CGROUP_PARENT + "/" + agentKey(stateDir) + "-" + containerId;
+        return CGROUP_PARENT + "/" + RuncContext.agentKey(stateDir) + "-" + containerId;
     }
 
     /** This backend's {@link #cgroupsPath(Path, String)}. */
     String cgroupsPath(String containerId) {
-        return CGROUP_PARENT + "/" + agentKey + "-" + containerId;
-    }
-
-    private static String agentKey(Path stateDir) {
-        Path path;
-        try {
-            path = stateDir.toRealPath();
-        } catch (IOException e) { // gone already (a test's check after its clean-up): the path as given
-            path = stateDir.toAbsolutePath().normalize();
-        }
-        try {
-            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(hash).substring(0, AGENT_KEY_LENGTH);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return context.cgroupsPath(containerId);
     }
 
     /**
@@ -222,43 +202,19 @@ public final class RuncBackend implements ComputeBackend {
         return config.runtime();
     }
 
-    Config config() {
-        return config;
-    }
-
-    Conmon conmon() {
-        return conmon;
-    }
-
     CgroupFs cgroups() {
-        return cgroups;
-    }
-
-    ExitWatcher watcher() {
-        return watcher;
+        return context.cgroups();
     }
 
     /** The runtime a task asked for ({@code ""}: the backend's). */
     OciRuntime runtime(String name) {
-        String wanted = name.isEmpty() ? config.runtime() : name;
-        if (!RUNTIMES.contains(wanted)) {
-            throw ErrorKind.InvalidArgument.error("runtime '%s': must be one of %s", wanted, RUNTIMES);
-        }
-        OciRuntime runtime = runtimes.get(wanted);
-        if (runtime == null) {
-            throw ErrorKind.Unavailable.error("runtime '%s' is not installed", wanted);
-        }
-        return runtime;
-    }
-
-    TaskDir taskDir(String id) {
-        return new TaskDir(config.stateDir().resolve("tasks").resolve(id));
+        return context.runtime(name);
     }
 
     /** Creates with the init process's streams in the task's state directory ({@code init/stdout.log}, ...). */
     @Override
     public ComputeSystem create(String id, Bundle bundle, TaskOptions options) {
-        Path init = taskDir(id).init().dir();
+        Path init = context.taskDir(id).init().dir();
         return create(id, bundle, options, new Stdio(Optional.empty(), init.resolve("stdout.log"),
                 init.resolve("stderr.log")));
     }
@@ -279,12 +235,12 @@ public final class RuncBackend implements ComputeBackend {
         Objects.requireNonNull(bundle);
         Objects.requireNonNull(options);
         Objects.requireNonNull(initStdio);
-        OciRuntime runtime = runtime(options.runtime());
+        OciRuntime runtime = context.runtime(options.runtime());
         Container.checkTerminal(bundle.process());
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);
         String cgroupsPath = cgroupsPath(id);
-        TaskDir dir = taskDir(id);
+        TaskDir dir = context.taskDir(id);
         checkFree(id, runtime, dir, cgroupsPath);
 
         TaskRecord record = new TaskRecord(id, bundle.dir().toString(), runtime.name(), options.sandbox(),
@@ -299,7 +255,7 @@ public final class RuncBackend implements ComputeBackend {
                 process.remove(ours);
             }
             if (options.sandbox()) {
-                sandbox = Sandbox.create(this, runtime, id, dir.sandbox(), spec, rootfs);
+                sandbox = Sandbox.create(context, runtime, id, dir.sandbox(), spec, rootfs);
                 sandbox.join(spec);
             }
             ((ObjectNode) spec.with("root")).put("path", rootfs.toString());
@@ -307,9 +263,9 @@ public final class RuncBackend implements ComputeBackend {
             TaskDir.write(dir.bundle().resolve("config.json"), spec);
             Files.createDirectories(initStdio.stdout().getParent());
             Files.createDirectories(initStdio.stderr().getParent());
-            Monitor monitor = conmon.create(runtime, id, dir.bundle(), dir.init(), Container.io(initStdio));
+            Monitor monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), Container.io(initStdio));
             created = true;
-            Container container = new Container(this, runtime, dir, record, process, Optional.ofNullable(sandbox),
+            Container container = new Container(context, runtime, dir, record, process, Optional.ofNullable(sandbox),
                     monitor, false, 0);
             live.put(id, container);
             return container;
@@ -354,9 +310,9 @@ public final class RuncBackend implements ComputeBackend {
             }
         }
         TaskDir.delete(dir.dir());
-        if (cgroups.exists(cgroupsPath)) {
-            cgroups.removeIfEmpty(cgroupsPath);
-            if (cgroups.exists(cgroupsPath)) {
+        if (context.cgroups().exists(cgroupsPath)) {
+            context.cgroups().removeIfEmpty(cgroupsPath);
+            if (context.cgroups().exists(cgroupsPath)) {
                 throw ErrorKind.AlreadyExists.error("cgroup %s is in use by processes outside Hatchway's %s root",
                         cgroupsPath, runtime.name());
             }
@@ -372,7 +328,7 @@ public final class RuncBackend implements ComputeBackend {
                 log.warn("task '{}': removing the half-created container: {}", id, e.getMessage());
             }
         }
-        cgroups.removeIfEmpty(cgroupsPath);
+        context.cgroups().removeIfEmpty(cgroupsPath);
         TaskDir.delete(dir.dir());
     }
 
@@ -471,12 +427,12 @@ public final class RuncBackend implements ComputeBackend {
         }
         ObjectNode process = spec.with("process");
         Optional<Sandbox> sandbox = record.sandbox()
-                ? Sandbox.recover(this, runtime, id, dir.sandbox(), process) : Optional.empty();
+                ? Sandbox.recover(context, runtime, id, dir.sandbox(), process) : Optional.empty();
         boolean started = !state.isCreated();
         List<MonitorDir> execDirs = execDirs(dir);
         int execCount = execDirs.stream().mapToInt(d -> Integer.parseInt(d.dir().getFileName().toString()))
                 .max().orElse(0);
-        Container container = new Container(this, runtime, dir, record, process, sandbox, monitor.get(), started,
+        Container container = new Container(context, runtime, dir, record, process, sandbox, monitor.get(), started,
                 execCount);
         live.put(id, container);
 
@@ -549,17 +505,13 @@ public final class RuncBackend implements ComputeBackend {
                 log.warn("recovery: {}", e.getMessage());
             }
         }
-        cgroups.removeIfEmpty(cgroupsPath(containerId));
-    }
-
-    void forget(Container container) {
-        live.remove(container.id(), container);
+        context.cgroups().removeIfEmpty(cgroupsPath(containerId));
     }
 
     /** Stops watching for exits. Containers keep running; an agent started again finds them. */
     @Override
     public void close() {
-        watcher.close();
+        context.watcher().close();
     }
 
     @Override

@@ -66,7 +66,7 @@ final class Sandbox {
     private static final Map<String, String> JOINED = Map.of("pid", "pid", "ipc", "ipc", "uts", "uts", "network", "net");
     private static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
-    private final RuncBackend backend;
+    private final RuncContext context;
     private final OciRuntime runtime;
     private final String id;
     private final Path dir;
@@ -81,16 +81,16 @@ final class Sandbox {
     record ShareRecord(int number, String hostPath, String guestPath, boolean readOnly) {
     }
 
-    private Sandbox(RuncBackend backend, OciRuntime runtime, String taskId, Path dir, ObjectNode process,
+    private Sandbox(RuncContext context, OciRuntime runtime, String taskId, Path dir, ObjectNode process,
             Monitor monitor) {
-        this.backend = backend;
+        this.context = context;
         this.runtime = runtime;
         this.id = taskId + SUFFIX;
         this.dir = dir;
-        this.cgroupsPath = backend.cgroupsPath(id);
+        this.cgroupsPath = context.cgroupsPath(id);
         this.process = process;
         this.monitor = monitor;
-        this.exit = backend.watcher().exitOf(monitorDir(dir).exitFile(id), monitor);
+        this.exit = context.watcher().exitOf(monitorDir(dir).exitFile(id), monitor);
     }
 
     private static MonitorDir monitorDir(Path dir) {
@@ -108,7 +108,7 @@ final class Sandbox {
      * @throws HatchwayException InvalidArgument for a spec it cannot isolate (a user namespace) or a
      *     root file system without {@code sleep}; Unavailable for what the host refuses
      */
-    static Sandbox create(RuncBackend backend, OciRuntime runtime, String taskId, Path dir, ObjectNode taskSpec,
+    static Sandbox create(RuncContext context, OciRuntime runtime, String taskId, Path dir, ObjectNode taskSpec,
             Path taskRootfs) {
         for (JsonNode ns : taskSpec.path("linux").path("namespaces")) {
             if (ns.path("type").asText().equals("user")) {
@@ -136,14 +136,14 @@ final class Sandbox {
                 process.remove(ours);
             }
             ObjectNode linux = spec.with("linux");
-            linux.put("cgroupsPath", backend.cgroupsPath(id));
+            linux.put("cgroupsPath", context.cgroupsPath(id));
             linux.put("rootfsPropagation", "rslave");
             TaskDir.write(dir.resolve("bundle/config.json"), spec);
             MonitorDir init = monitorDir(dir);
-            Monitor monitor = backend.conmon().create(runtime, id, dir.resolve("bundle"), init,
+            Monitor monitor = context.conmon().create(runtime, id, dir.resolve("bundle"), init,
                     new Io(Optional.empty(), Optional.of(init.dir().resolve("stdout.log")),
                             Optional.of(init.dir().resolve("stderr.log"))));
-            Sandbox sandbox = new Sandbox(backend, runtime, taskId, dir, process, monitor);
+            Sandbox sandbox = new Sandbox(context, runtime, taskId, dir, process, monitor);
             runtime.start(id);
             done = true;
             return sandbox;
@@ -151,19 +151,19 @@ final class Sandbox {
             throw ErrorKind.Unavailable.error("isolation 'sandbox' of task '%s': %s", taskId, e.getMessage());
         } finally {
             if (!done) {
-                discard(backend, runtime, id, dir);
+                discard(context, runtime, id, dir);
             }
         }
     }
 
     /** Finds the sandbox of a task again after a restart; empty when it is gone. */
-    static Optional<Sandbox> recover(RuncBackend backend, OciRuntime runtime, String taskId, Path dir,
+    static Optional<Sandbox> recover(RuncContext context, OciRuntime runtime, String taskId, Path dir,
             ObjectNode process) {
         Optional<Monitor> monitor = Monitor.read(monitorDir(dir));
         if (monitor.isEmpty()) {
             return Optional.empty();
         }
-        Sandbox sandbox = new Sandbox(backend, runtime, taskId, dir, process, monitor.get());
+        Sandbox sandbox = new Sandbox(context, runtime, taskId, dir, process, monitor.get());
         TaskDir.read(dir.resolve("shares.json"), ShareRecord[].class)
                 .ifPresent(records -> sandbox.shares.addAll(List.of(records)));
         sandbox.counter.set(sandbox.shares.stream().mapToInt(ShareRecord::number).max().orElse(0));
@@ -185,7 +185,7 @@ final class Sandbox {
     }
 
     /** Removes a sandbox's container (if any), mounts, cgroup and directory. */
-    private static void discard(RuncBackend backend, OciRuntime runtime, String id, Path dir) {
+    private static void discard(RuncContext context, OciRuntime runtime, String id, Path dir) {
         try {
             runtime.delete(id, true);
         } catch (HatchwayException e) {
@@ -194,7 +194,7 @@ final class Sandbox {
             }
         }
         Mounts.unmountAll(dir);
-        backend.cgroups().removeIfEmpty(backend.cgroupsPath(id));
+        context.cgroups().removeIfEmpty(context.cgroupsPath(id));
         TaskDir.delete(dir);
     }
 
@@ -337,7 +337,7 @@ final class Sandbox {
         if (!running()) {
             throw ErrorKind.FailedPrecondition.error("the sandbox of task '%s' is not running", taskId());
         }
-        Path source = checkHostPath(hostPath, backend.config().shareRoots(), backend.config().stateDir());
+        Path source = checkHostPath(hostPath, context.config().shareRoots(), context.config().stateDir());
         boolean file = Files.isRegularFile(source);
         Path target = guestTarget(guestPath, file);
         int number = counter.incrementAndGet();
@@ -496,7 +496,7 @@ final class Sandbox {
                 log.warn("sandbox '{}': {}", id, e.getMessage());
             }
         }
-        discard(backend, runtime, id, dir);
+        discard(context, runtime, id, dir);
     }
 
     @Override
