@@ -206,13 +206,6 @@ final class Recovery {
             runtime.kill(containerId, Signals.SIGKILL, true);
         } catch (HatchwayException e) { // gone or not running
         }
-        try {
-            runtime.delete(containerId, true);
-        } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                log.warn("recovery: {}", e.getMessage());
-            }
-        }
-        context.cgroups().removeIfEmpty(context.cgroupsPath(containerId));
+        context.removeContainer(runtime, containerId);
     }
 }

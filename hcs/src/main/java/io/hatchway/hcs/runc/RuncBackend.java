@@ -228,7 +228,7 @@ public final class RuncBackend implements ComputeBackend {
         Objects.requireNonNull(options);
         Objects.requireNonNull(initStdio);
         OciRuntime runtime = context.runtime(options.runtime());
-        Container.checkTerminal(bundle.process());
+        OciProcess.checkTerminal(bundle.process());
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);
         String cgroupsPath = cgroupsPath(id);
@@ -255,7 +255,7 @@ public final class RuncBackend implements ComputeBackend {
             TaskDir.write(dir.bundle().resolve("config.json"), spec);
             Files.createDirectories(initStdio.stdout().getParent());
             Files.createDirectories(initStdio.stderr().getParent());
-            Monitor monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), Container.io(initStdio));
+            Monitor monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), OciProcess.io(initStdio));
             created = true;
             Container container = new Container(context, runtime, dir, record, process, Optional.ofNullable(sandbox),
                     monitor, false, 0);
@@ -268,7 +268,7 @@ public final class RuncBackend implements ComputeBackend {
                 if (sandbox != null) {
                     sandbox.close();
                 }
-                discard(id, runtime, dir, cgroupsPath);
+                discard(id, runtime, dir);
             }
         }
     }
@@ -312,15 +312,8 @@ public final class RuncBackend implements ComputeBackend {
     }
 
     /** Removes what a failed create may have made: the container, its cgroup, its state. */
-    private void discard(String id, OciRuntime runtime, TaskDir dir, String cgroupsPath) {
-        try {
-            runtime.delete(id, true);
-        } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                log.warn("task '{}': removing the half-created container: {}", id, e.getMessage());
-            }
-        }
-        context.cgroups().removeIfEmpty(cgroupsPath);
+    private void discard(String id, OciRuntime runtime, TaskDir dir) {
+        context.removeContainer(runtime, id);
         TaskDir.delete(dir.dir());
     }
 

@@ -1,6 +1,7 @@
 package io.hatchway.hcs.runc;
 
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.hcs.runc.conmon.Conmon;
@@ -12,6 +13,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the parts of one {@link RuncBackend} share, handed to each container, sandbox and the
@@ -25,6 +28,7 @@ import java.util.Map;
  */
 record RuncContext(RuncBackend.Config config, Map<String, OciRuntime> runtimes, Conmon conmon, CgroupFs cgroups,
         ExitWatcher watcher, String agentKey, Map<String, Container> live) {
+    private static final Logger log = LoggerFactory.getLogger(RuncContext.class);
     /** Hex digits of the state directory's hash in a cgroup's name: 48 bits, no collision among a host's agents. */
     private static final int AGENT_KEY_LENGTH = 12;
 
@@ -53,6 +57,21 @@ record RuncContext(RuncBackend.Config config, Map<String, OciRuntime> runtimes, 
             throw ErrorKind.Unavailable.error("runtime '%s' is not installed", wanted);
         }
         return runtime;
+    }
+
+    /**
+     * Removes container {@code containerId} if the runtime still has it ({@code delete --force}),
+     * then its cgroup when empty: what a failed create, a sandbox's removal and recovery clear.
+     */
+    void removeContainer(OciRuntime runtime, String containerId) {
+        try {
+            runtime.delete(containerId, true);
+        } catch (HatchwayException e) {
+            if (e.kind() != ErrorKind.NotFound) {
+                log.warn("container '{}' of {}: not removed: {}", containerId, runtime.name(), e.getMessage());
+            }
+        }
+        cgroups.removeIfEmpty(cgroupsPath(containerId));
     }
 
     /** The first hex digits of the SHA-256 of the state directory's real path. */

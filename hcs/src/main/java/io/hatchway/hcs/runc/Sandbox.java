@@ -148,15 +148,8 @@ final class Sandbox {
 
     /** Removes a sandbox's container (if any), mounts, cgroup and directory. */
     private static void discard(RuncContext context, OciRuntime runtime, String id, Path dir) {
-        try {
-            runtime.delete(id, true);
-        } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                log.warn("sandbox '{}': {}", id, e.getMessage());
-            }
-        }
+        context.removeContainer(runtime, id);
         Mounts.unmountAll(dir);
-        context.cgroups().removeIfEmpty(context.cgroupsPath(id));
         TaskDir.delete(dir);
     }
 
@@ -188,7 +181,7 @@ final class Sandbox {
     }
 
     Statistics statistics(Container container) {
-        return container.cgroupStatistics(cgroupsPath, "the sandbox of task '" + container.id() + "'");
+        return new ContainerCgroup(context.cgroups(), cgroupsPath).statistics("the sandbox of task '" + container.id() + "'");
     }
 
     /**
@@ -198,9 +191,9 @@ final class Sandbox {
      * @throws HatchwayException DeadlineExceeded after {@code timeout}: the process is killed first
      */
     int execInHost(ProcessSpec spec, Duration timeout) {
-        Container.checkTerminal(spec);
+        OciProcess.checkTerminal(spec);
         Path work = dir.resolve("hostexec").resolve(Integer.toString(hostExecs.incrementAndGet()));
-        ObjectNode exec = Container.withDefaults(spec, process);
+        ObjectNode exec = OciProcess.exec(spec, process);
         Path pidFile = work.resolve("pid");
         AtomicBoolean finished = new AtomicBoolean();
         AtomicBoolean killed = new AtomicBoolean();
