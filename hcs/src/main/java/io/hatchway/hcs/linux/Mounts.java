@@ -42,13 +42,21 @@ public final class Mounts {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
                 String[] f = line.split(" ");
                 if (f.length > 4) {
-                    out.add(Path.of(f[4].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
-                            .replace("\\134", "\\")));
+                    out.add(Path.of(unescape(f[4])));
                 }
             }
         } catch (IOException e) { // no /proc: nothing known to be mounted
         }
         return out;
+    }
+
+    /**
+     * A path field of {@code /proc/<pid>/mountinfo} as the path it names: the kernel writes space,
+     * tab, newline and backslash as octal escapes ({@code \040}, {@code \011}, {@code \012},
+     * {@code \134}).
+     */
+    public static String unescape(String field) {
+        return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
     }
 
     /** The mount points at or below {@code dir}, deepest first. */

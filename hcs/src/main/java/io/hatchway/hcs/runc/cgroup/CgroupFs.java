@@ -1,6 +1,7 @@
 package io.hatchway.hcs.runc.cgroup;
 
 import io.hatchway.hcs.Statistics;
+import io.hatchway.hcs.linux.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -54,7 +55,7 @@ public final class CgroupFs {
                 continue;
             }
             String type = f[dash + 1];
-            Path mountPoint = Path.of(unescape(f[4]));
+            Path mountPoint = Path.of(Mounts.unescape(f[4]));
             if (type.equals("cgroup2") && unified == null) {
                 unified = mountPoint;
             } else if (type.equals("cgroup")) {
@@ -66,10 +67,6 @@ public final class CgroupFs {
             }
         }
         return new CgroupFs(controllers, Optional.ofNullable(unified));
-    }
-
-    private static String unescape(String field) {
-        return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
     }
 
     /** Whether any cgroup hierarchy is mounted. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.linux.PathSearch;
 import io.hatchway.hcs.oci.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,8 +35,6 @@ import java.util.regex.Pattern;
 public final class OciRuntime {
     /** Bound of a command when the caller gives none. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
-    private static final List<Path> SYSTEM_DIRS = List.of(Path.of("/usr/local/sbin"), Path.of("/usr/local/bin"),
-            Path.of("/usr/sbin"), Path.of("/usr/bin"), Path.of("/sbin"), Path.of("/bin"));
     private static final Pattern LOGFMT_MSG = Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final String name;
@@ -58,27 +57,7 @@ public final class OciRuntime {
 
     /** The executable called {@code command} on {@code PATH} or in the usual system directories. */
     public static Optional<Path> find(String command) {
-        if (command.contains("/")) {
-            Path path = Path.of(command);
-            return Files.isExecutable(path) && Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
-        }
-        List<Path> dirs = new ArrayList<>();
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(":")) {
-                if (!dir.isEmpty()) {
-                    dirs.add(Path.of(dir));
-                }
-            }
-        }
-        dirs.addAll(SYSTEM_DIRS);
-        for (Path dir : dirs) {
-            Path candidate = dir.resolve(command);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
+        return PathSearch.onHost(command);
     }
 
     public String name() {
