@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -80,7 +81,7 @@ public final class Mounts {
         mount(null, target, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY, null);
     }
 
-    /** Sets the propagation of the mount at {@code target}: {@link LibC#MS_SHARED}, {@code MS_SLAVE}, {@code MS_PRIVATE}. */
+    /** Sets the propagation of the mount at {@code target}: {@link LibC#MS_SHARED} or {@link LibC#MS_PRIVATE}. */
     public static void propagation(Path target, long type) throws MountException {
         mount(null, target, null, type, null);
     }
@@ -121,7 +122,7 @@ public final class Mounts {
      * must never take the host's files with it). What cannot be deleted is left.
      */
     public static void deleteTree(Path dir) {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         Set<Path> mounts = Set.copyOf(mountPointsUnder(dir));

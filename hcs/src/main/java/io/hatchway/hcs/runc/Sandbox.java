@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -197,7 +198,7 @@ final class Sandbox {
         Path pidFile = work.resolve("pid");
         AtomicBoolean finished = new AtomicBoolean();
         AtomicBoolean killed = new AtomicBoolean();
-        java.util.concurrent.Future<?> deadline = null;
+        Future<?> deadline = null;
         try {
             TaskDir.write(work.resolve("process.json"), exec);
             Path discard = Path.of("/dev/null");

@@ -77,23 +77,6 @@ public final class OciRuntime {
         return List.of("--root", root.toString(), "--log-format=json");
     }
 
-    /**
-     * {@code create}: creates container {@code id} from {@code bundle}; its init process waits for
-     * {@link #start}. The runtime's output and the init process's streams go to {@code options.io()}.
-     */
-    public void create(String id, Path bundle, CreateOptions options) {
-        List<String> args = new ArrayList<>(List.of("create", "--bundle", bundle.toString()));
-        options.pidFile().ifPresent(f -> args.addAll(List.of("--pid-file", f.toString())));
-        if (options.noPivot()) {
-            args.add("--no-pivot");
-        }
-        args.add(id);
-        Command.Result result = run(withLog(args, options.log()), options.io(), timeout, id);
-        if (result.exitCode() != 0) {
-            throw failure(args.get(0), id, result, options.log());
-        }
-    }
-
     /** {@code start}: runs the init process of created container {@code id}. */
     public void start(String id) {
         check(List.of("start", id), id);
@@ -156,12 +139,6 @@ public final class OciRuntime {
         check(force ? List.of("delete", "--force", id) : List.of("delete", id), id);
     }
 
-    /** {@code ps --format json}: the host pids of every process in container {@code id}. */
-    public List<Integer> ps(String id) {
-        String out = check(List.of("ps", "--format", "json", id), id);
-        return parse(out, new TypeReference<List<Integer>>() { }, "ps", id);
-    }
-
     /** {@code state}: the container's state. @throws HatchwayException NotFound when it does not exist */
     public ContainerState state(String id) {
         return parse(check(List.of("state", id), id), new TypeReference<ContainerState>() { }, "state", id);
@@ -171,12 +148,6 @@ public final class OciRuntime {
     public List<ContainerState> list() {
         return parse(check(List.of("list", "--format", "json"), ""), new TypeReference<List<ContainerState>>() { },
                 "list", "");
-    }
-
-    /** {@code --version}: the first line of the runtime's version text. */
-    public String version() {
-        Command.Result result = run(List.of("--version"), Io.NULL, timeout, "");
-        return result.stdout().lines().findFirst().orElse(name);
     }
 
     private String check(List<String> args, String id) {
