@@ -34,7 +34,7 @@ final class OciProcess {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        base.fields().forEachRemaining(field -> {
+        base.properties().forEach(field -> {
             if (!NOT_INHERITED.contains(field.getKey()) && !process.has(field.getKey())) {
                 process.set(field.getKey(), field.getValue().deepCopy());
             }

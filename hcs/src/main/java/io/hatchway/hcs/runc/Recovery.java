@@ -133,7 +133,7 @@ final class Recovery {
             removeHalfMade(dir, id);
             return Optional.empty();
         }
-        ObjectNode process = spec.with("process");
+        ObjectNode process = spec.withObjectProperty("process");
         Optional<Sandbox> sandbox = record.sandbox()
                 ? Sandbox.recover(context, runtime, id, dir.sandbox(), process) : Optional.empty();
         boolean started = !state.isCreated();

@@ -250,8 +250,8 @@ public final class RuncBackend implements ComputeBackend {
                 sandbox = Sandbox.create(context, runtime, id, dir.sandbox(), spec, rootfs);
                 sandbox.join(spec);
             }
-            ((ObjectNode) spec.with("root")).put("path", rootfs.toString());
-            spec.with("linux").put("cgroupsPath", cgroupsPath);
+            spec.withObjectProperty("root").put("path", rootfs.toString());
+            spec.withObjectProperty("linux").put("cgroupsPath", cgroupsPath);
             TaskDir.write(dir.bundle().resolve("config.json"), spec);
             Files.createDirectories(initStdio.stdout().getParent());
             Files.createDirectories(initStdio.stderr().getParent());

@@ -107,14 +107,14 @@ final class Sandbox {
             ObjectNode root = spec.putObject("root");
             root.put("path", rootfs.toString());
             root.put("readonly", false);
-            ObjectNode process = spec.with("process");
+            ObjectNode process = spec.withObjectProperty("process");
             process.set("args", Json.MAPPER.valueToTree(List.of("sleep", "2147483647")));
             process.put("terminal", false);
             process.put("cwd", "/");
             for (String ours : List.of("stdin", "stdout", "stderr", "consoleSize")) {
                 process.remove(ours);
             }
-            ObjectNode linux = spec.with("linux");
+            ObjectNode linux = spec.withObjectProperty("linux");
             linux.put("cgroupsPath", context.cgroupsPath(id));
             linux.put("rootfsPropagation", "rslave");
             TaskDir.write(dir.resolve("bundle/config.json"), spec);
