@@ -15,7 +15,6 @@ public interface LibC extends Library {
     int ESRCH = 3;
     int EINVAL = 22;
     int ENOENT = 2;
-    int EBUSY = 16;
     /** open(2) of a FIFO's write end, non-blocking, while it has no reader. */
     int ENXIO = 6;
     int EOPNOTSUPP = 95;
@@ -31,7 +30,6 @@ public interface LibC extends Library {
     long MS_BIND = 4096;
     long MS_REC = 16384;
     long MS_PRIVATE = 1 << 18;
-    long MS_SLAVE = 1 << 19;
     long MS_SHARED = 1 << 20;
 
     /** umount2(2) flag: detach now, clean up once no longer busy. */

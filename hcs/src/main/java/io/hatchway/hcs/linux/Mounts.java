@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -42,13 +43,21 @@ public final class Mounts {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
                 String[] f = line.split(" ");
                 if (f.length > 4) {
-                    out.add(Path.of(f[4].replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
-                            .replace("\\134", "\\")));
+                    out.add(Path.of(unescape(f[4])));
                 }
             }
         } catch (IOException e) { // no /proc: nothing known to be mounted
         }
         return out;
+    }
+
+    /**
+     * A path field of {@code /proc/<pid>/mountinfo} as the path it names: the kernel writes space,
+     * tab, newline and backslash as octal escapes ({@code \040}, {@code \011}, {@code \012},
+     * {@code \134}).
+     */
+    public static String unescape(String field) {
+        return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
     }
 
     /** The mount points at or below {@code dir}, deepest first. */
@@ -72,7 +81,7 @@ public final class Mounts {
         mount(null, target, null, LibC.MS_BIND | LibC.MS_REMOUNT | LibC.MS_RDONLY, null);
     }
 
-    /** Sets the propagation of the mount at {@code target}: {@link LibC#MS_SHARED}, {@code MS_SLAVE}, {@code MS_PRIVATE}. */
+    /** Sets the propagation of the mount at {@code target}: {@link LibC#MS_SHARED} or {@link LibC#MS_PRIVATE}. */
     public static void propagation(Path target, long type) throws MountException {
         mount(null, target, null, type, null);
     }
@@ -113,7 +122,7 @@ public final class Mounts {
      * must never take the host's files with it). What cannot be deleted is left.
      */
     public static void deleteTree(Path dir) {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         Set<Path> mounts = Set.copyOf(mountPointsUnder(dir));

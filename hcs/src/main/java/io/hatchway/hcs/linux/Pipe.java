@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * A pipe whose write end a child gets ({@link PosixSpawn#spawn(java.nio.file.Path, java.util.List,
- * java.util.List, java.nio.file.Path, PosixSpawn.Streams, java.util.List) passed}) and whose read end
+ * A pipe whose write end a child gets (passed to {@link PosixSpawn#spawn} among its
+ * inherited descriptors) and whose read end
  * the JVM reads with a bound, for a child that reports one line (conmon's sync pipe). Both ends are
  * close-on-exec in the JVM. Not thread-safe: one reader.
  */

@@ -6,6 +6,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.Threads;
 import java.io.IOException;
@@ -13,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -80,7 +83,7 @@ public final class PosixSpawn {
     }
 
     /** The JVM's own environment as {@code NAME=value} entries, without the variables {@code leftOut}. */
-    public static List<String> environmentWithout(java.util.Collection<String> leftOut) {
+    public static List<String> environmentWithout(Collection<String> leftOut) {
         List<String> env = new ArrayList<>();
         System.getenv().forEach((name, value) -> {
             if (!leftOut.contains(name)) {
@@ -416,7 +419,7 @@ public final class PosixSpawn {
      * pidfd (Linux 5.3), else looking every millisecond. @return its exit code as {@link #waitFor}
      * gives it, or empty when it still runs
      */
-    public static java.util.OptionalLong waitFor(int pid, java.time.Duration bound) {
+    public static OptionalLong waitFor(int pid, Duration bound) {
         long deadline = System.nanoTime() + bound.toNanos();
         int pidfd = pidfd(pid);
         try {
@@ -432,16 +435,16 @@ public final class PosixSpawn {
                     throw new IllegalStateException("waitpid(" + pid + "): " + LibC.message(e));
                 }
                 if (reaped == pid) {
-                    return java.util.OptionalLong.of(exitCode(status[0]));
+                    return OptionalLong.of(exitCode(status[0]));
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    return java.util.OptionalLong.empty();
+                    return OptionalLong.empty();
                 }
                 if (pidfd >= 0) { // readable once the child has exited
                     LibC.awaitReadable(pidfd, (int) Math.max(1, Math.min(left / 1_000_000, Integer.MAX_VALUE)));
                 } else {
-                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, 1_000_000));
+                    LockSupport.parkNanos(Math.min(left, 1_000_000));
                 }
             }
         } finally {
@@ -455,10 +458,10 @@ public final class PosixSpawn {
      * Kills child {@code pid} (SIGKILL) and reaps it, waiting at most {@code bound}. One stuck in the
      * kernel longer is reaped by a background thread once it goes, so it never stays a zombie.
      */
-    public static void kill(int pid, java.time.Duration bound) {
-        LibC.killQuietly(pid, io.hatchway.hcs.Signals.SIGKILL);
+    public static void kill(int pid, Duration bound) {
+        LibC.killQuietly(pid, Signals.SIGKILL);
         if (waitFor(pid, bound).isEmpty()) {
-            io.hatchway.hcs.Threads.background().execute(() -> waitFor(pid));
+            Threads.background().execute(() -> waitFor(pid));
         }
     }
 

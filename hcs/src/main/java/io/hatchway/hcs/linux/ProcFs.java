@@ -2,18 +2,26 @@ package io.hatchway.hcs.linux;
 
 import io.hatchway.hcs.ProcessDetails;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
- * Reads processes from {@code /proc}: the parent/child tree and each process's times and memory.
+ * Reads processes from {@code /proc}: each process's state, times and memory, its session, and
+ * whether its program is loaded.
  * Every read tolerates a process that exits meanwhile (it is then left out). Thread-safe.
  */
 public final class ProcFs {
@@ -44,7 +52,7 @@ public final class ProcFs {
     }
 
     /** One process's {@code /proc/<pid>/stat} line, the fields Hatchway uses. */
-    public record Stat(int pid, int parentPid, int session, String command, char state, long userTicks,
+    public record Stat(int pid, int session, String command, char state, long userTicks,
             long kernelTicks, long startTicks, long virtualBytes, long residentPages, long startCode) {
 
         /** Whether its program is completely loaded: see {@link ProcFs#programLoaded}. */
@@ -82,7 +90,7 @@ public final class ProcFs {
      * has its new name but not yet its environment). Bounded by {@code bound}; in practice
      * about a millisecond. @return its last stat, empty once it is gone
      */
-    public static Optional<Stat> awaitExec(int pid, java.util.function.Predicate<Stat> execd, java.time.Duration bound) {
+    public static Optional<Stat> awaitExec(int pid, Predicate<Stat> execd, Duration bound) {
         long start = System.nanoTime();
         long deadline = start + bound.toNanos();
         long pause = 50_000;
@@ -96,7 +104,7 @@ public final class ProcFs {
             // An execve takes about a millisecond: look every 50 us for the first two. On a busy
             // host the runtime's init can take tens of milliseconds, when looking that often
             // would cost more CPU than the wait: then at doubling intervals up to a millisecond.
-            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            LockSupport.parkNanos(pause);
             if (now - start > 2_000_000) {
                 pause = Math.min(pause * 2, 1_000_000);
             }
@@ -114,13 +122,13 @@ public final class ProcFs {
         if (f.length < 22) {
             return null;
         }
-        return new Stat(Integer.parseInt(line.substring(0, open).trim()), Integer.parseInt(f[1]),
+        return new Stat(Integer.parseInt(line.substring(0, open).trim()),
                 Integer.parseInt(f[3]), line.substring(open + 1, close), f[0].charAt(0), Long.parseLong(f[11]),
                 Long.parseLong(f[12]), Long.parseLong(f[19]), Long.parseLong(f[20]), Long.parseLong(f[21]),
                 f.length > 23 ? Long.parseUnsignedLong(f[23]) : 1);
     }
 
-    private static void forEachProcess(java.util.function.Consumer<Stat> action) {
+    private static void forEachProcess(Consumer<Stat> action) {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC)) {
             for (Path dir : dirs) {
                 String name = dir.getFileName().toString();
@@ -129,7 +137,7 @@ public final class ProcFs {
                 }
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -150,7 +158,7 @@ public final class ProcFs {
         if (leaders.isEmpty()) {
             return out;
         }
-        Set<Integer> listed = new java.util.HashSet<>();
+        Set<Integer> listed = new HashSet<>();
         boolean listedAll = ProcDir.list((pid, inode) -> {
             Seen known = SEEN.get(pid);
             Optional<Stat> fresh = Optional.empty();
@@ -195,7 +203,7 @@ public final class ProcFs {
      * whole session ended, its new holder led a session of its own and ended too, leaving members.
      */
     public static Map<Integer, Long> unreusedSessions(Map<Integer, Long> leaders) {
-        Map<Integer, Long> out = new java.util.HashMap<>();
+        Map<Integer, Long> out = new HashMap<>();
         leaders.forEach((leader, startTicks) -> {
             Optional<Stat> now = stat(leader);
             if (now.isEmpty() || now.get().startTicks() == startTicks) {
@@ -227,7 +235,7 @@ public final class ProcFs {
     private record Seen(long inode, int session, long startTicks) {
     }
 
-    private static final Map<Integer, Seen> SEEN = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<Integer, Seen> SEEN = new ConcurrentHashMap<>();
 
     /** The {@link ProcessDetails} of {@code pid} with an empty exec id, or empty when it is gone. */
     public static Optional<ProcessDetails> details(int pid) {

@@ -10,6 +10,7 @@ import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.LinuxTarget;
+import io.hatchway.hcs.linux.PathSearch;
 import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.Bundle;
@@ -159,26 +160,16 @@ final class ProcessSystem implements ComputeSystem {
      */
     static Path executable(ProcessSpec spec) {
         String name = spec.args().get(0);
-        List<Path> candidates = new ArrayList<>();
-        if (name.contains("/")) {
-            candidates.add(Path.of(spec.cwd()).resolve(name));
-        } else {
-            String path = DEFAULT_PATH;
-            for (String entry : spec.env()) {
-                if (entry.startsWith("PATH=")) {
-                    path = entry.substring(5);
-                }
-            }
-            for (String dir : path.split(":")) {
-                if (!dir.isEmpty()) {
-                    candidates.add(Path.of(dir).resolve(name));
-                }
+        String path = PathSearch.DEFAULT_PATH;
+        for (String entry : spec.env()) {
+            if (entry.startsWith("PATH=")) {
+                path = entry.substring(5);
             }
         }
-        for (Path candidate : candidates) {
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate;
-            }
+        List<Path> candidates = PathSearch.candidates(name, path, Path.of(spec.cwd()));
+        Optional<Path> found = PathSearch.firstExecutable(candidates);
+        if (found.isPresent()) {
+            return found.get();
         }
         for (Path candidate : candidates) {
             if (Files.exists(candidate)) {
@@ -188,8 +179,6 @@ final class ProcessSystem implements ComputeSystem {
         throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", name,
                 name.contains("/") ? "no such file" : "executable file not found in $PATH");
     }
-
-    private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     /**
      * Waits (at most a second, in practice microseconds) until the exec'd program is loaded, so that

@@ -8,33 +8,25 @@ import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
-import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.LinuxTarget;
 import io.hatchway.hcs.linux.ProcFs;
-import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
-import io.hatchway.hcs.runc.TaskDir.ExecRecord;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
-import io.hatchway.hcs.runc.cli.Io;
+import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.hcs.runc.conmon.ExitWatcher;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,49 +43,47 @@ import org.slf4j.LoggerFactory;
  */
 final class Container implements ComputeSystem {
     private static final Logger log = LoggerFactory.getLogger(Container.class);
-    /** Process fields an exec takes from the init process when it does not set them (as {@code ctr task exec} does). */
-    private static final Set<String> NOT_INHERITED = Set.of("args", "commandLine", "terminal", "consoleSize");
     /** How long {@link #close} waits for a container it had to kill. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
-    private final RuncBackend backend;
+    private final RuncContext context;
     private final String id;
     private final OciRuntime runtime;
     private final TaskDir dir;
     private final TaskRecord record;
+    private final ContainerCgroup cgroup;
     private final ObjectNode initProcess;
     private final Optional<Sandbox> sandbox;
     private final Monitor initMonitor;
     private final ContainerProcess init;
     private final CompletableFuture<Void> stopped;
-    private final Set<ContainerProcess> execs = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final AtomicInteger execCount;
+    private final ContainerExecs execs;
     private boolean started; // guarded by this
     private boolean closed; // guarded by this
     /** Guards the removal, apart from {@code this}: a delete waits for the runtime. */
     private final Object release = new Object();
     private boolean released; // guarded by release
 
-    Container(RuncBackend backend, OciRuntime runtime, TaskDir dir, TaskRecord record, ObjectNode initProcess,
+    Container(RuncContext context, OciRuntime runtime, TaskDir dir, TaskRecord record, ObjectNode initProcess,
             Optional<Sandbox> sandbox, Monitor initMonitor, boolean started, int execCount) {
-        this.backend = backend;
+        this.context = context;
         this.id = record.id();
         this.runtime = runtime;
         this.dir = dir;
         this.record = record;
+        this.cgroup = new ContainerCgroup(context.cgroups(), record.cgroupsPath());
         this.initProcess = initProcess;
         this.sandbox = sandbox;
         this.started = started;
-        this.execCount = new AtomicInteger(execCount);
-        ExitWatcher watcher = backend.watcher();
+        this.execs = new ContainerExecs(context, runtime, dir, id, initProcess, execCount);
+        ExitWatcher watcher = context.watcher();
         CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor);
         this.initMonitor = initMonitor;
         this.init = new ContainerProcess(initMonitor.pid(), initExit, this::signalInit);
         // Stopped: the init process's exit is known and nothing else is left in the cgroup (an
         // exec may outlive the init process where the container shares a pid namespace).
         this.stopped = initExit.thenCompose(code -> watcher.when(
-                backend.cgroups().unifiedDir(record.cgroupsPath()),
-                () -> !backend.cgroups().populated(record.cgroupsPath())));
+                cgroup.unifiedDir(), () -> !cgroup.populated()));
     }
 
     @Override
@@ -130,14 +120,7 @@ final class Container implements ComputeSystem {
 
     @Override
     public void checkProcess(ProcessSpec spec) {
-        checkTerminal(spec);
-    }
-
-    static void checkTerminal(ProcessSpec spec) {
-        if (spec.terminal()) {
-            throw ErrorKind.NotImplemented.error(
-                    "terminal: the runc backend runs processes without a console (conmon passes their output straight to files)");
-        }
+        OciProcess.checkTerminal(spec);
     }
 
     @Override
@@ -148,15 +131,11 @@ final class Container implements ComputeSystem {
         try {
             runtime.start(id);
         } catch (HatchwayException e) {
-            // crun looks the binary up at start; runc already did at create.
-            if (e.getMessage().matches("(?s).*(executable file.*not found|No such file or directory|"
-                    + "permission denied|exec format error).*")) {
-                throw ErrorKind.InvalidArgument.error("%s", e.detail());
-            }
-            throw e;
+            // A runtime that looks the binary up at start (older crun) fails here, not at create.
+            throw LaunchFailure.classify(e);
         }
         started = true;
-        awaitExec(init.pid());
+        execs.awaitExec(init.pid());
         return init;
     }
 
@@ -169,88 +148,20 @@ final class Container implements ComputeSystem {
             }
         }
         checkProcess(spec);
-        MonitorDir monitorDir = dir.exec(Integer.toString(execCount.incrementAndGet()));
-        ObjectNode process = execProcess(spec);
-        try {
-            TaskDir.write(monitorDir.processFile(), process);
-            TaskDir.writeExec(monitorDir, new ExecRecord(execId, stdio.stdin().map(Path::toString).orElse(null),
-                    stdio.stdout().toString(), stdio.stderr().toString(), process));
-        } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("exec in task '%s': writing %s: %s", id, monitorDir.dir(), e);
-        }
-        Monitor monitor;
-        try {
-            monitor = backend.conmon().exec(runtime, id, dir.bundle(), monitorDir, io(stdio));
-        } catch (HatchwayException e) {
-            TaskDir.delete(monitorDir.dir());
-            throw e;
-        }
-        ContainerProcess tracked = track(monitorDir, monitor);
-        awaitExec(tracked.pid());
-        return tracked;
-    }
-
-    /**
-     * Waits (at most a second, in practice well under a millisecond) until process {@code pid} has
-     * exec'd its command. The runtime's {@code start} and {@code exec --detach} return while the
-     * process is still the runtime's own init code ({@code runc:[2:INIT]}, {@code crun}), with the
-     * runtime's name and environment, or half way through its execve; from the caller's return on
-     * it is what the caller asked for. (A command whose name starts with the runtime's costs that
-     * second.)
-     */
-    private void awaitExec(int pid) {
-        ProcFs.awaitExec(pid, s -> !s.command().startsWith(runtime.name()), Duration.ofSeconds(1));
-    }
-
-    /**
-     * Follows an exec's exit. Its state directory, exit status included, stays until the task
-     * layer releases the process (its exec is deleted) or the task goes: an agent started again
-     * finds an exec that exited and was not deleted yet with its real status.
-     */
-    ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
-        CompletableFuture<Long> exit = backend.watcher().exitOf(monitorDir.exitFile(id), monitor);
-        ContainerProcess process = ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir),
-                () -> exit.whenCompleteAsync((code, error) -> TaskDir.delete(monitorDir.dir()), Threads.background()));
-        execs.add(process);
-        exit.whenComplete((code, error) -> execs.remove(process));
-        return process;
-    }
-
-    /** The exec's process object: the caller's, completed from the init process's fields it leaves out. */
-    private ObjectNode execProcess(ProcessSpec spec) {
-        return withDefaults(spec, initProcess);
-    }
-
-    /** {@code spec}'s OCI process object completed from {@code base}'s fields it leaves out; never a terminal. */
-    static ObjectNode withDefaults(ProcessSpec spec, ObjectNode base) {
-        ObjectNode process;
-        try {
-            process = (ObjectNode) Json.MAPPER.readTree(spec.toOciJson());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        base.fields().forEachRemaining(field -> {
-            if (!NOT_INHERITED.contains(field.getKey()) && !process.has(field.getKey())) {
-                process.set(field.getKey(), field.getValue().deepCopy());
-            }
-        });
-        if (!process.has("cwd")) {
-            process.put("cwd", "/");
-        }
-        process.put("terminal", false);
-        return process;
-    }
-
-    static Io io(Stdio stdio) {
-        return new Io(stdio.stdin(), Optional.of(stdio.stdout()), Optional.of(stdio.stderr()));
+        return execs.launch(execId, spec, stdio);
     }
 
     /**
      * Signals the init process through the runtime; by its pid when the runtime no longer knows the
      * container (its root went with a removed state directory) but the process still runs.
      */
+    /** Follows an exec found again after a restart; see {@link ContainerExecs#track}. */
+    ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
+        return execs.track(monitorDir, monitor);
+    }
+
     private boolean signalInit(int signal) {
-        keepExitDir(dir.init());
+        execs.keepExitDir(dir.init());
         try {
             return runtime.kill(id, signal, false);
         } catch (HatchwayException e) {
@@ -258,24 +169,6 @@ final class Container implements ComputeSystem {
                 throw e;
             }
             return initMonitor.processAlive() && LibC.signal(initMonitor.pid(), signal);
-        }
-    }
-
-    /**
-     * Makes sure conmon can write the exit status of a process about to be signalled: its exit
-     * directory is made again when the state directory was removed under a running task.
-     */
-    private void keepExitDir(MonitorDir monitorDir) {
-        if (Files.isDirectory(monitorDir.exitDir())) {
-            return;
-        }
-        try {
-            Files.createDirectories(monitorDir.exitDir());
-            log.warn("task '{}': {} was removed; made again so that its exit status can be written", id,
-                    monitorDir.exitDir());
-        } catch (IOException e) {
-            log.warn("task '{}': {} was removed and cannot be made again ({}): an exit will read as unknown", id,
-                    monitorDir.exitDir(), e.toString());
         }
     }
 
@@ -297,14 +190,7 @@ final class Container implements ComputeSystem {
         if (stopped.isDone()) {
             throw ErrorKind.NotFound.error("failed to fetch %s: task '%s' has stopped", what, id);
         }
-        try {
-            return backend.cgroups().processes(record.cgroupsPath());
-        } catch (NoSuchFileException e) {
-            throw ErrorKind.NotFound.error("failed to fetch %s: cgroup %s of task '%s' does not exist", what,
-                    record.cgroupsPath(), id);
-        } catch (IOException e) {
-            throw ErrorKind.NotFound.error("failed to fetch %s: cgroup %s: %s", what, record.cgroupsPath(), e);
-        }
+        return cgroup.processes(what, "task '" + id + "'");
     }
 
     @Override
@@ -312,17 +198,7 @@ final class Container implements ComputeSystem {
         if (stopped.isDone()) {
             throw ErrorKind.NotFound.error("failed to fetch stats: task '%s' has stopped", id);
         }
-        return cgroupStatistics(record.cgroupsPath(), "task '" + id + "'");
-    }
-
-    Statistics cgroupStatistics(String cgroupsPath, String owner) {
-        try {
-            return backend.cgroups().statistics(cgroupsPath);
-        } catch (NoSuchFileException e) {
-            throw ErrorKind.NotFound.error("failed to fetch stats: cgroup %s of %s does not exist", cgroupsPath, owner);
-        } catch (IOException | RuntimeException e) {
-            throw ErrorKind.NotFound.error("failed to fetch stats: cgroup %s of %s: %s", cgroupsPath, owner, e);
-        }
+        return cgroup.statistics("task '" + id + "'");
     }
 
     /** The sandbox's figures, for an isolated task. */
@@ -373,7 +249,7 @@ final class Container implements ComputeSystem {
         if (stopped.isDone()) {
             return;
         }
-        keepExitDir(dir.init());
+        execs.keepExitDir(dir.init());
         boolean delivered;
         try {
             delivered = runtime.kill(id, signal, true);
@@ -383,12 +259,7 @@ final class Container implements ComputeSystem {
         }
         if (!delivered) {
             // The init process is gone but others may be left (a shared pid namespace).
-            try {
-                for (int pid : backend.cgroups().processes(record.cgroupsPath())) {
-                    LibC.killQuietly(pid, signal);
-                }
-            } catch (IOException e) { // no cgroup: nothing left to signal
-            }
+            cgroup.signalAll(signal);
         }
     }
 
@@ -447,9 +318,9 @@ final class Container implements ComputeSystem {
     /** Drops what the container leaves on the host once the runtime has deleted it, and its sandbox. */
     void release() {
         sandbox.ifPresent(Sandbox::close);
-        backend.cgroups().removeIfEmpty(record.cgroupsPath());
+        cgroup.removeIfEmpty();
         TaskDir.delete(dir.dir());
-        backend.forget(this);
+        context.live().remove(id, this);
     }
 
     static boolean await(CompletableFuture<?> future, Duration bound) {

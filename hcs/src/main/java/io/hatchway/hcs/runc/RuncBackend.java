@@ -7,31 +7,24 @@ import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.RecoveredSystem;
-import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.TaskOptions.Isolation;
 import io.hatchway.hcs.linux.LibC;
-import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.oci.Bundle;
-import io.hatchway.hcs.oci.Json;
-import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
-import io.hatchway.hcs.runc.cli.ContainerState;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.hcs.runc.conmon.Conmon;
 import io.hatchway.hcs.runc.conmon.ExitWatcher;
 import io.hatchway.hcs.runc.conmon.Monitor;
-import io.hatchway.hcs.runc.conmon.MonitorDir;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,11 +50,9 @@ public final class RuncBackend implements ComputeBackend {
     /** The runtimes this backend drives, by the name {@code optionsJson}'s {@code runtime} uses. */
     public static final List<String> RUNTIMES = List.of("runc", "crun");
     /** The task option naming a task's runtime. */
-    private static final String RUNTIME_OPTION = "runtime";
+    static final String RUNTIME_OPTION = "runtime";
     /** The parent of every task's cgroup. */
     public static final String CGROUP_PARENT = "/hatchway";
-    /** Hex digits of the state directory's hash in a cgroup's name: 48 bits, no collision among a host's agents. */
-    private static final int AGENT_KEY_LENGTH = 12;
 
     /**
      * How a backend is set up.
@@ -110,21 +101,18 @@ public final class RuncBackend implements ComputeBackend {
         }
     }
 
+    private final RuncContext context;
     private final Config config;
     private final Map<String, OciRuntime> runtimes;
-    private final Conmon conmon;
-    private final CgroupFs cgroups;
-    private final ExitWatcher watcher;
-    private final Map<String, Container> live = new ConcurrentHashMap<>();
-    private final String agentKey;
+    private final Map<String, Container> live;
 
     private RuncBackend(Config config, Map<String, OciRuntime> runtimes, Conmon conmon, CgroupFs cgroups) {
+        this.context = new RuncContext(config, Collections.unmodifiableMap(new LinkedHashMap<>(runtimes)), conmon, cgroups,
+                new ExitWatcher(config.fallbackInterval()), RuncContext.agentKey(config.stateDir()),
+                new ConcurrentHashMap<>());
         this.config = config;
         this.runtimes = runtimes;
-        this.conmon = conmon;
-        this.cgroups = cgroups;
-        this.agentKey = agentKey(config.stateDir());
-        this.watcher = new ExitWatcher(config.fallbackInterval());
+        this.live = context.live();
     }
 
     /**
@@ -137,28 +125,12 @@ public final class RuncBackend implements ComputeBackend {
      * never recomputes it.
      */
     public static String cgroupsPath(Path stateDir, String containerId) {
-        return CGROUP_PARENT + "/" + agentKey(stateDir) + "-" + containerId;
+        return CGROUP_PARENT + "/" + RuncContext.agentKey(stateDir) + "-" + containerId;
     }
 
     /** This backend's {@link #cgroupsPath(Path, String)}. */
     String cgroupsPath(String containerId) {
-        return CGROUP_PARENT + "/" + agentKey + "-" + containerId;
-    }
-
-    private static String agentKey(Path stateDir) {
-        Path path;
-        try {
-            path = stateDir.toRealPath();
-        } catch (IOException e) { // gone already (a test's check after its clean-up): the path as given
-            path = stateDir.toAbsolutePath().normalize();
-        }
-        try {
-            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(hash).substring(0, AGENT_KEY_LENGTH);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return context.cgroupsPath(containerId);
     }
 
     /**
@@ -232,37 +204,13 @@ public final class RuncBackend implements ComputeBackend {
         return Set.of(RUNTIME_OPTION);
     }
 
-    Config config() {
-        return config;
-    }
-
-    Conmon conmon() {
-        return conmon;
-    }
-
     CgroupFs cgroups() {
-        return cgroups;
-    }
-
-    ExitWatcher watcher() {
-        return watcher;
+        return context.cgroups();
     }
 
     /** The runtime a task asked for ({@code ""}: the backend's). */
     OciRuntime runtime(String name) {
-        String wanted = name.isEmpty() ? config.runtime() : name;
-        if (!RUNTIMES.contains(wanted)) {
-            throw ErrorKind.InvalidArgument.error("runtime '%s': must be one of %s", wanted, RUNTIMES);
-        }
-        OciRuntime runtime = runtimes.get(wanted);
-        if (runtime == null) {
-            throw ErrorKind.Unavailable.error("runtime '%s' is not installed", wanted);
-        }
-        return runtime;
-    }
-
-    TaskDir taskDir(String id) {
-        return new TaskDir(config.stateDir().resolve("tasks").resolve(id));
+        return context.runtime(name);
     }
 
     /**
@@ -281,12 +229,12 @@ public final class RuncBackend implements ComputeBackend {
         Objects.requireNonNull(bundle);
         Objects.requireNonNull(options);
         Objects.requireNonNull(initStdio);
-        OciRuntime runtime = runtime(options.option(RUNTIME_OPTION));
-        Container.checkTerminal(bundle.process());
+        OciRuntime runtime = context.runtime(options.option(RUNTIME_OPTION));
+        OciProcess.checkTerminal(bundle.process());
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);
         String cgroupsPath = cgroupsPath(id);
-        TaskDir dir = taskDir(id);
+        TaskDir dir = context.taskDir(id);
         checkFree(id, runtime, dir, cgroupsPath);
 
         TaskRecord record = new TaskRecord(id, bundle.dir().toString(), runtime.name(), options.sandbox(),
@@ -301,17 +249,17 @@ public final class RuncBackend implements ComputeBackend {
                 process.remove(ours);
             }
             if (options.sandbox()) {
-                sandbox = Sandbox.create(this, runtime, id, dir.sandbox(), spec, rootfs);
+                sandbox = Sandbox.create(context, runtime, id, dir.sandbox(), spec, rootfs);
                 sandbox.join(spec);
             }
-            ((ObjectNode) spec.with("root")).put("path", rootfs.toString());
-            spec.with("linux").put("cgroupsPath", cgroupsPath);
+            spec.withObjectProperty("root").put("path", rootfs.toString());
+            spec.withObjectProperty("linux").put("cgroupsPath", cgroupsPath);
             TaskDir.write(dir.bundle().resolve("config.json"), spec);
             Files.createDirectories(initStdio.stdout().getParent());
             Files.createDirectories(initStdio.stderr().getParent());
-            Monitor monitor = conmon.create(runtime, id, dir.bundle(), dir.init(), Container.io(initStdio));
+            Monitor monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), OciProcess.io(initStdio));
             created = true;
-            Container container = new Container(this, runtime, dir, record, process, Optional.ofNullable(sandbox),
+            Container container = new Container(context, runtime, dir, record, process, Optional.ofNullable(sandbox),
                     monitor, false, 0);
             live.put(id, container);
             return container;
@@ -322,7 +270,7 @@ public final class RuncBackend implements ComputeBackend {
                 if (sandbox != null) {
                     sandbox.close();
                 }
-                discard(id, runtime, dir, cgroupsPath);
+                discard(id, runtime, dir);
             }
         }
     }
@@ -356,9 +304,9 @@ public final class RuncBackend implements ComputeBackend {
             }
         }
         TaskDir.delete(dir.dir());
-        if (cgroups.exists(cgroupsPath)) {
-            cgroups.removeIfEmpty(cgroupsPath);
-            if (cgroups.exists(cgroupsPath)) {
+        if (context.cgroups().exists(cgroupsPath)) {
+            context.cgroups().removeIfEmpty(cgroupsPath);
+            if (context.cgroups().exists(cgroupsPath)) {
                 throw ErrorKind.AlreadyExists.error("cgroup %s is in use by processes outside Hatchway's %s root",
                         cgroupsPath, runtime.name());
             }
@@ -366,15 +314,8 @@ public final class RuncBackend implements ComputeBackend {
     }
 
     /** Removes what a failed create may have made: the container, its cgroup, its state. */
-    private void discard(String id, OciRuntime runtime, TaskDir dir, String cgroupsPath) {
-        try {
-            runtime.delete(id, true);
-        } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                log.warn("task '{}': removing the half-created container: {}", id, e.getMessage());
-            }
-        }
-        cgroups.removeIfEmpty(cgroupsPath);
+    private void discard(String id, OciRuntime runtime, TaskDir dir) {
+        context.removeContainer(runtime, id);
         TaskDir.delete(dir.dir());
     }
 
@@ -388,180 +329,13 @@ public final class RuncBackend implements ComputeBackend {
      */
     @Override
     public List<RecoveredSystem> recover() {
-        List<RecoveredSystem> out = new ArrayList<>();
-        Path tasks = config.stateDir().resolve("tasks");
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tasks, Files::isDirectory)) {
-            for (Path dir : dirs) {
-                String id = dir.getFileName().toString();
-                if (live.containsKey(id)) {
-                    continue;
-                }
-                try {
-                    recover(new TaskDir(dir)).ifPresent(out::add);
-                } catch (RuntimeException e) {
-                    log.warn("task '{}': not recovered: {}", id, e.getMessage());
-                }
-            }
-        } catch (IOException e) {
-            log.warn("recovery: cannot list {}: {}", tasks, e.toString());
-        }
-        for (OciRuntime runtime : runtimes.values()) {
-            if (!Files.isDirectory(runtime.root())) {
-                continue;
-            }
-            try {
-                for (ContainerState container : runtime.list()) {
-                    String owner = container.id().endsWith(Sandbox.SUFFIX)
-                            ? container.id().substring(0, container.id().length() - Sandbox.SUFFIX.length())
-                            : container.id();
-                    Container task = live.get(owner);
-                    if (task == null || task.runtime() != runtime) {
-                        log.info("recovery: removing container '{}' of {}: no task owns it", container.id(),
-                                runtime.name());
-                        removeContainer(runtime, container.id());
-                    }
-                }
-            } catch (HatchwayException e) {
-                log.warn("recovery: {}", e.getMessage());
-            }
-        }
-        return out;
-    }
-
-    private Optional<RecoveredSystem> recover(TaskDir dir) {
-        String id = dir.dir().getFileName().toString();
-        Optional<TaskRecord> found = dir.readTask().filter(r -> r.id().equals(id));
-        if (found.isEmpty()) {
-            log.info("recovery: removing half-made task '{}' (no record)", id);
-            removeHalfMade(dir, id);
-            return Optional.empty();
-        }
-        TaskRecord record = found.get();
-        OciRuntime runtime = runtimes.get(record.runtime());
-        if (runtime == null) {
-            log.warn("recovery: task '{}' runs on {}, which is not installed; left as it is", id, record.runtime());
-            return Optional.empty();
-        }
-        ContainerState state;
-        try {
-            state = runtime.state(id);
-        } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                throw e;
-            }
-            log.info("recovery: removing task '{}': its container is gone", id);
-            removeHalfMade(dir, id);
-            return Optional.empty();
-        }
-        Optional<Monitor> monitor = Monitor.recorded(dir.init());
-        // A container still created whose conmon is gone was left by an agent that died in its
-        // createTask (conmon exits when it cannot report the pid): that create never answered, and
-        // a start would run a process nobody monitors.
-        if (state.status() == null || state.status().equals("creating") || monitor.isEmpty()
-                || (state.isCreated() && !monitor.get().monitorAlive())) {
-            log.info("recovery: removing half-made task '{}' ({})", id, state.status());
-            removeHalfMade(dir, id);
-            return Optional.empty();
-        }
-        ObjectNode spec;
-        try {
-            spec = (ObjectNode) Json.MAPPER.readTree(dir.bundle().resolve("config.json").toFile());
-        } catch (IOException | ClassCastException e) {
-            log.info("recovery: removing task '{}': its spec is unreadable ({})", id, e.toString());
-            removeHalfMade(dir, id);
-            return Optional.empty();
-        }
-        ObjectNode process = spec.with("process");
-        Optional<Sandbox> sandbox = record.sandbox()
-                ? Sandbox.recover(this, runtime, id, dir.sandbox(), process) : Optional.empty();
-        boolean started = !state.isCreated();
-        List<MonitorDir> execDirs = execDirs(dir);
-        int execCount = execDirs.stream().mapToInt(d -> Integer.parseInt(d.dir().getFileName().toString()))
-                .max().orElse(0);
-        Container container = new Container(this, runtime, dir, record, process, sandbox, monitor.get(), started,
-                execCount);
-        live.put(id, container);
-
-        List<RecoveredSystem.Process> execs = new ArrayList<>();
-        for (MonitorDir execDir : execDirs) {
-            Optional<TaskDir.ExecRecord> exec = TaskDir.readExec(execDir);
-            Optional<Monitor> execMonitor = Monitor.recorded(execDir);
-            if (exec.isEmpty() || execMonitor.isEmpty()) { // the launch never got as far as a process
-                TaskDir.delete(execDir.dir());
-                continue;
-            }
-            ContainerProcess tracked = container.track(execDir, execMonitor.get());
-            if (exec.get().execId() != null && !exec.get().execId().isEmpty()) {
-                execs.add(new RecoveredSystem.Process(exec.get().execId(), spec(exec.get().process()),
-                        exec.get().stdio(), Optional.of(tracked)));
-            }
-        }
-        RecoveredSystem.Process init = new RecoveredSystem.Process("", spec(process), record.stdio(),
-                started ? Optional.of(container.init()) : Optional.empty());
-        TaskOptions options = new TaskOptions(record.sandbox() ? Isolation.SANDBOX : Isolation.NONE,
-                record.runtime().equals(config.runtime()) ? Map.of() : Map.of(RUNTIME_OPTION, record.runtime()));
-        log.info("recovery: task '{}' found ({}, {} exec(s))", id, state.status(), execs.size());
-        return Optional.of(new RecoveredSystem(id, bundle(record, dir), options, container, init, execs));
-    }
-
-    private static List<MonitorDir> execDirs(TaskDir dir) {
-        List<MonitorDir> out = new ArrayList<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(dir.execs(),
-                p -> p.getFileName().toString().matches("\\d+"))) {
-            for (Path p : dirs) {
-                out.add(new MonitorDir(p));
-            }
-        } catch (IOException e) { // no execs
-        }
-        return out;
-    }
-
-    private static ProcessSpec spec(JsonNode process) {
-        return ProcessSpec.parse(Json.write(process));
-    }
-
-    /** The caller's bundle, or the backend's copy of its spec when the caller's is gone. */
-    private static Bundle bundle(TaskRecord record, TaskDir dir) {
-        try {
-            return Bundle.load(record.bundle());
-        } catch (HatchwayException e) {
-            return Bundle.load(dir.bundle().toString());
-        }
-    }
-
-    /** Removes whatever a task directory may have made: containers, mounts, cgroups, the directory. */
-    private void removeHalfMade(TaskDir dir, String id) {
-        for (OciRuntime runtime : runtimes.values()) {
-            removeContainer(runtime, id + Sandbox.SUFFIX);
-            removeContainer(runtime, id);
-        }
-        Mounts.unmountAll(dir.dir());
-        TaskDir.delete(dir.dir());
-    }
-
-    private void removeContainer(OciRuntime runtime, String containerId) {
-        try {
-            runtime.kill(containerId, Signals.SIGKILL, true);
-        } catch (HatchwayException e) { // gone or not running
-        }
-        try {
-            runtime.delete(containerId, true);
-        } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                log.warn("recovery: {}", e.getMessage());
-            }
-        }
-        cgroups.removeIfEmpty(cgroupsPath(containerId));
-    }
-
-    void forget(Container container) {
-        live.remove(container.id(), container);
+        return new Recovery(context).recover();
     }
 
     /** Stops watching for exits. Containers keep running; an agent started again finds them. */
     @Override
     public void close() {
-        watcher.close();
+        context.watcher().close();
     }
 
     @Override

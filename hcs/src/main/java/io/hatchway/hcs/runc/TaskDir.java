@@ -3,13 +3,12 @@ package io.hatchway.hcs.runc;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.linux.AtomicFile;
 import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
@@ -24,7 +23,7 @@ import java.util.Optional;
  * sandbox/             the sandbox of an isolated task (see {@link Sandbox})
  * </pre>
  *
- * Records are written to a temporary file and renamed, so a reader never sees half of one.
+ * Records are written whole or not at all ({@link AtomicFile}).
  */
 record TaskDir(Path dir) {
 
@@ -88,10 +87,7 @@ record TaskDir(Path dir) {
     }
 
     static void write(Path file, Object value) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, Json.write(value));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, Json.write(value));
     }
 
     static <T> Optional<T> read(Path file, Class<T> type) {

@@ -23,7 +23,7 @@ class ProcFsTest {
         ProcFs.Stat s = ProcFs.parseStat(
                 "42 (a (weird) name) S 7 42 42 0 -1 4194560 100 0 0 0 12 34 0 0 20 0 1 0 5000 1048576 25 18446744073709551615");
         assertEquals(42, s.pid());
-        assertEquals(7, s.parentPid());
+        assertEquals(42, s.session());
         assertEquals("a (weird) name", s.command());
         assertEquals('S', s.state());
         assertEquals(12, s.userTicks());

@@ -13,8 +13,8 @@ import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.ProcessSpec;
-import io.hatchway.hcs.runc.cli.CreateOptions;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.hcs.runc.cli.RuntimeCommands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -185,7 +185,7 @@ class RecoveryTest {
         Path bundle = bundle("rc-orphan", "sleep 600");
         OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
                 stateDir.resolve("runtime/runc"), Duration.ofSeconds(30));
-        runc.create("rc-orphan", bundle, CreateOptions.DEFAULT);
+        RuntimeCommands.create(runc, "rc-orphan", bundle, null);
         ids.add("rc-half");
 
         assertEquals(List.of(), restart());

@@ -1,7 +1,7 @@
 package io.hatchway.hcs.runc.cgroup;
 
 import io.hatchway.hcs.Statistics;
-import io.hatchway.hcs.linux.ProcFs;
+import io.hatchway.hcs.linux.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +25,6 @@ import java.util.Optional;
  * milliseconds of a runtime's {@code events --stats}. Immutable and thread-safe.
  */
 public final class CgroupFs {
-    private static final long UNLIMITED = 1L << 62; // v1 reports "no limit" as a huge page-aligned number
     private static final List<String> MEMBERSHIP_ORDER = List.of("pids", "memory", "cpuacct", "cpu", "blkio");
 
     private final Map<String, Path> controllers; // v1 controller → mount point
@@ -55,7 +55,7 @@ public final class CgroupFs {
                 continue;
             }
             String type = f[dash + 1];
-            Path mountPoint = Path.of(unescape(f[4]));
+            Path mountPoint = Path.of(Mounts.unescape(f[4]));
             if (type.equals("cgroup2") && unified == null) {
                 unified = mountPoint;
             } else if (type.equals("cgroup")) {
@@ -67,10 +67,6 @@ public final class CgroupFs {
             }
         }
         return new CgroupFs(controllers, Optional.ofNullable(unified));
-    }
-
-    private static String unescape(String field) {
-        return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
     }
 
     /** Whether any cgroup hierarchy is mounted. */
@@ -91,7 +87,7 @@ public final class CgroupFs {
     /** Every directory of {@code cgroupsPath}, one per hierarchy (v1 controllers and the unified one). */
     public List<Path> dirs(String cgroupsPath) {
         List<Path> out = new ArrayList<>();
-        for (Path mount : new java.util.LinkedHashSet<>(controllers.values())) {
+        for (Path mount : new LinkedHashSet<>(controllers.values())) {
             out.add(under(mount, cgroupsPath));
         }
         unifiedDir(cgroupsPath).ifPresent(out::add);
@@ -146,89 +142,21 @@ public final class CgroupFs {
         if (!Files.isDirectory(membership)) {
             throw new NoSuchFileException(membership.toString());
         }
-        long user;
-        long kernel;
-        Optional<Path> cpuacct = v1(cgroupsPath, "cpuacct");
         Optional<Path> v2 = unifiedDir(cgroupsPath).filter(Files::isDirectory);
-        if (cpuacct.isPresent()) {
-            Path d = cpuacct.get();
-            if (Files.exists(d.resolve("cpuacct.usage_user"))) {
-                user = readLong(d.resolve("cpuacct.usage_user")) / 100;
-                kernel = readLong(d.resolve("cpuacct.usage_sys")) / 100;
-            } else {
-                Map<String, Long> stat = readKeyed(d.resolve("cpuacct.stat"));
-                user = ProcFs.ticksTo100ns(stat.getOrDefault("user", 0L));
-                kernel = ProcFs.ticksTo100ns(stat.getOrDefault("system", 0L));
-            }
-        } else if (v2.isPresent() && Files.exists(v2.get().resolve("cpu.stat"))) {
-            Map<String, Long> stat = readKeyed(v2.get().resolve("cpu.stat"));
-            user = stat.getOrDefault("user_usec", 0L) * 10;
-            kernel = stat.getOrDefault("system_usec", 0L) * 10;
-        } else {
-            user = 0;
-            kernel = 0;
-        }
-
-        long usage = 0;
-        long commit = 0;
-        long limit = 0;
+        Optional<Path> cpuacct = v1(cgroupsPath, "cpuacct");
         Optional<Path> memory = v1(cgroupsPath, "memory");
-        if (memory.isPresent()) {
-            Path d = memory.get();
-            usage = readLong(d.resolve("memory.usage_in_bytes"));
-            limit = limit(readLong(d.resolve("memory.limit_in_bytes")));
-            Map<String, Long> stat = readKeyed(d.resolve("memory.stat"));
-            commit = stat.getOrDefault("total_rss", stat.getOrDefault("rss", 0L))
-                    + stat.getOrDefault("total_swap", stat.getOrDefault("swap", 0L));
-        } else if (v2.isPresent() && Files.exists(v2.get().resolve("memory.current"))) {
-            Path d = v2.get();
-            usage = readLong(d.resolve("memory.current"));
-            limit = readMax(d.resolve("memory.max"));
-            commit = readKeyed(d.resolve("memory.stat")).getOrDefault("anon", 0L)
-                    + (Files.exists(d.resolve("memory.swap.current")) ? readLong(d.resolve("memory.swap.current")) : 0);
-        }
-
-        long read = 0;
-        long write = 0;
         Optional<Path> blkio = v1(cgroupsPath, "blkio");
-        if (blkio.isPresent()) {
-            for (String name : List.of("blkio.throttle.io_service_bytes_recursive", "blkio.throttle.io_service_bytes",
-                    "blkio.io_service_bytes_recursive")) {
-                Path file = blkio.get().resolve(name);
-                if (Files.exists(file)) {
-                    for (String line : Files.readAllLines(file)) {
-                        String[] f = line.strip().split(" ");
-                        if (f.length == 3 && f[1].equals("Read")) {
-                            read += Long.parseLong(f[2]);
-                        } else if (f.length == 3 && f[1].equals("Write")) {
-                            write += Long.parseLong(f[2]);
-                        }
-                    }
-                    break;
-                }
-            }
-        } else if (v2.isPresent() && Files.exists(v2.get().resolve("io.stat"))) {
-            for (String line : Files.readAllLines(v2.get().resolve("io.stat"))) {
-                for (String field : line.split(" ")) {
-                    if (field.startsWith("rbytes=")) {
-                        read += Long.parseLong(field.substring(7));
-                    } else if (field.startsWith("wbytes=")) {
-                        write += Long.parseLong(field.substring(7));
-                    }
-                }
-            }
-        }
-
-        long pidsCurrent;
-        long pidsLimit = 0;
-        Optional<Path> pids = v1(cgroupsPath, "pids").or(() -> v2.filter(d -> Files.exists(d.resolve("pids.current"))));
-        if (pids.isPresent()) {
-            pidsCurrent = readLong(pids.get().resolve("pids.current"));
-            pidsLimit = readMax(pids.get().resolve("pids.max"));
-        } else {
-            pidsCurrent = processes(cgroupsPath).size();
-        }
-        return new Statistics(now, user, kernel, usage, commit, limit, read, write, pidsCurrent, pidsLimit);
+        Figures.Cpu cpu = cpuacct.isPresent() ? CgroupV1.cpu(cpuacct.get())
+                : v2.isPresent() ? CgroupV2.cpu(v2.get()) : Figures.Cpu.NONE;
+        Figures.Memory mem = memory.isPresent() ? CgroupV1.memory(memory.get())
+                : v2.isPresent() ? CgroupV2.memory(v2.get()) : Figures.Memory.NONE;
+        Figures.Storage storage = blkio.isPresent() ? CgroupV1.storage(blkio.get())
+                : v2.isPresent() ? CgroupV2.storage(v2.get()) : Figures.Storage.NONE;
+        Optional<Path> pidsDir = v1(cgroupsPath, "pids").or(() -> v2.filter(d -> Files.exists(d.resolve("pids.current"))));
+        Figures.Pids pids = pidsDir.isPresent() ? CgroupFiles.pids(pidsDir.get())
+                : new Figures.Pids(processes(cgroupsPath).size(), 0);
+        return new Statistics(now, cpu.user100ns(), cpu.kernel100ns(), mem.usage(), mem.commit(), mem.limit(),
+                storage.read(), storage.write(), pids.current(), pids.limit());
     }
 
     /** Removes the cgroup's directories that are there and empty (a leftover of a crashed create). */
@@ -265,36 +193,6 @@ public final class CgroupFs {
     private static Path under(Path mount, String cgroupsPath) {
         String relative = cgroupsPath.startsWith("/") ? cgroupsPath.substring(1) : cgroupsPath;
         return mount.resolve(relative);
-    }
-
-    private static long readLong(Path file) throws IOException {
-        return Long.parseLong(Files.readString(file).strip());
-    }
-
-    private static long readMax(Path file) throws IOException {
-        if (!Files.exists(file)) {
-            return 0;
-        }
-        String text = Files.readString(file).strip();
-        return text.equals("max") ? 0 : Long.parseLong(text);
-    }
-
-    private static long limit(long value) {
-        return value >= UNLIMITED ? 0 : value;
-    }
-
-    private static Map<String, Long> readKeyed(Path file) throws IOException {
-        Map<String, Long> out = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(file)) {
-            String[] f = line.strip().split(" ");
-            if (f.length == 2) {
-                try {
-                    out.put(f[0], Long.parseLong(f[1]));
-                } catch (NumberFormatException e) { // not a number: not a figure we read
-                }
-            }
-        }
-        return out;
     }
 
     @Override

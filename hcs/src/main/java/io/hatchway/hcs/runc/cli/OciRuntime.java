@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.linux.PathSearch;
 import io.hatchway.hcs.oci.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,8 +35,6 @@ import java.util.regex.Pattern;
 public final class OciRuntime {
     /** Bound of a command when the caller gives none. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
-    private static final List<Path> SYSTEM_DIRS = List.of(Path.of("/usr/local/sbin"), Path.of("/usr/local/bin"),
-            Path.of("/usr/sbin"), Path.of("/usr/bin"), Path.of("/sbin"), Path.of("/bin"));
     private static final Pattern LOGFMT_MSG = Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final String name;
@@ -58,27 +57,7 @@ public final class OciRuntime {
 
     /** The executable called {@code command} on {@code PATH} or in the usual system directories. */
     public static Optional<Path> find(String command) {
-        if (command.contains("/")) {
-            Path path = Path.of(command);
-            return Files.isExecutable(path) && Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
-        }
-        List<Path> dirs = new ArrayList<>();
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(":")) {
-                if (!dir.isEmpty()) {
-                    dirs.add(Path.of(dir));
-                }
-            }
-        }
-        dirs.addAll(SYSTEM_DIRS);
-        for (Path dir : dirs) {
-            Path candidate = dir.resolve(command);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
+        return PathSearch.onHost(command);
     }
 
     public String name() {
@@ -96,23 +75,6 @@ public final class OciRuntime {
     /** The arguments every command starts with, for a monitor (conmon) that runs the runtime itself. */
     public List<String> globalArgs() {
         return List.of("--root", root.toString(), "--log-format=json");
-    }
-
-    /**
-     * {@code create}: creates container {@code id} from {@code bundle}; its init process waits for
-     * {@link #start}. The runtime's output and the init process's streams go to {@code options.io()}.
-     */
-    public void create(String id, Path bundle, CreateOptions options) {
-        List<String> args = new ArrayList<>(List.of("create", "--bundle", bundle.toString()));
-        options.pidFile().ifPresent(f -> args.addAll(List.of("--pid-file", f.toString())));
-        if (options.noPivot()) {
-            args.add("--no-pivot");
-        }
-        args.add(id);
-        Command.Result result = run(withLog(args, options.log()), options.io(), timeout, id);
-        if (result.exitCode() != 0) {
-            throw failure(args.get(0), id, result, options.log());
-        }
     }
 
     /** {@code start}: runs the init process of created container {@code id}. */
@@ -177,12 +139,6 @@ public final class OciRuntime {
         check(force ? List.of("delete", "--force", id) : List.of("delete", id), id);
     }
 
-    /** {@code ps --format json}: the host pids of every process in container {@code id}. */
-    public List<Integer> ps(String id) {
-        String out = check(List.of("ps", "--format", "json", id), id);
-        return parse(out, new TypeReference<List<Integer>>() { }, "ps", id);
-    }
-
     /** {@code state}: the container's state. @throws HatchwayException NotFound when it does not exist */
     public ContainerState state(String id) {
         return parse(check(List.of("state", id), id), new TypeReference<ContainerState>() { }, "state", id);
@@ -192,12 +148,6 @@ public final class OciRuntime {
     public List<ContainerState> list() {
         return parse(check(List.of("list", "--format", "json"), ""), new TypeReference<List<ContainerState>>() { },
                 "list", "");
-    }
-
-    /** {@code --version}: the first line of the runtime's version text. */
-    public String version() {
-        Command.Result result = run(List.of("--version"), Io.NULL, timeout, "");
-        return result.stdout().lines().findFirst().orElse(name);
     }
 
     private String check(List<String> args, String id) {

@@ -10,6 +10,7 @@ import io.hatchway.hcs.linux.Pipe;
 import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.runc.cli.Io;
+import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.regex.Pattern;
 
 /**
  * conmon, the container monitor of Podman and CRI-O, as the parent of every container and exec
@@ -46,9 +46,6 @@ public final class Conmon {
      * the JVM and no k8s-file framing to undo, and it keeps flowing while the JVM is down. The
      * cost: no terminal (conmon needs its own log for a console).
      */
-    private static final Pattern PROCESS_ERROR = Pattern.compile(
-            "(?i)(executable file.*not found|exec: .*(no such file or directory|permission denied|exec format error)"
-                    + "|exec format error|chdir to|permission denied.*exec|not a directory)");
     /** Variables of the JVM's environment that would tell conmon or the runtime to talk to someone else. */
     private static final List<String> NOT_INHERITED = List.of("NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS",
             "LISTEN_FDNAMES", "_OCI_STARTPIPE", "_OCI_SYNCPIPE");
@@ -199,7 +196,7 @@ public final class Conmon {
         if (reason.isEmpty()) {
             reason = "conmon exited without reporting a pid";
         }
-        ErrorKind kind = PROCESS_ERROR.matcher(reason).find() ? ErrorKind.InvalidArgument : ErrorKind.Unavailable;
+        ErrorKind kind = LaunchFailure.matches(reason) ? ErrorKind.InvalidArgument : ErrorKind.Unavailable;
         throw kind.error("%s %s: %s", runtime.name(), what, reason);
     }
 

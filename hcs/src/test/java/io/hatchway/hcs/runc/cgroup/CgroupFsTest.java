@@ -45,6 +45,13 @@ class CgroupFsTest {
     }
 
     @Test
+    void anEscapedMountPointIsReadAsThePathItNames() {
+        String spaced = "34 25 0:30 / /sys/fs/cgroup/my\\040cgroups rw - cgroup2 cgroup2 rw";
+        assertEquals(Optional.of(Path.of("/sys/fs/cgroup/my cgroups/hatchway/t")),
+                CgroupFs.parse(List.of(ROOT, spaced)).unifiedDir("/hatchway/t"));
+    }
+
+    @Test
     void noCgroupMountsMeansUnavailable() {
         assertFalse(CgroupFs.parse(List.of(ROOT)).available());
     }

@@ -91,13 +91,12 @@ class OciRuntimeTest {
         Files.writeString(bundle.resolve("config.json"), config);
 
         OciRuntime runc = new OciRuntime("runc", binary.get(), dir.resolve("root"), OciRuntime.DEFAULT_TIMEOUT);
-        assertTrue(runc.version().startsWith("runc version"), runc.version());
+        assertTrue(RuntimeCommands.version(runc).startsWith("runc version"), RuntimeCommands.version(runc));
         assertEquals(List.of(), runc.list());
         HatchwayException notFound = assertThrows(HatchwayException.class, () -> runc.state("c1"));
         assertEquals(ErrorKind.NotFound, notFound.kind());
 
-        runc.create("c1", bundle, new CreateOptions(Optional.of(dir.resolve("c1.pid")), Io.NULL,
-                Optional.of(dir.resolve("c1.log")), false));
+        RuntimeCommands.create(runc, "c1", bundle, dir.resolve("c1.pid"));
         try {
             ContainerState created = runc.state("c1");
             assertTrue(created.isCreated());
@@ -114,7 +113,7 @@ class OciRuntimeTest {
                     new Io(Optional.empty(), Optional.of(out), Optional.empty()), Optional.of(dir.resolve("e.log"))),
                     Duration.ofSeconds(30)));
             assertEquals("out\n", Files.readString(out));
-            assertEquals(List.of(created.pid()), runc.ps("c1"));
+            assertEquals("[" + created.pid() + "]", RuntimeCommands.ps(runc, "c1"));
 
             HatchwayException running = assertThrows(HatchwayException.class, () -> runc.delete("c1", false));
             assertEquals(ErrorKind.Unavailable, running.kind());
