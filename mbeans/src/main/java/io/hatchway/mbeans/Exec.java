@@ -17,7 +17,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One exec: hcsshim's {@code hcsExec}. The state machine {@code created → running → exited} of
- * CONTRACT.md.
+ * CONTRACT.md, apart from JMX ({@link ExecMBean} is its MXBean face): operations fail with {@link
+ * HatchwayException}s of CONTRACT.md's kinds; that its task is deleted is checked by the caller.
  *
  * <p>Locking: transitions are guarded by this object's monitor, so operations that change one
  * exec are serialized and a race between them has exactly one legal outcome; {@code start} and
@@ -30,7 +31,7 @@ import java.util.concurrent.TimeoutException;
  * {@code exit}, and {@code delete} after the exec is claimed for deletion, so the events of one
  * exec always come in contract order, and an id is free again only after its delete event.
  */
-public final class Exec implements ExecMXBean {
+public final class Exec {
     enum State {
         CREATED, RUNNING, EXITED;
 
@@ -83,13 +84,16 @@ public final class Exec implements ExecMXBean {
         return execId.isEmpty();
     }
 
+    /** The task this exec belongs to. */
+    Task task() {
+        return task;
+    }
+
     /** The id this exec reports: the task id for the init exec. */
-    @Override
     public String getId() {
         return isInit() ? task.getId() : execId;
     }
 
-    @Override
     public String getTaskId() {
         return task.getId();
     }
@@ -109,13 +113,15 @@ public final class Exec implements ExecMXBean {
         return snapshot.state();
     }
 
-    @Override
-    public int start() {
-        task.checkLive();
-        return startInternal();
-    }
-
-    private synchronized int startInternal() {
+    /**
+     * created → running: starts the process (for the init exec, the system first) and sends {@code
+     * start} or {@code exec-started}. Not created → FailedPrecondition; deleted → NotFound. A failed
+     * launch leaves the exec exited with status 1 (and tears the system down for the init exec).
+     * Holds the monitor across the runtime call.
+     *
+     * @return the process id
+     */
+    public synchronized int start() {
         if (deleting) {
             throw notFound();
         }
@@ -182,13 +188,12 @@ public final class Exec implements ExecMXBean {
         exited.complete(null);
     }
 
-    @Override
-    public void kill(int signal) {
-        task.checkLive();
-        killInternal(signal);
-    }
-
-    synchronized void killInternal(int signal) {
+    /**
+     * created → exited with status 1; running → the signal (checked by the system: FailedPrecondition
+     * for one it does not take); exited or deleted → NotFound. Holds the monitor across the runtime
+     * call.
+     */
+    public synchronized void kill(int signal) {
         if (deleting) {
             throw notFound();
         }
@@ -270,13 +275,8 @@ public final class Exec implements ExecMXBean {
         }
     }
 
-    @Override
-    public ExitStatus waitFor(long timeoutMillis) {
-        task.checkLive();
-        return waitInternal(Timeouts.callerTimeout(timeoutMillis));
-    }
-
-    ExitStatus waitInternal(Duration timeout) {
+    /** Blocks until the exec has exited, at most {@code timeout}; expiry → DeadlineExceeded. Never takes the monitor. */
+    public ExitStatus waitFor(Duration timeout) {
         await(exited, timeout, "exec: '" + execId + "' in task: '" + task.getId() + "' to exit");
         Snapshot now = snapshot;
         return new ExitStatus(now.exitStatus(), now.exitedAtText());
@@ -296,13 +296,8 @@ public final class Exec implements ExecMXBean {
         }
     }
 
-    @Override
-    public void resizePty(int width, int height) {
-        task.checkLive();
-        resizeInternal(width, height);
-    }
-
-    synchronized void resizeInternal(int width, int height) {
+    /** Not a tty → FailedPrecondition; a bad size → InvalidArgument; a running tty is resized, else nothing. */
+    public synchronized void resizePty(int width, int height) {
         if (!spec.terminal()) {
             throw ErrorKind.FailedPrecondition.error("exec: '%s' in task: '%s' is not a tty", execId, task.getId());
         }
@@ -315,13 +310,8 @@ public final class Exec implements ExecMXBean {
         }
     }
 
-    @Override
-    public void closeIO(boolean stdin) {
-        task.checkLive();
-        closeInternal(stdin);
-    }
-
-    synchronized void closeInternal(boolean stdin) {
+    /** Closes a running exec's stdin; otherwise nothing. */
+    public synchronized void closeIO(boolean stdin) {
         if (stdin && snapshot.state() == State.RUNNING) {
             process.closeStdin();
         }
@@ -356,37 +346,30 @@ public final class Exec implements ExecMXBean {
         }
     }
 
-    @Override
     public String getState() {
         return snapshot.state().toString();
     }
 
-    @Override
     public int getPid() {
         return snapshot.pid();
     }
 
-    @Override
     public long getExitStatus() {
         return snapshot.exitStatus();
     }
 
-    @Override
     public String getExitedAt() {
         return snapshot.exitedAtText();
     }
 
-    @Override
     public boolean isTerminal() {
         return spec.terminal();
     }
 
-    @Override
     public String getStdout() {
         return stdout == null ? "" : stdout.read();
     }
 
-    @Override
     public String getStderr() {
         return stderr == null ? "" : stderr.read();
     }

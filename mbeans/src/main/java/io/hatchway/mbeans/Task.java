@@ -38,11 +38,16 @@ import org.slf4j.LoggerFactory;
  * force-exited from created): shut the system down (bounded, then terminate, bounded), force-exit
  * what is left, release the system, then send the init {@code exit} event and release task-level
  * waiters. {@code deleteExec("")} waits for it, bounded.
+ *
+ * <p>A plain state machine: it knows nothing of JMX. What it needs from outside (where its events
+ * go, threads, timeouts) comes in its {@link TaskContext}; {@link TaskMBean} is its MXBean face.
+ * Its operations follow {@link TaskMXBean}'s contract, failing with {@link HatchwayException}s of
+ * CONTRACT.md's kinds. Thread-safe.
  */
-public final class Task implements TaskMXBean {
+public final class Task {
     private static final Logger log = LoggerFactory.getLogger(Task.class);
 
-    private final TaskService service;
+    private final TaskContext context;
     private final String id;
     private final Bundle bundle;
     private final ComputeSystem system;
@@ -59,9 +64,9 @@ public final class Task implements TaskMXBean {
     /** Completes once that delete has released the task's events, MBeans, files and id. */
     private final CompletableFuture<Void> released = new CompletableFuture<>();
 
-    private Task(TaskService service, String id, Bundle bundle, Path stateDir, ProcessSpec initSpec,
+    private Task(TaskContext context, String id, Bundle bundle, Path stateDir, ProcessSpec initSpec,
             Optional<Stdio> initStdio, Function<Stdio, ComputeSystem> createSystem) {
-        this.service = service;
+        this.context = context;
         this.id = id;
         this.bundle = bundle;
         this.stateDir = stateDir;
@@ -75,10 +80,10 @@ public final class Task implements TaskMXBean {
      * A task whose system {@code createSystem} creates, given the init exec's streams; its teardown
      * follows the init exec's exit.
      */
-    static Task create(TaskService service, String id, Bundle bundle, Path stateDir,
+    static Task create(TaskContext context, String id, Bundle bundle, Path stateDir,
             Function<Stdio, ComputeSystem> createSystem) {
-        Task task = new Task(service, id, bundle, stateDir, bundle.process(), Optional.empty(), createSystem);
-        task.init.exited().thenRunAsync(task::close, service.executor());
+        Task task = new Task(context, id, bundle, stateDir, bundle.process(), Optional.empty(), createSystem);
+        task.init.exited().thenRunAsync(task::close, context.executor());
         return task;
     }
 
@@ -88,8 +93,8 @@ public final class Task implements TaskMXBean {
      * the MBeans are registered (so their events have a sender). Execs with an id this task could
      * not have given are left out.
      */
-    static Task recovered(TaskService service, RecoveredSystem recovered, Path stateDir) {
-        Task task = new Task(service, recovered.id(), recovered.bundle(), stateDir, recovered.init().spec(),
+    static Task recovered(TaskContext context, RecoveredSystem recovered, Path stateDir) {
+        Task task = new Task(context, recovered.id(), recovered.bundle(), stateDir, recovered.init().spec(),
                 Optional.of(recovered.init().stdio()), stdio -> recovered.system());
         for (RecoveredSystem.Process process : recovered.execs()) {
             String execId = process.execId();
@@ -114,7 +119,7 @@ public final class Task implements TaskMXBean {
                 process.process().ifPresent(exec::adopt);
             }
         }
-        init.exited().thenRunAsync(this::close, service.executor());
+        init.exited().thenRunAsync(this::close, context.executor());
     }
 
     /** A new exec; its streams are {@code known} ones (a recovered exec's) or follow the spec. */
@@ -133,8 +138,8 @@ public final class Task implements TaskMXBean {
         Path keptErr = dir.resolve("stderr.log");
         Stdio stdio = known.orElseGet(() -> new Stdio(spec.stdin().map(Path::of),
                 spec.stdout().map(Path::of).orElse(keptOut), spec.stderr().map(Path::of).orElse(keptErr)));
-        OutputLog out = stdio.stdout().equals(keptOut) ? service.outputLog(keptOut) : null;
-        OutputLog err = stdio.stderr().equals(keptErr) ? service.outputLog(keptErr) : null;
+        OutputLog out = stdio.stdout().equals(keptOut) ? new OutputLog(keptOut, OutputLog.DEFAULT_CAP) : null;
+        OutputLog err = stdio.stderr().equals(keptErr) ? new OutputLog(keptErr, OutputLog.DEFAULT_CAP) : null;
         return new Exec(this, execId, spec, stdio, dir, out, err);
     }
 
@@ -143,11 +148,11 @@ public final class Task implements TaskMXBean {
     }
 
     Executor executor() {
-        return service.executor();
+        return context.executor();
     }
 
     void publish(Event event) {
-        service.publish(this, event);
+        context.listener().event(this, event);
     }
 
     Exec init() {
@@ -194,12 +199,11 @@ public final class Task implements TaskMXBean {
      * it (bounded, by the delete teardown timeout): a create waits for that, so no clean-up of the
      * old exec can ever touch the new one.
      */
-    @Override
     public void createExec(String execId, String processJson) {
         checkLive();
         Exec previous = execId == null ? null : execs.get(execId);
         if (previous != null && previous.isDeleting()) { // released completes once the id is free
-            Exec.await(previous.released(), service.timeouts().deleteTeardown(),
+            Exec.await(previous.released(), context.timeouts().deleteTeardown(),
                     "exec: '" + execId + "' in task: '" + id + "' to be deleted");
         }
         synchronized (createLock) {
@@ -219,24 +223,21 @@ public final class Task implements TaskMXBean {
             Exec exec = newExec(execId, spec);
             // Nothing can start, kill or delete the exec before its exec-added event is sent.
             synchronized (exec) {
-                service.register(exec); // throws before anything is stored
+                context.listener().execAdded(exec); // throws before anything is stored
                 execs.put(execId, exec);
                 publish(Event.execAdded(id, execId));
             }
         }
     }
 
-    @Override
     public int start(String execId) {
         return getExec(execId).start();
     }
 
-    @Override
     public ExecStatus state(String execId) {
         return getExec(execId).status();
     }
 
-    @Override
     public void killExec(String execId, int signal, boolean all) {
         Exec target = getExec(execId);
         if (all && !target.isInit()) {
@@ -248,7 +249,7 @@ public final class Task implements TaskMXBean {
                     continue;
                 }
                 try {
-                    exec.killInternal(signal);
+                    exec.kill(signal);
                 } catch (RuntimeException e) {
                     log.warn("kill all: signal {} to exec '{}' in task '{}' failed: {}", signal, exec.getId(), id,
                             e.getMessage());
@@ -258,13 +259,13 @@ public final class Task implements TaskMXBean {
         if (signal == Signals.SIGKILL && target.isInit() && system.isolated()) {
             startKillWatchdog();
         }
-        target.killInternal(signal);
+        target.kill(signal);
     }
 
     /** An isolated task whose init exec ignores SIGKILL for too long loses its host. */
     private void startKillWatchdog() {
-        Duration bound = service.timeouts().sigkillWatchdog();
-        ScheduledFuture<?> watchdog = service.scheduler().schedule(() -> {
+        Duration bound = context.timeouts().sigkillWatchdog();
+        ScheduledFuture<?> watchdog = context.scheduler().schedule(() -> {
             if (init.state() != Exec.State.EXITED) {
                 log.warn("task '{}': init exec still running {} after SIGKILL; tearing its host down", id, bound);
                 system.terminate();
@@ -280,14 +281,13 @@ public final class Task implements TaskMXBean {
      * under that id, and its events follow the delete event. All of it is done before the call
      * returns, so a caller that reuses the id after the return never waits.
      */
-    @Override
     public DeleteResult deleteExec(String execId) {
         Exec target = getExec(execId);
         if (!target.isInit()) {
             DeleteResult result = target.claimForDelete();
             try {
                 publish(Event.delete(id, execId, result.getPid(), result.getExitStatus(), result.getExitedAt()));
-                service.unregister(target);
+                context.listener().execDeleted(target);
             } finally {
                 target.release(() -> execs.remove(execId, target));
             }
@@ -299,7 +299,7 @@ public final class Task implements TaskMXBean {
         }
         target.readyForDelete();
         try {
-            closed.get(service.timeouts().deleteTeardown().toMillis(), TimeUnit.MILLISECONDS);
+            closed.get(context.timeouts().deleteTeardown().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup");
         } catch (InterruptedException e) {
@@ -320,20 +320,19 @@ public final class Task implements TaskMXBean {
         DeleteResult result = target.deleteResult();
         try {
             publish(Event.delete(id, "", result.getPid(), result.getExitStatus(), result.getExitedAt()));
-            service.unregister(this);
+            context.listener().taskDeleted(this);
             for (Exec exec : execs.values()) {
                 exec.release(() -> { });
             }
             init.release(() -> { });
             deleteQuietly(stateDir);
         } finally {
-            service.remove(this);
+            context.listener().taskReleased(this);
             released.complete(null);
         }
         return result;
     }
 
-    @Override
     public List<ProcessDetails> pids() {
         checkLive();
         Map<Integer, String> owners = new HashMap<>();
@@ -348,37 +347,32 @@ public final class Task implements TaskMXBean {
         return out;
     }
 
-    @Override
     public ExitStatus waitExec(String execId, long timeoutMillis) {
         Exec exec = getExec(execId);
         Duration timeout = Timeouts.callerTimeout(timeoutMillis);
         if (!exec.isInit()) {
-            return exec.waitInternal(timeout);
+            return exec.waitFor(timeout);
         }
         Exec.await(closed, timeout, "task: '" + id + "' to shut down");
-        return init.waitInternal(Duration.ZERO);
+        return init.waitFor(Duration.ZERO);
     }
 
-    @Override
     public TaskStatistics stats() {
         checkLive();
         return new TaskStatistics(system.statistics(), system.hostStatistics().orElse(null));
     }
 
-    @Override
     public int execInHost(String processJson, long timeoutMillis) {
         checkLive();
         ProcessSpec spec = ProcessSpec.parse(processJson);
         return system.execInHost(spec, Timeouts.callerTimeout(timeoutMillis));
     }
 
-    @Override
     public String dumpGuestStacks() {
         checkLive();
-        return system.dumpGuestStacks(service.timeouts().guestStacks());
+        return system.dumpGuestStacks(context.timeouts().guestStacks());
     }
 
-    @Override
     public void share(String hostPath, String guestPath, boolean readOnly) {
         checkLive();
         if (hostPath == null || !hostPath.startsWith("/")) {
@@ -390,14 +384,12 @@ public final class Task implements TaskMXBean {
         system.share(Path.of(hostPath), guestPath, readOnly);
     }
 
-    @Override
     public void resizePty(String execId, int width, int height) {
-        getExec(execId).resizeInternal(width, height);
+        getExec(execId).resizePty(width, height);
     }
 
-    @Override
     public void closeIO(String execId, boolean stdin) {
-        getExec(execId).closeInternal(stdin);
+        getExec(execId).closeIO(stdin);
     }
 
     /**
@@ -408,7 +400,7 @@ public final class Task implements TaskMXBean {
         if (!closing.compareAndSet(false, true)) {
             return;
         }
-        Timeouts timeouts = service.timeouts();
+        Timeouts timeouts = context.timeouts();
         try {
             system.shutdown();
             if (!stopped(timeouts.shutdown())) {
@@ -440,7 +432,7 @@ public final class Task implements TaskMXBean {
         } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
             log.error("task '{}': teardown failed", id, e);
         } finally {
-            ExitStatus status = init.waitInternal(Duration.ZERO);
+            ExitStatus status = init.waitFor(Duration.ZERO);
             publish(Event.exit(id, id, init.getPid(), status.getExitStatus(), status.getExitedAt()));
             closed.complete(null);
         }
@@ -464,47 +456,38 @@ public final class Task implements TaskMXBean {
         }
     }
 
-    @Override
     public String getId() {
         return id;
     }
 
-    @Override
     public String getBundle() {
         return bundle.toString();
     }
 
-    @Override
     public boolean isIsolated() {
         return system.isolated();
     }
 
-    @Override
     public int getPid() {
         return init.getPid();
     }
 
-    @Override
     public String getStatus() {
         return init.getState();
     }
 
-    @Override
     public List<String> getExecIds() {
         return execs.values().stream().filter(exec -> !exec.isDeleting()).map(Exec::getId).toList();
     }
 
-    @Override
     public long getCpuTime100ns() {
         return liveFigures().map(Statistics::getCpuTotal100ns).orElse(0L);
     }
 
-    @Override
     public long getMemoryBytes() {
         return liveFigures().map(Statistics::getMemoryUsageBytes).orElse(0L);
     }
 
-    @Override
     public long getProcessCount() {
         return liveFigures().map(Statistics::getPidsCurrent).orElse(0L);
     }
@@ -518,7 +501,6 @@ public final class Task implements TaskMXBean {
         }
     }
 
-    @Override
     public String toString() {
         return "Task{" + id + "}";
     }

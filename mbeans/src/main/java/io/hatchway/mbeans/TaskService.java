@@ -55,6 +55,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
     private final Emitter emitter = new Emitter(NAME);
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
+    private final TaskContext context;
     private volatile String jolokiaUrl = "";
 
     public TaskService(ComputeBackend backend, Path stateDir, MBeanServer server, Timeouts timeouts) {
@@ -64,6 +65,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         this.timeouts = Objects.requireNonNull(timeouts);
         this.executor = Executors.newCachedThreadPool(Threads.daemons("hatchway-task-"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(Threads.daemons("hatchway-timer-"));
+        this.context = new TaskContext(new Listener(), executor, scheduler, timeouts);
     }
 
     /**
@@ -109,7 +111,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
             Task task = null;
             try {
                 Ids.check(recovered.id(), "task id");
-                task = Task.recovered(this, recovered, stateDir.resolve("tasks").resolve(recovered.id()));
+                task = Task.recovered(context, recovered, stateDir.resolve("tasks").resolve(recovered.id()));
                 register(task);
                 for (Exec exec : task.execs()) {
                     register(exec);
@@ -149,7 +151,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         try {
             Bundle bundle = Bundle.load(bundlePath);
             TaskOptions options = TaskOptions.parse(optionsJson);
-            task = Task.create(this, id, bundle, taskDir, stdio -> backend.create(id, bundle, options, stdio));
+            task = Task.create(context, id, bundle, taskDir, stdio -> backend.create(id, bundle, options, stdio));
             synchronized (task.init()) { // nothing can start or delete the task before its create event
                 register(task);
                 tasks.put(id, task);
@@ -232,7 +234,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         ObjectName name = taskName(task.getId());
         Emitter taskEmitter = new Emitter(name);
         try {
-            mbeans.register(name, () -> new DescribedMXBean.Emitting<>(task, TaskMXBean.class,
+            mbeans.register(name, () -> new DescribedMXBean.Emitting<>(new TaskMBean(task), TaskMXBean.class,
                     taskEmitter.broadcaster));
         } catch (JMException e) {
             throw ErrorKind.AlreadyExists.error("MBean %s: %s", name, e.getMessage());
@@ -249,7 +251,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
     void register(Exec exec) {
         ObjectName name = execName(exec.getTaskId(), exec.getId());
         try {
-            mbeans.register(name, () -> new DescribedMXBean<>(exec, ExecMXBean.class));
+            mbeans.register(name, () -> new DescribedMXBean<>(new ExecMBean(exec), ExecMXBean.class));
         } catch (JMException e) {
             throw ErrorKind.AlreadyExists.error("MBean %s: %s", name, e.getMessage());
         }
@@ -321,10 +323,6 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
                 Notification.class.getName(), "Task events (containerd topics /tasks/*)"));
     }
 
-    OutputLog outputLog(Path file) {
-        return new OutputLog(file, OutputLog.DEFAULT_CAP);
-    }
-
     private void enforceOutputCaps() {
         for (Task task : tasks.values()) {
             task.init().enforceOutputCaps();
@@ -332,16 +330,32 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
         }
     }
 
-    ExecutorService executor() {
-        return executor;
-    }
+    /** What the tasks tell: their MBeans and the registry follow. */
+    private final class Listener implements TaskListener {
+        @Override
+        public void event(Task task, Event event) {
+            publish(task, event);
+        }
 
-    ScheduledExecutorService scheduler() {
-        return scheduler;
-    }
+        @Override
+        public void execAdded(Exec exec) {
+            register(exec);
+        }
 
-    Timeouts timeouts() {
-        return timeouts;
+        @Override
+        public void execDeleted(Exec exec) {
+            unregister(exec);
+        }
+
+        @Override
+        public void taskDeleted(Task task) {
+            unregister(task);
+        }
+
+        @Override
+        public void taskReleased(Task task) {
+            remove(task);
+        }
     }
 
     /**
