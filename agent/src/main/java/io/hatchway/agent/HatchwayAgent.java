@@ -9,6 +9,7 @@ import io.hatchway.hcs.linux.Jna;
 import io.hatchway.jolokia.ExposureConfig;
 import io.hatchway.jolokia.JolokiaExposure;
 import io.hatchway.mbeans.TaskService;
+import io.hatchway.mbeans.TaskThreads;
 import io.hatchway.mbeans.Timeouts;
 import java.io.IOException;
 import javax.management.MBeanServer;
@@ -90,7 +91,7 @@ public final class HatchwayAgent {
             LogSink.useFile(options.stateDir());
             ComputeBackend backend = Backends.open(options.backend(), options.stateDir(), options.hostExitShutdown());
             MBeanServer own = MBeanServers.own();
-            TaskService started = new TaskService(backend, options.stateDir(), own, Timeouts.DEFAULT);
+            TaskService started = new TaskService(backend, options.stateDir(), own, Timeouts.DEFAULT, new TaskThreads());
             try {
                 started.start();
             } catch (RuntimeException e) {
