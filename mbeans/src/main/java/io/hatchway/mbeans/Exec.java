@@ -6,14 +6,10 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.ProcessSpec;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One exec: hcsshim's {@code hcsExec}. The state machine {@code created → running → exited} of
@@ -23,7 +19,7 @@ import java.util.concurrent.TimeoutException;
  * <p>Locking: transitions are guarded by this object's monitor, so operations that change one
  * exec are serialized and a race between them has exactly one legal outcome; {@code start} and
  * {@code kill} hold it across the runtime call they make. Reads never take it: every transition
- * publishes an immutable {@link Snapshot}, and {@code state}, {@code pids} and the attributes read
+ * publishes an immutable {@link ExecSnapshot}, and {@code state}, {@code pids} and the attributes read
  * that, so they answer at once however slow the runtime is.
  *
  * <p>Events are sent under the monitor, before the snapshot shows the new state: {@code
@@ -37,47 +33,32 @@ public final class Exec {
 
         @Override
         public String toString() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
-
-    /** What reads see: one transition's result, never half of one. */
-    private record Snapshot(State state, int pid, long exitStatus, Instant exitedAt) {
-        static final Snapshot CREATED = new Snapshot(State.CREATED, 0, 255, null);
-
-        String exitedAtText() {
-            return exitedAt == null ? "" : exitedAt.toString();
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
     private final Task task;
     private final String execId; // "" for the init exec, as callers address it
     private final ProcessSpec spec;
-    private final Stdio stdio;
-    private final Path dir; // where the exec's kept output lives; gone once the exec is deleted
-    private final OutputLog stdout; // null when the caller named the file
-    private final OutputLog stderr;
+    private final ExecFiles files;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     /** Completes once a delete has released everything the exec held, its id last. */
     private final CompletableFuture<Void> released = new CompletableFuture<>();
 
-    private volatile Snapshot snapshot = Snapshot.CREATED; // written under the monitor
+    private volatile ExecSnapshot snapshot = ExecSnapshot.CREATED; // written under the monitor
     private ComputeProcess process; // guarded by this
     private volatile boolean deleting; // written under the monitor
 
-    Exec(Task task, String execId, ProcessSpec spec, Stdio stdio, Path dir, OutputLog stdout, OutputLog stderr) {
+    Exec(Task task, String execId, ProcessSpec spec, ExecFiles files) {
         this.task = task;
         this.execId = execId;
         this.spec = spec;
-        this.stdio = stdio;
-        this.dir = dir;
-        this.stdout = stdout;
-        this.stderr = stderr;
+        this.files = files;
     }
 
     /** Where the exec's standard streams go. */
     Stdio stdio() {
-        return stdio;
+        return files.stdio();
     }
 
     boolean isInit() {
@@ -130,7 +111,7 @@ public final class Exec {
         }
         ComputeSystem system = task.system();
         try {
-            process = isInit() ? system.start(stdio) : system.exec(execId, spec, stdio);
+            process = isInit() ? system.start(files.stdio()) : system.exec(execId, spec, files.stdio());
         } catch (RuntimeException e) {
             if (isInit()) { // a failed start leaks nothing: tear down what was created
                 system.terminate();
@@ -144,7 +125,7 @@ public final class Exec {
         }
         int pid = process.pid();
         task.publish(isInit() ? Event.start(task.getId(), pid) : Event.execStarted(task.getId(), execId, pid));
-        snapshot = new Snapshot(State.RUNNING, pid, 255, null);
+        snapshot = ExecSnapshot.running(pid);
         process.exited().thenAcceptAsync(this::processExited, task.executor());
         return pid;
     }
@@ -159,7 +140,7 @@ public final class Exec {
             return;
         }
         process = found;
-        snapshot = new Snapshot(State.RUNNING, found.pid(), 255, null);
+        snapshot = ExecSnapshot.running(found.pid());
         CompletableFuture<Long> exit = found.exited().toCompletableFuture();
         if (exit.isDone()) { // exited before the restart: found exited, never shown running
             processExited(exit.join());
@@ -170,7 +151,7 @@ public final class Exec {
 
     private void processExited(long code) {
         synchronized (this) {
-            Snapshot exit = new Snapshot(State.EXITED, snapshot.pid(), code, Instant.now());
+            ExecSnapshot exit = snapshot.exited(code);
             if (!isInit()) { // the init exec's exit is sent by the task after teardown
                 task.publish(Event.exit(task.getId(), execId, exit.pid(), code, exit.exitedAtText()));
             }
@@ -184,7 +165,7 @@ public final class Exec {
         if (snapshot.state() == State.EXITED) {
             return;
         }
-        snapshot = new Snapshot(State.EXITED, snapshot.pid(), status, Instant.now());
+        snapshot = snapshot.exited(status);
         exited.complete(null);
     }
 
@@ -259,16 +240,11 @@ public final class Exec {
             ran = process;
         }
         try {
-            if (stdout != null) {
-                stdout.close();
-            }
-            if (stderr != null) {
-                stderr.close();
-            }
+            files.closeLogs();
             if (ran != null) {
                 ran.release();
             }
-            Task.deleteQuietly(dir);
+            files.delete();
         } finally {
             freeId.run();
             released.complete(null);
@@ -277,23 +253,8 @@ public final class Exec {
 
     /** Blocks until the exec has exited, at most {@code timeout}; expiry → DeadlineExceeded. Never takes the monitor. */
     public ExitStatus waitFor(Duration timeout) {
-        await(exited, timeout, "exec: '" + execId + "' in task: '" + task.getId() + "' to exit");
-        Snapshot now = snapshot;
-        return new ExitStatus(now.exitStatus(), now.exitedAtText());
-    }
-
-    /** Waits a bounded time; expiry → DeadlineExceeded {@code waiting for <what>}. */
-    static void await(CompletableFuture<?> future, Duration timeout, String what) {
-        try {
-            future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw ErrorKind.DeadlineExceeded.error("waiting for %s: timed out after %d ms", what, timeout.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ErrorKind.DeadlineExceeded.error("waiting for %s: interrupted", what);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
+        Timeouts.await(exited, timeout, "exec: '" + execId + "' in task: '" + task.getId() + "' to exit");
+        return snapshot.toExitStatus();
     }
 
     /** Not a tty → FailedPrecondition; a bad size → InvalidArgument; a running tty is resized, else nothing. */
@@ -319,31 +280,24 @@ public final class Exec {
 
     /** Never blocks. */
     ExecStatus status() {
-        Snapshot now = snapshot;
+        ExecSnapshot now = snapshot;
         return new ExecStatus(task.getId(), getId(), task.getBundle(), now.pid(), now.state().toString(),
-                spec.stdin().orElse(""), stdio.stdout().toString(), stdio.stderr().toString(), spec.terminal(),
-                now.exitStatus(), now.exitedAtText());
+                spec.stdin().orElse(""), files.stdio().stdout().toString(), files.stdio().stderr().toString(),
+                spec.terminal(), now.exitStatus(), now.exitedAtText());
     }
 
     /** Never blocks. */
     DeleteResult deleteResult() {
-        Snapshot now = snapshot;
-        return new DeleteResult(now.pid(), now.exitStatus(), now.exitedAtText());
+        return snapshot.toDeleteResult();
     }
 
     /** Pid of the running process, if it is running. Never blocks. */
     Optional<Integer> runningPid() {
-        Snapshot now = snapshot;
-        return now.state() == State.RUNNING ? Optional.of(now.pid()) : Optional.empty();
+        return snapshot.runningPid();
     }
 
     void enforceOutputCaps() {
-        if (stdout != null) {
-            stdout.enforceCap();
-        }
-        if (stderr != null) {
-            stderr.enforceCap();
-        }
+        files.enforceCaps();
     }
 
     public String getState() {
@@ -367,11 +321,11 @@ public final class Exec {
     }
 
     public String getStdout() {
-        return stdout == null ? "" : stdout.read();
+        return files.keptStdout();
     }
 
     public String getStderr() {
-        return stderr == null ? "" : stderr.read();
+        return files.keptStderr();
     }
 
     HatchwayException invalidState(String operation) {

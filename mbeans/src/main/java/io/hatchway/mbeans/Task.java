@@ -10,8 +10,6 @@ import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.ProcessSpec;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,9 +20,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -55,10 +50,7 @@ public final class Task {
     private final Exec init;
     private final Map<String, Exec> execs = new ConcurrentHashMap<>();
     private final Object createLock = new Object();
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final AtomicBoolean closing = new AtomicBoolean();
-    /** Whether the system's resources were released; false after a teardown whose release failed. */
-    private volatile boolean systemReleased;
+    private final Teardown teardown;
     /** Set once by the delete that won; from then on the task is not found. */
     private final AtomicBoolean deleted = new AtomicBoolean();
     /** Completes once that delete has released the task's events, MBeans, files and id. */
@@ -74,6 +66,7 @@ public final class Task {
         // The init exec's streams are known before the system exists: a container runtime fixes
         // them when it creates the init process.
         this.system = createSystem.apply(init.stdio());
+        this.teardown = new Teardown(this, system, context.timeouts());
     }
 
     /**
@@ -83,7 +76,7 @@ public final class Task {
     static Task create(TaskContext context, String id, Bundle bundle, Path stateDir,
             Function<Stdio, ComputeSystem> createSystem) {
         Task task = new Task(context, id, bundle, stateDir, bundle.process(), Optional.empty(), createSystem);
-        task.init.exited().thenRunAsync(task::close, context.executor());
+        task.init.exited().thenRunAsync(task.teardown::run, context.executor());
         return task;
     }
 
@@ -119,7 +112,7 @@ public final class Task {
                 process.process().ifPresent(exec::adopt);
             }
         }
-        init.exited().thenRunAsync(this::close, context.executor());
+        init.exited().thenRunAsync(teardown::run, context.executor());
     }
 
     /** A new exec; its streams are {@code known} ones (a recovered exec's) or follow the spec. */
@@ -129,18 +122,7 @@ public final class Task {
 
     private Exec newExec(String execId, ProcessSpec spec, Optional<Stdio> known) {
         Path dir = stateDir.resolve(execId.isEmpty() ? id : execId);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("state directory '%s': %s", dir, e);
-        }
-        Path keptOut = dir.resolve("stdout.log");
-        Path keptErr = dir.resolve("stderr.log");
-        Stdio stdio = known.orElseGet(() -> new Stdio(spec.stdin().map(Path::of),
-                spec.stdout().map(Path::of).orElse(keptOut), spec.stderr().map(Path::of).orElse(keptErr)));
-        OutputLog out = stdio.stdout().equals(keptOut) ? new OutputLog(keptOut, OutputLog.DEFAULT_CAP) : null;
-        OutputLog err = stdio.stderr().equals(keptErr) ? new OutputLog(keptErr, OutputLog.DEFAULT_CAP) : null;
-        return new Exec(this, execId, spec, stdio, dir, out, err);
+        return new Exec(this, execId, spec, ExecFiles.create(dir, spec, known));
     }
 
     ComputeSystem system() {
@@ -203,7 +185,7 @@ public final class Task {
         checkLive();
         Exec previous = execId == null ? null : execs.get(execId);
         if (previous != null && previous.isDeleting()) { // released completes once the id is free
-            Exec.await(previous.released(), context.timeouts().deleteTeardown(),
+            Timeouts.await(previous.released(), context.timeouts().deleteTeardown(),
                     "exec: '" + execId + "' in task: '" + id + "' to be deleted");
         }
         synchronized (createLock) {
@@ -257,22 +239,9 @@ public final class Task {
             }
         }
         if (signal == Signals.SIGKILL && target.isInit() && system.isolated()) {
-            startKillWatchdog();
+            teardown.startKillWatchdog(context.scheduler());
         }
         target.kill(signal);
-    }
-
-    /** An isolated task whose init exec ignores SIGKILL for too long loses its host. */
-    private void startKillWatchdog() {
-        Duration bound = context.timeouts().sigkillWatchdog();
-        ScheduledFuture<?> watchdog = context.scheduler().schedule(() -> {
-            if (init.state() != Exec.State.EXITED) {
-                log.warn("task '{}': init exec still running {} after SIGKILL; tearing its host down", id, bound);
-                system.terminate();
-                system.close();
-            }
-        }, bound.toMillis(), TimeUnit.MILLISECONDS);
-        init.exited().thenRun(() -> watchdog.cancel(false));
     }
 
     /**
@@ -298,22 +267,7 @@ public final class Task {
             exec.forceExit(1);
         }
         target.readyForDelete();
-        try {
-            closed.get(context.timeouts().deleteTeardown().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup: interrupted");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-        // A release that failed at teardown is tried again; failing again, it fails the delete
-        // and the task stays (a delete is reported only when it happened).
-        if (!systemReleased) {
-            system.close();
-            systemReleased = true;
-        }
+        teardown.awaitForDelete(context.timeouts().deleteTeardown());
         if (!deleted.compareAndSet(false, true)) { // a concurrent delete won
             throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
         }
@@ -325,7 +279,7 @@ public final class Task {
                 exec.release(() -> { });
             }
             init.release(() -> { });
-            deleteQuietly(stateDir);
+            ExecFiles.deleteTree(stateDir);
         } finally {
             context.listener().taskReleased(this);
             released.complete(null);
@@ -353,7 +307,7 @@ public final class Task {
         if (!exec.isInit()) {
             return exec.waitFor(timeout);
         }
-        Exec.await(closed, timeout, "task: '" + id + "' to shut down");
+        Timeouts.await(teardown.done(), timeout, "task: '" + id + "' to shut down");
         return init.waitFor(Duration.ZERO);
     }
 
@@ -392,70 +346,6 @@ public final class Task {
         getExec(execId).closeIO(stdin);
     }
 
-    /**
-     * hcsshim's {@code hcsTask.close}: once, after the init exec exited. Every step is bounded; the
-     * init exit event and the release of task-level waiters happen whatever fails before.
-     */
-    private void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
-        Timeouts timeouts = context.timeouts();
-        try {
-            system.shutdown();
-            if (!stopped(timeouts.shutdown())) {
-                log.warn("task '{}': still running {} after shutdown; terminating", id, timeouts.shutdown());
-                system.terminate();
-                if (!stopped(timeouts.terminate())) {
-                    log.error("task '{}': still running {} after terminate; giving up on it", id,
-                            timeouts.terminate());
-                }
-            }
-            // The container is gone: created execs end with status 1, running ones are killed.
-            List<CompletableFuture<Void>> exits = new ArrayList<>();
-            for (Exec exec : execs.values()) {
-                exec.forceExit(1);
-                exits.add(exec.exited());
-            }
-            try {
-                CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
-                        .get(timeouts.stdioDrain().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                log.warn("task '{}': execs still reporting their exit after {}", id, timeouts.stdioDrain());
-            }
-            system.close();
-            systemReleased = true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (HatchwayException e) {
-            log.warn("task '{}': teardown failed, deleteExec tries again: {}", id, e.getMessage());
-        } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
-            log.error("task '{}': teardown failed", id, e);
-        } finally {
-            ExitStatus status = init.waitFor(Duration.ZERO);
-            publish(Event.exit(id, id, init.getPid(), status.getExitStatus(), status.getExitedAt()));
-            closed.complete(null);
-        }
-    }
-
-    private boolean stopped(Duration bound) throws InterruptedException {
-        try {
-            system.exited().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            return true;
-        }
-    }
-
-    static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | java.io.UncheckedIOException e) { // already gone
-        }
-    }
-
     public String getId() {
         return id;
     }
@@ -480,20 +370,8 @@ public final class Task {
         return execs.values().stream().filter(exec -> !exec.isDeleting()).map(Exec::getId).toList();
     }
 
-    public long getCpuTime100ns() {
-        return liveFigures().map(Statistics::getCpuTotal100ns).orElse(0L);
-    }
-
-    public long getMemoryBytes() {
-        return liveFigures().map(Statistics::getMemoryUsageBytes).orElse(0L);
-    }
-
-    public long getProcessCount() {
-        return liveFigures().map(Statistics::getPidsCurrent).orElse(0L);
-    }
-
-    /** Figures for the chart attributes: none (plotted as 0) once nothing runs. */
-    private Optional<Statistics> liveFigures() {
+    /** The task's figures now; none once nothing runs or the task is deleted. Reads, never waits for a runtime call. */
+    Optional<Statistics> liveFigures() {
         try {
             return deleted.get() ? Optional.empty() : Optional.of(system.statistics());
         } catch (HatchwayException e) {
@@ -501,6 +379,7 @@ public final class Task {
         }
     }
 
+    @Override
     public String toString() {
         return "Task{" + id + "}";
     }

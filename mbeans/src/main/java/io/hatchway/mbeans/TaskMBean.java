@@ -1,6 +1,7 @@
 package io.hatchway.mbeans;
 
 import io.hatchway.hcs.ProcessDetails;
+import io.hatchway.hcs.Statistics;
 import java.util.List;
 import java.util.Objects;
 
@@ -112,17 +113,17 @@ final class TaskMBean implements TaskMXBean {
     }
 
     @Override
-    public long getCpuTime100ns() {
-        return task.getCpuTime100ns();
+    public long getCpuTime100ns() { // a chart plots what is not there as 0
+        return task.liveFigures().map(Statistics::getCpuTotal100ns).orElse(0L);
     }
 
     @Override
     public long getMemoryBytes() {
-        return task.getMemoryBytes();
+        return task.liveFigures().map(Statistics::getMemoryUsageBytes).orElse(0L);
     }
 
     @Override
     public long getProcessCount() {
-        return task.getProcessCount();
+        return task.liveFigures().map(Statistics::getPidsCurrent).orElse(0L);
     }
 }

@@ -111,7 +111,7 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
                     log.warn("task '{}': removing the half-made task: {}", id, closing.getMessage());
                 }
             }
-            Task.deleteQuietly(taskDir);
+            ExecFiles.deleteTree(taskDir);
             throw e;
         } finally {
             tasks.unclaim(id);

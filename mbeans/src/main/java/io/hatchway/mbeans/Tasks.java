@@ -27,7 +27,7 @@ final class Tasks {
     void claim(String id, Duration deleteWait) {
         Task previous = tasks.get(id);
         if (previous != null && previous.isDeleted()) {
-            Exec.await(previous.released(), deleteWait, "task: '" + id + "' to be deleted");
+            Timeouts.await(previous.released(), deleteWait, "task: '" + id + "' to be deleted");
         }
         if (tasks.containsKey(id) || !creating.add(id)) {
             throw ErrorKind.AlreadyExists.error("task with id: '%s' already exists", id);
