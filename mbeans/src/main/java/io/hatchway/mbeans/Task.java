@@ -29,15 +29,18 @@ import org.slf4j.LoggerFactory;
  * One task: hcsshim's {@code hcsTask}. It owns the compute system, the init exec and the additional
  * execs, and turns the init exec's exit into the task's teardown.
  *
- * <p>Teardown ({@link #close}) runs once, when the init exec has exited (by itself, killed, or
- * force-exited from created): shut the system down (bounded, then terminate, bounded), force-exit
- * what is left, release the system, then send the init {@code exit} event and release task-level
- * waiters. {@code deleteExec("")} waits for it, bounded.
+ * <p>Its {@link Teardown} runs once, when the init exec has exited (by itself, killed, or
+ * force-exited from created), and ends with the init {@code exit} event; {@code deleteExec("")}
+ * waits for it, bounded.
  *
  * <p>A plain state machine: it knows nothing of JMX. What it needs from outside (where its events
  * go, threads, timeouts) comes in its {@link TaskContext}; {@link TaskMBean} is its MXBean face.
  * Its operations follow {@link TaskMXBean}'s contract, failing with {@link HatchwayException}s of
  * CONTRACT.md's kinds. Thread-safe.
+ *
+ * <p>Longer than most classes here: it holds every rule that spans a task's execs (create, kill
+ * all, delete of the task, the pids' owners) in one place; what stands apart is split off (the
+ * teardown, each exec's files, the exec state machine).
  */
 public final class Task {
     private static final Logger log = LoggerFactory.getLogger(Task.class);
