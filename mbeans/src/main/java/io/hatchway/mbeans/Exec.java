@@ -110,8 +110,9 @@ public final class Exec {
             throw invalidState("start");
         }
         ComputeSystem system = task.system();
+        Stdio stdio = files.stdio();
         try {
-            process = isInit() ? system.start(files.stdio()) : system.exec(execId, spec, files.stdio());
+            process = isInit() ? system.start(stdio) : system.exec(execId, spec, stdio);
         } catch (RuntimeException e) {
             if (isInit()) { // a failed start leaks nothing: tear down what was created
                 system.terminate();
