@@ -10,6 +10,7 @@ import io.hatchway.hcs.linux.Jna;
 import io.hatchway.jolokia.ExposureConfig;
 import io.hatchway.jolokia.JolokiaExposure;
 import io.hatchway.mbeans.TaskService;
+import io.hatchway.mbeans.TaskThreads;
 import io.hatchway.mbeans.Timeouts;
 import java.io.IOException;
 import javax.management.MBeanServer;
@@ -92,7 +93,7 @@ public final class HatchwayAgent {
             ComputeBackend backend = Backends.open(options.backend(),
                     new BackendContext(options.stateDir(), options.hostExitShutdown()));
             MBeanServer own = MBeanServers.own();
-            TaskService started = new TaskService(backend, options.stateDir(), own, Timeouts.DEFAULT);
+            TaskService started = new TaskService(backend, options.stateDir(), own, Timeouts.DEFAULT, new TaskThreads());
             try {
                 started.start();
             } catch (RuntimeException e) {

@@ -6,23 +6,20 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.ProcessSpec;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One exec: hcsshim's {@code hcsExec}. The state machine {@code created → running → exited} of
- * CONTRACT.md.
+ * CONTRACT.md, apart from JMX ({@link ExecMBean} is its MXBean face): operations fail with {@link
+ * HatchwayException}s of CONTRACT.md's kinds; that its task is deleted is checked by the caller.
  *
  * <p>Locking: transitions are guarded by this object's monitor, so operations that change one
  * exec are serialized and a race between them has exactly one legal outcome; {@code start} and
  * {@code kill} hold it across the runtime call they make. Reads never take it: every transition
- * publishes an immutable {@link Snapshot}, and {@code state}, {@code pids} and the attributes read
+ * publishes an immutable {@link ExecSnapshot}, and {@code state}, {@code pids} and the attributes read
  * that, so they answer at once however slow the runtime is.
  *
  * <p>Events are sent under the monitor, before the snapshot shows the new state: {@code
@@ -30,66 +27,54 @@ import java.util.concurrent.TimeoutException;
  * {@code exit}, and {@code delete} after the exec is claimed for deletion, so the events of one
  * exec always come in contract order, and an id is free again only after its delete event.
  */
-public final class Exec implements ExecMXBean {
+public final class Exec {
     enum State {
         CREATED, RUNNING, EXITED;
 
         @Override
         public String toString() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
-
-    /** What reads see: one transition's result, never half of one. */
-    private record Snapshot(State state, int pid, long exitStatus, Instant exitedAt) {
-        static final Snapshot CREATED = new Snapshot(State.CREATED, 0, 255, null);
-
-        String exitedAtText() {
-            return exitedAt == null ? "" : exitedAt.toString();
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
     private final Task task;
     private final String execId; // "" for the init exec, as callers address it
     private final ProcessSpec spec;
-    private final Stdio stdio;
-    private final Path dir; // where the exec's kept output lives; gone once the exec is deleted
-    private final OutputLog stdout; // null when the caller named the file
-    private final OutputLog stderr;
+    private final ExecFiles files;
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     /** Completes once a delete has released everything the exec held, its id last. */
     private final CompletableFuture<Void> released = new CompletableFuture<>();
 
-    private volatile Snapshot snapshot = Snapshot.CREATED; // written under the monitor
+    private volatile ExecSnapshot snapshot = ExecSnapshot.CREATED; // written under the monitor
     private ComputeProcess process; // guarded by this
     private volatile boolean deleting; // written under the monitor
 
-    Exec(Task task, String execId, ProcessSpec spec, Stdio stdio, Path dir, OutputLog stdout, OutputLog stderr) {
+    Exec(Task task, String execId, ProcessSpec spec, ExecFiles files) {
         this.task = task;
         this.execId = execId;
         this.spec = spec;
-        this.stdio = stdio;
-        this.dir = dir;
-        this.stdout = stdout;
-        this.stderr = stderr;
+        this.files = files;
     }
 
     /** Where the exec's standard streams go. */
     Stdio stdio() {
-        return stdio;
+        return files.stdio();
     }
 
     boolean isInit() {
         return execId.isEmpty();
     }
 
+    /** The task this exec belongs to. */
+    Task task() {
+        return task;
+    }
+
     /** The id this exec reports: the task id for the init exec. */
-    @Override
     public String getId() {
         return isInit() ? task.getId() : execId;
     }
 
-    @Override
     public String getTaskId() {
         return task.getId();
     }
@@ -109,13 +94,15 @@ public final class Exec implements ExecMXBean {
         return snapshot.state();
     }
 
-    @Override
-    public int start() {
-        task.checkLive();
-        return startInternal();
-    }
-
-    private synchronized int startInternal() {
+    /**
+     * created → running: starts the process (for the init exec, the system first) and sends {@code
+     * start} or {@code exec-started}. Not created → FailedPrecondition; deleted → NotFound. A failed
+     * launch leaves the exec exited with status 1 (and tears the system down for the init exec).
+     * Holds the monitor across the runtime call.
+     *
+     * @return the process id
+     */
+    public synchronized int start() {
         if (deleting) {
             throw notFound();
         }
@@ -123,6 +110,7 @@ public final class Exec implements ExecMXBean {
             throw invalidState("start");
         }
         ComputeSystem system = task.system();
+        Stdio stdio = files.stdio();
         try {
             process = isInit() ? system.start(stdio) : system.exec(execId, spec, stdio);
         } catch (RuntimeException e) {
@@ -138,7 +126,7 @@ public final class Exec implements ExecMXBean {
         }
         int pid = process.pid();
         task.publish(isInit() ? Event.start(task.getId(), pid) : Event.execStarted(task.getId(), execId, pid));
-        snapshot = new Snapshot(State.RUNNING, pid, 255, null);
+        snapshot = ExecSnapshot.running(pid);
         process.exited().thenAcceptAsync(this::processExited, task.executor());
         return pid;
     }
@@ -153,7 +141,7 @@ public final class Exec implements ExecMXBean {
             return;
         }
         process = found;
-        snapshot = new Snapshot(State.RUNNING, found.pid(), 255, null);
+        snapshot = ExecSnapshot.running(found.pid());
         CompletableFuture<Long> exit = found.exited().toCompletableFuture();
         if (exit.isDone()) { // exited before the restart: found exited, never shown running
             processExited(exit.join());
@@ -164,7 +152,7 @@ public final class Exec implements ExecMXBean {
 
     private void processExited(long code) {
         synchronized (this) {
-            Snapshot exit = new Snapshot(State.EXITED, snapshot.pid(), code, Instant.now());
+            ExecSnapshot exit = snapshot.exited(code);
             if (!isInit()) { // the init exec's exit is sent by the task after teardown
                 task.publish(Event.exit(task.getId(), execId, exit.pid(), code, exit.exitedAtText()));
             }
@@ -178,17 +166,16 @@ public final class Exec implements ExecMXBean {
         if (snapshot.state() == State.EXITED) {
             return;
         }
-        snapshot = new Snapshot(State.EXITED, snapshot.pid(), status, Instant.now());
+        snapshot = snapshot.exited(status);
         exited.complete(null);
     }
 
-    @Override
-    public void kill(int signal) {
-        task.checkLive();
-        killInternal(signal);
-    }
-
-    synchronized void killInternal(int signal) {
+    /**
+     * created → exited with status 1; running → the signal (checked by the system: FailedPrecondition
+     * for one it does not take); exited or deleted → NotFound. Holds the monitor across the runtime
+     * call.
+     */
+    public synchronized void kill(int signal) {
         if (deleting) {
             throw notFound();
         }
@@ -254,55 +241,25 @@ public final class Exec implements ExecMXBean {
             ran = process;
         }
         try {
-            if (stdout != null) {
-                stdout.close();
-            }
-            if (stderr != null) {
-                stderr.close();
-            }
+            files.closeLogs();
             if (ran != null) {
                 ran.release();
             }
-            Task.deleteQuietly(dir);
+            files.delete();
         } finally {
             freeId.run();
             released.complete(null);
         }
     }
 
-    @Override
-    public ExitStatus waitFor(long timeoutMillis) {
-        task.checkLive();
-        return waitInternal(Timeouts.callerTimeout(timeoutMillis));
+    /** Blocks until the exec has exited, at most {@code timeout}; expiry → DeadlineExceeded. Never takes the monitor. */
+    public ExitStatus waitFor(Duration timeout) {
+        Timeouts.await(exited, timeout, "exec: '" + execId + "' in task: '" + task.getId() + "' to exit");
+        return snapshot.toExitStatus();
     }
 
-    ExitStatus waitInternal(Duration timeout) {
-        await(exited, timeout, "exec: '" + execId + "' in task: '" + task.getId() + "' to exit");
-        Snapshot now = snapshot;
-        return new ExitStatus(now.exitStatus(), now.exitedAtText());
-    }
-
-    /** Waits a bounded time; expiry → DeadlineExceeded {@code waiting for <what>}. */
-    static void await(CompletableFuture<?> future, Duration timeout, String what) {
-        try {
-            future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw ErrorKind.DeadlineExceeded.error("waiting for %s: timed out after %d ms", what, timeout.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ErrorKind.DeadlineExceeded.error("waiting for %s: interrupted", what);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    @Override
-    public void resizePty(int width, int height) {
-        task.checkLive();
-        resizeInternal(width, height);
-    }
-
-    synchronized void resizeInternal(int width, int height) {
+    /** Not a tty → FailedPrecondition; a bad size → InvalidArgument; a running tty is resized, else nothing. */
+    public synchronized void resizePty(int width, int height) {
         if (!spec.terminal()) {
             throw ErrorKind.FailedPrecondition.error("exec: '%s' in task: '%s' is not a tty", execId, task.getId());
         }
@@ -315,13 +272,8 @@ public final class Exec implements ExecMXBean {
         }
     }
 
-    @Override
-    public void closeIO(boolean stdin) {
-        task.checkLive();
-        closeInternal(stdin);
-    }
-
-    synchronized void closeInternal(boolean stdin) {
+    /** Closes a running exec's stdin; otherwise nothing. */
+    public synchronized void closeIO(boolean stdin) {
         if (stdin && snapshot.state() == State.RUNNING) {
             process.closeStdin();
         }
@@ -329,66 +281,52 @@ public final class Exec implements ExecMXBean {
 
     /** Never blocks. */
     ExecStatus status() {
-        Snapshot now = snapshot;
+        ExecSnapshot now = snapshot;
         return new ExecStatus(task.getId(), getId(), task.getBundle(), now.pid(), now.state().toString(),
-                spec.stdin().orElse(""), stdio.stdout().toString(), stdio.stderr().toString(), spec.terminal(),
-                now.exitStatus(), now.exitedAtText());
+                spec.stdin().orElse(""), files.stdio().stdout().toString(), files.stdio().stderr().toString(),
+                spec.terminal(), now.exitStatus(), now.exitedAtText());
     }
 
     /** Never blocks. */
     DeleteResult deleteResult() {
-        Snapshot now = snapshot;
-        return new DeleteResult(now.pid(), now.exitStatus(), now.exitedAtText());
+        return snapshot.toDeleteResult();
     }
 
     /** Pid of the running process, if it is running. Never blocks. */
     Optional<Integer> runningPid() {
-        Snapshot now = snapshot;
-        return now.state() == State.RUNNING ? Optional.of(now.pid()) : Optional.empty();
+        return snapshot.runningPid();
     }
 
     void enforceOutputCaps() {
-        if (stdout != null) {
-            stdout.enforceCap();
-        }
-        if (stderr != null) {
-            stderr.enforceCap();
-        }
+        files.enforceCaps();
     }
 
-    @Override
     public String getState() {
         return snapshot.state().toString();
     }
 
-    @Override
     public int getPid() {
         return snapshot.pid();
     }
 
-    @Override
     public long getExitStatus() {
         return snapshot.exitStatus();
     }
 
-    @Override
     public String getExitedAt() {
         return snapshot.exitedAtText();
     }
 
-    @Override
     public boolean isTerminal() {
         return spec.terminal();
     }
 
-    @Override
     public String getStdout() {
-        return stdout == null ? "" : stdout.read();
+        return files.keptStdout();
     }
 
-    @Override
     public String getStderr() {
-        return stderr == null ? "" : stderr.read();
+        return files.keptStderr();
     }
 
     HatchwayException invalidState(String operation) {

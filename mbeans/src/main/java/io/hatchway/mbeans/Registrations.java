@@ -72,11 +72,6 @@ final class Registrations {
         }
     }
 
-    /** Whether MBeans are mirrored already. */
-    synchronized boolean mirrored() {
-        return mirror != null;
-    }
-
     private void registerInMirror(ObjectName name, Supplier<? extends DynamicMBean> mbean) {
         try {
             mirror.registerMBean(mbean.get(), name);

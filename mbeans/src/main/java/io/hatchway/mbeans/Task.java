@@ -10,8 +10,6 @@ import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.ProcessSpec;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,9 +20,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -34,15 +29,23 @@ import org.slf4j.LoggerFactory;
  * One task: hcsshim's {@code hcsTask}. It owns the compute system, the init exec and the additional
  * execs, and turns the init exec's exit into the task's teardown.
  *
- * <p>Teardown ({@link #close}) runs once, when the init exec has exited (by itself, killed, or
- * force-exited from created): shut the system down (bounded, then terminate, bounded), force-exit
- * what is left, release the system, then send the init {@code exit} event and release task-level
- * waiters. {@code deleteExec("")} waits for it, bounded.
+ * <p>Its {@link Teardown} runs once, when the init exec has exited (by itself, killed, or
+ * force-exited from created), and ends with the init {@code exit} event; {@code deleteExec("")}
+ * waits for it, bounded.
+ *
+ * <p>A plain state machine: it knows nothing of JMX. What it needs from outside (where its events
+ * go, threads, timeouts) comes in its {@link TaskContext}; {@link TaskMBean} is its MXBean face.
+ * Its operations follow {@link TaskMXBean}'s contract, failing with {@link HatchwayException}s of
+ * CONTRACT.md's kinds. Thread-safe.
+ *
+ * <p>Longer than most classes here: it holds every rule that spans a task's execs (create, kill
+ * all, delete of the task, the pids' owners) in one place; what stands apart is split off (the
+ * teardown, each exec's files, the exec state machine).
  */
-public final class Task implements TaskMXBean {
+public final class Task {
     private static final Logger log = LoggerFactory.getLogger(Task.class);
 
-    private final TaskService service;
+    private final TaskContext context;
     private final String id;
     private final Bundle bundle;
     private final ComputeSystem system;
@@ -50,18 +53,15 @@ public final class Task implements TaskMXBean {
     private final Exec init;
     private final Map<String, Exec> execs = new ConcurrentHashMap<>();
     private final Object createLock = new Object();
-    private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final AtomicBoolean closing = new AtomicBoolean();
-    /** Whether the system's resources were released; false after a teardown whose release failed. */
-    private volatile boolean systemReleased;
+    private final Teardown teardown;
     /** Set once by the delete that won; from then on the task is not found. */
     private final AtomicBoolean deleted = new AtomicBoolean();
     /** Completes once that delete has released the task's events, MBeans, files and id. */
     private final CompletableFuture<Void> released = new CompletableFuture<>();
 
-    private Task(TaskService service, String id, Bundle bundle, Path stateDir, ProcessSpec initSpec,
+    private Task(TaskContext context, String id, Bundle bundle, Path stateDir, ProcessSpec initSpec,
             Optional<Stdio> initStdio, Function<Stdio, ComputeSystem> createSystem) {
-        this.service = service;
+        this.context = context;
         this.id = id;
         this.bundle = bundle;
         this.stateDir = stateDir;
@@ -69,16 +69,17 @@ public final class Task implements TaskMXBean {
         // The init exec's streams are known before the system exists: a container runtime fixes
         // them when it creates the init process.
         this.system = createSystem.apply(init.stdio());
+        this.teardown = new Teardown(this, system, context.timeouts());
     }
 
     /**
      * A task whose system {@code createSystem} creates, given the init exec's streams; its teardown
      * follows the init exec's exit.
      */
-    static Task create(TaskService service, String id, Bundle bundle, Path stateDir,
+    static Task create(TaskContext context, String id, Bundle bundle, Path stateDir,
             Function<Stdio, ComputeSystem> createSystem) {
-        Task task = new Task(service, id, bundle, stateDir, bundle.process(), Optional.empty(), createSystem);
-        task.init.exited().thenRunAsync(task::close, service.executor());
+        Task task = new Task(context, id, bundle, stateDir, bundle.process(), Optional.empty(), createSystem);
+        task.init.exited().thenRunAsync(task.teardown::run, context.executor());
         return task;
     }
 
@@ -88,8 +89,8 @@ public final class Task implements TaskMXBean {
      * the MBeans are registered (so their events have a sender). Execs with an id this task could
      * not have given are left out.
      */
-    static Task recovered(TaskService service, RecoveredSystem recovered, Path stateDir) {
-        Task task = new Task(service, recovered.id(), recovered.bundle(), stateDir, recovered.init().spec(),
+    static Task recovered(TaskContext context, RecoveredSystem recovered, Path stateDir) {
+        Task task = new Task(context, recovered.id(), recovered.bundle(), stateDir, recovered.init().spec(),
                 Optional.of(recovered.init().stdio()), stdio -> recovered.system());
         for (RecoveredSystem.Process process : recovered.execs()) {
             String execId = process.execId();
@@ -114,7 +115,7 @@ public final class Task implements TaskMXBean {
                 process.process().ifPresent(exec::adopt);
             }
         }
-        init.exited().thenRunAsync(this::close, service.executor());
+        init.exited().thenRunAsync(teardown::run, context.executor());
     }
 
     /** A new exec; its streams are {@code known} ones (a recovered exec's) or follow the spec. */
@@ -124,18 +125,7 @@ public final class Task implements TaskMXBean {
 
     private Exec newExec(String execId, ProcessSpec spec, Optional<Stdio> known) {
         Path dir = stateDir.resolve(execId.isEmpty() ? id : execId);
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("state directory '%s': %s", dir, e);
-        }
-        Path keptOut = dir.resolve("stdout.log");
-        Path keptErr = dir.resolve("stderr.log");
-        Stdio stdio = known.orElseGet(() -> new Stdio(spec.stdin().map(Path::of),
-                spec.stdout().map(Path::of).orElse(keptOut), spec.stderr().map(Path::of).orElse(keptErr)));
-        OutputLog out = stdio.stdout().equals(keptOut) ? service.outputLog(keptOut) : null;
-        OutputLog err = stdio.stderr().equals(keptErr) ? service.outputLog(keptErr) : null;
-        return new Exec(this, execId, spec, stdio, dir, out, err);
+        return new Exec(this, execId, spec, ExecFiles.create(dir, spec, known));
     }
 
     ComputeSystem system() {
@@ -143,11 +133,11 @@ public final class Task implements TaskMXBean {
     }
 
     Executor executor() {
-        return service.executor();
+        return context.executor();
     }
 
     void publish(Event event) {
-        service.publish(this, event);
+        context.listener().event(this, event);
     }
 
     Exec init() {
@@ -194,12 +184,11 @@ public final class Task implements TaskMXBean {
      * it (bounded, by the delete teardown timeout): a create waits for that, so no clean-up of the
      * old exec can ever touch the new one.
      */
-    @Override
     public void createExec(String execId, String processJson) {
         checkLive();
         Exec previous = execId == null ? null : execs.get(execId);
         if (previous != null && previous.isDeleting()) { // released completes once the id is free
-            Exec.await(previous.released(), service.timeouts().deleteTeardown(),
+            Timeouts.await(previous.released(), context.timeouts().deleteTeardown(),
                     "exec: '" + execId + "' in task: '" + id + "' to be deleted");
         }
         synchronized (createLock) {
@@ -219,24 +208,21 @@ public final class Task implements TaskMXBean {
             Exec exec = newExec(execId, spec);
             // Nothing can start, kill or delete the exec before its exec-added event is sent.
             synchronized (exec) {
-                service.register(exec); // throws before anything is stored
+                context.listener().execAdded(exec); // throws before anything is stored
                 execs.put(execId, exec);
                 publish(Event.execAdded(id, execId));
             }
         }
     }
 
-    @Override
     public int start(String execId) {
         return getExec(execId).start();
     }
 
-    @Override
     public ExecStatus state(String execId) {
         return getExec(execId).status();
     }
 
-    @Override
     public void killExec(String execId, int signal, boolean all) {
         Exec target = getExec(execId);
         if (all && !target.isInit()) {
@@ -248,7 +234,7 @@ public final class Task implements TaskMXBean {
                     continue;
                 }
                 try {
-                    exec.killInternal(signal);
+                    exec.kill(signal);
                 } catch (RuntimeException e) {
                     log.warn("kill all: signal {} to exec '{}' in task '{}' failed: {}", signal, exec.getId(), id,
                             e.getMessage());
@@ -256,22 +242,9 @@ public final class Task implements TaskMXBean {
             }
         }
         if (signal == Signals.SIGKILL && target.isInit() && system.isolated()) {
-            startKillWatchdog();
+            teardown.startKillWatchdog(context.scheduler());
         }
-        target.killInternal(signal);
-    }
-
-    /** An isolated task whose init exec ignores SIGKILL for too long loses its host. */
-    private void startKillWatchdog() {
-        Duration bound = service.timeouts().sigkillWatchdog();
-        ScheduledFuture<?> watchdog = service.scheduler().schedule(() -> {
-            if (init.state() != Exec.State.EXITED) {
-                log.warn("task '{}': init exec still running {} after SIGKILL; tearing its host down", id, bound);
-                system.terminate();
-                system.close();
-            }
-        }, bound.toMillis(), TimeUnit.MILLISECONDS);
-        init.exited().thenRun(() -> watchdog.cancel(false));
+        target.kill(signal);
     }
 
     /**
@@ -280,14 +253,13 @@ public final class Task implements TaskMXBean {
      * under that id, and its events follow the delete event. All of it is done before the call
      * returns, so a caller that reuses the id after the return never waits.
      */
-    @Override
     public DeleteResult deleteExec(String execId) {
         Exec target = getExec(execId);
         if (!target.isInit()) {
             DeleteResult result = target.claimForDelete();
             try {
                 publish(Event.delete(id, execId, result.getPid(), result.getExitStatus(), result.getExitedAt()));
-                service.unregister(target);
+                context.listener().execDeleted(target);
             } finally {
                 target.release(() -> execs.remove(execId, target));
             }
@@ -298,42 +270,26 @@ public final class Task implements TaskMXBean {
             exec.forceExit(1);
         }
         target.readyForDelete();
-        try {
-            closed.get(service.timeouts().deleteTeardown().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ErrorKind.DeadlineExceeded.error("waiting for container resource cleanup: interrupted");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-        // A release that failed at teardown is tried again; failing again, it fails the delete
-        // and the task stays (a delete is reported only when it happened).
-        if (!systemReleased) {
-            system.close();
-            systemReleased = true;
-        }
+        teardown.awaitForDelete(context.timeouts().deleteTeardown());
         if (!deleted.compareAndSet(false, true)) { // a concurrent delete won
             throw ErrorKind.NotFound.error("task with id: '%s' not found", id);
         }
         DeleteResult result = target.deleteResult();
         try {
             publish(Event.delete(id, "", result.getPid(), result.getExitStatus(), result.getExitedAt()));
-            service.unregister(this);
+            context.listener().taskDeleted(this);
             for (Exec exec : execs.values()) {
                 exec.release(() -> { });
             }
             init.release(() -> { });
-            deleteQuietly(stateDir);
+            ExecFiles.deleteTree(stateDir);
         } finally {
-            service.remove(this);
+            context.listener().taskReleased(this);
             released.complete(null);
         }
         return result;
     }
 
-    @Override
     public List<ProcessDetails> pids() {
         checkLive();
         Map<Integer, String> owners = new HashMap<>();
@@ -348,163 +304,71 @@ public final class Task implements TaskMXBean {
         return out;
     }
 
-    @Override
     public ExitStatus waitExec(String execId, long timeoutMillis) {
         Exec exec = getExec(execId);
         Duration timeout = Timeouts.callerTimeout(timeoutMillis);
         if (!exec.isInit()) {
-            return exec.waitInternal(timeout);
+            return exec.waitFor(timeout);
         }
-        Exec.await(closed, timeout, "task: '" + id + "' to shut down");
-        return init.waitInternal(Duration.ZERO);
+        Timeouts.await(teardown.done(), timeout, "task: '" + id + "' to shut down");
+        return init.waitFor(Duration.ZERO);
     }
 
-    @Override
     public TaskStatistics stats() {
         checkLive();
         return new TaskStatistics(system.statistics(), system.hostStatistics().orElse(null));
     }
 
-    @Override
     public int execInHost(String processJson, long timeoutMillis) {
         checkLive();
         ProcessSpec spec = ProcessSpec.parse(processJson);
         return system.execInHost(spec, Timeouts.callerTimeout(timeoutMillis));
     }
 
-    @Override
     public String dumpGuestStacks() {
         checkLive();
-        return system.dumpGuestStacks(service.timeouts().guestStacks());
+        return system.dumpGuestStacks(context.timeouts().guestStacks());
     }
 
-    @Override
     public void share(String hostPath, String guestPath, boolean readOnly) {
         checkLive();
         system.share(hostPath, guestPath, readOnly);
     }
 
-    @Override
     public void resizePty(String execId, int width, int height) {
-        getExec(execId).resizeInternal(width, height);
+        getExec(execId).resizePty(width, height);
     }
 
-    @Override
     public void closeIO(String execId, boolean stdin) {
-        getExec(execId).closeInternal(stdin);
+        getExec(execId).closeIO(stdin);
     }
 
-    /**
-     * hcsshim's {@code hcsTask.close}: once, after the init exec exited. Every step is bounded; the
-     * init exit event and the release of task-level waiters happen whatever fails before.
-     */
-    private void close() {
-        if (!closing.compareAndSet(false, true)) {
-            return;
-        }
-        Timeouts timeouts = service.timeouts();
-        try {
-            system.shutdown();
-            if (!stopped(timeouts.shutdown())) {
-                log.warn("task '{}': still running {} after shutdown; terminating", id, timeouts.shutdown());
-                system.terminate();
-                if (!stopped(timeouts.terminate())) {
-                    log.error("task '{}': still running {} after terminate; giving up on it", id,
-                            timeouts.terminate());
-                }
-            }
-            // The container is gone: created execs end with status 1, running ones are killed.
-            List<CompletableFuture<Void>> exits = new ArrayList<>();
-            for (Exec exec : execs.values()) {
-                exec.forceExit(1);
-                exits.add(exec.exited());
-            }
-            try {
-                CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new))
-                        .get(timeouts.stdioDrain().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                log.warn("task '{}': execs still reporting their exit after {}", id, timeouts.stdioDrain());
-            }
-            system.close();
-            systemReleased = true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (HatchwayException e) {
-            log.warn("task '{}': teardown failed, deleteExec tries again: {}", id, e.getMessage());
-        } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
-            log.error("task '{}': teardown failed", id, e);
-        } finally {
-            ExitStatus status = init.waitInternal(Duration.ZERO);
-            publish(Event.exit(id, id, init.getPid(), status.getExitStatus(), status.getExitedAt()));
-            closed.complete(null);
-        }
-    }
-
-    private boolean stopped(Duration bound) throws InterruptedException {
-        try {
-            system.exited().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            return true;
-        }
-    }
-
-    static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | java.io.UncheckedIOException e) { // already gone
-        }
-    }
-
-    @Override
     public String getId() {
         return id;
     }
 
-    @Override
     public String getBundle() {
         return bundle.toString();
     }
 
-    @Override
     public boolean isIsolated() {
         return system.isolated();
     }
 
-    @Override
     public int getPid() {
         return init.getPid();
     }
 
-    @Override
     public String getStatus() {
         return init.getState();
     }
 
-    @Override
     public List<String> getExecIds() {
         return execs.values().stream().filter(exec -> !exec.isDeleting()).map(Exec::getId).toList();
     }
 
-    @Override
-    public long getCpuTime100ns() {
-        return liveFigures().map(Statistics::getCpuTotal100ns).orElse(0L);
-    }
-
-    @Override
-    public long getMemoryBytes() {
-        return liveFigures().map(Statistics::getMemoryUsageBytes).orElse(0L);
-    }
-
-    @Override
-    public long getProcessCount() {
-        return liveFigures().map(Statistics::getPidsCurrent).orElse(0L);
-    }
-
-    /** Figures for the chart attributes: none (plotted as 0) once nothing runs. */
-    private Optional<Statistics> liveFigures() {
+    /** The task's figures now; none once nothing runs or the task is deleted. Reads, never waits for a runtime call. */
+    Optional<Statistics> liveFigures() {
         try {
             return deleted.get() ? Optional.empty() : Optional.of(system.statistics());
         } catch (HatchwayException e) {

@@ -2,6 +2,10 @@ package io.hatchway.mbeans;
 
 import io.hatchway.hcs.ErrorKind;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The bounds of CONTRACT.md's waits, defaults as there. Every wait in Hatchway uses one of these
@@ -23,5 +27,19 @@ public record Timeouts(Duration sigkillWatchdog, Duration deleteTeardown, Durati
                     MAX_CALLER_TIMEOUT_MILLIS);
         }
         return Duration.ofMillis(timeoutMillis);
+    }
+
+    /** Waits a bounded time; expiry → DeadlineExceeded {@code waiting for <what>}. */
+    static void await(CompletableFuture<?> future, Duration timeout, String what) {
+        try {
+            future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw ErrorKind.DeadlineExceeded.error("waiting for %s: timed out after %d ms", what, timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ErrorKind.DeadlineExceeded.error("waiting for %s: interrupted", what);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 }

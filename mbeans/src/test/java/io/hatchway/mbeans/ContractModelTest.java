@@ -206,7 +206,7 @@ class ContractModelTest {
             try {
                 fixture.close();
             } finally {
-                Task.deleteQuietly(tempDir);
+                ExecFiles.deleteTree(tempDir);
             }
         }
     }

@@ -535,7 +535,7 @@ abstract class HcsTaskContract extends BackendContract {
     void stateDirRemovedUnderARunningTask() {
         TaskMXBean task = hatchway.started(TID);
         startExecs(task, "running-1");
-        Task.deleteQuietly(hatchway.stateDir);
+        ExecFiles.deleteTree(hatchway.stateDir);
         assertFalse(Files.exists(hatchway.stateDir));
 
         task.killExec("", SIGKILL, true);

@@ -74,7 +74,7 @@ abstract class TaskShimContract extends BackendContract {
     /** The NoTask_Error cases: every way of reaching a task that does not exist fails. */
     private void assertNoTask(TaskCall call) throws Exception {
         TaskMXBean jmx = hatchway.create(GONE, longRunning());
-        Task java = hatchway.service.task(GONE);
+        TaskMXBean java = new TaskMBean(hatchway.service.task(GONE)); // the object, not through JMX
         jmx.deleteExec("");
 
         assertKind(ErrorKind.NotFound, () -> hatchway.service.task(GONE));
