@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.TaskClient;
+import io.hatchway.testsupport.Leftovers;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.itests.RealHost.Mode;
 import io.hatchway.itests.RealHost.Running;
@@ -120,8 +123,8 @@ class RealHostsTest {
             if (plainServer != null) {
                 stopAndEnd(plainServer);
             }
-            List<String> left = TaskClient.leftoverProcesses();
-            left.forEach(p -> ProcessHandle.of(Long.parseLong(p.substring(0, p.indexOf(' ')))).ifPresent(ProcessHandle::destroyForcibly));
+            List<Leftovers.LiveProcess> left = TaskClient.leftoverProcesses();
+            left.forEach(p -> ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly));
             BOOT_TIMES.add(String.format("| %-20s | %-10s | %14s | %14s | %11s |", host, jdk, median(plainTimes, bootMillis[0]),
                     median(agentTimes, bootMillis[1]), host instanceof WildFlyHost ? ms(bootMillis[2]) : "-"));
             REPORT.add(checks.report() + (left.isEmpty() ? "" : "  task processes left and killed: " + left + "\n"));
@@ -221,7 +224,7 @@ class RealHostsTest {
                             TaskClient.SLEEP).toString(), "");
                     ProcessHandle task = ProcessHandle.of(jolokia.exec("hatchway:type=Task,name=outlives", "start", "").asLong()).orElseThrow();
                     assertTrue(server.boot().stop(), "the server stops on SIGTERM within " + HostBoot.STOP_TIMEOUT);
-                    await("the task's process " + task.pid() + " to end with its server").atMost(Duration.ofSeconds(20)).until(() -> TaskClient.ended(task));
+                    await("the task's process " + task.pid() + " to end with its server").atMost(Duration.ofSeconds(20)).until(() -> Leftovers.ended(task));
                 });
             }
             return bootMillis[0];
@@ -243,7 +246,7 @@ class RealHostsTest {
         jolokia.exec(task, "waitExec", "", TaskClient.WAIT_MILLIS);
         jolokia.exec(task, "deleteExec", "");
         assertFalse(jolokia.read(TASK_SERVICE.toString(), "TaskIds").toString().contains("real-host"), "the task is deleted");
-        assertTrue(ProcessHandle.of(pid).map(TaskClient::ended).orElse(true), "the task's process ended");
+        assertTrue(ProcessHandle.of(pid).map(Leftovers::ended).orElse(true), "the task's process ended");
     }
 
     /**

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.TaskClient;
+import io.hatchway.testsupport.Leftovers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -123,7 +126,7 @@ class StopLeavesNothingTest {
             ProcessHandle task = ProcessHandle.of(jolokia.exec("hatchway:type=Task,name=t", "start", "").asLong()).orElseThrow();
             try {
                 assertEquals(0, ChildJvm.cli(jdk.java(), "stop", pid).exitStatus());
-                assertFalse(TaskClient.ended(task), "the task's process keeps running");
+                assertFalse(Leftovers.ended(task), "the task's process keeps running");
                 List<String> left = ours(jcmd.threadNames());
                 assertTrue(left.stream().anyMatch(name -> name.startsWith("hatchway-reaper-"))
                         && left.stream().allMatch(name -> name.startsWith("hatchway-reaper-") || name.equals("JNA Cleaner")),

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.ProcessDetails;
-import io.hatchway.hcs.runc.BusyboxBundle;
+import io.hatchway.testsupport.BusyboxBundle;
 import io.hatchway.mbeans.ContractModel.Exec;
 import io.hatchway.mbeans.ContractModel.Program;
 import io.hatchway.mbeans.ContractModel.Status;

@@ -2,14 +2,12 @@ package io.hatchway.mbeans;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.linux.Mounts;
-import io.hatchway.hcs.oci.Json;
-import io.hatchway.hcs.runc.BusyboxBundle;
-import io.hatchway.hcs.runc.Leftovers;
+import io.hatchway.hcs.runc.RuncFixture;
 import io.hatchway.hcs.runc.RuncBackend;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.testsupport.BusyboxBundle;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -34,19 +32,7 @@ final class RuncProfile {
     }
 
     static Path writeBundle(Path dir, ObjectNode process) {
-        try {
-            BusyboxBundle.create(dir, "true"); // its process is replaced with the test's just below
-            Path file = dir.resolve("config.json");
-            ObjectNode config = (ObjectNode) Json.MAPPER.readTree(file.toFile());
-            config.withObjectProperty("process").setAll(process);
-            Files.writeString(file, Json.write(config));
-            return dir.toAbsolutePath();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return BusyboxBundle.create(dir, process);
     }
 
     static Optional<Throwable> leftovers(Path stateDir, Set<String> taskIds) {
@@ -55,8 +41,8 @@ final class RuncProfile {
         TASK_IDS.addAll(taskIds);
         try {
             TaskFixture.eventually("every conmon of the test's containers and execs has exited")
-                    .until(() -> Leftovers.conmons(runcState).isEmpty());
-            Leftovers.assertNone(runcState, taskIds);
+                    .until(() -> RuncFixture.conmons(runcState).isEmpty());
+            RuncFixture.assertNone(runcState, taskIds);
             return Optional.empty();
         } catch (IOException | RuntimeException | AssertionError e) {
             try {
@@ -93,7 +79,7 @@ final class RuncProfile {
     /** Each test checked its own leftovers; now that every test is done, nothing of any of them is left either. */
     static void assertNothingLeftOfTheSuite() throws IOException {
         for (Path runcState : STATE_DIRS) {
-            Leftovers.assertNone(runcState, TASK_IDS);
+            RuncFixture.assertNone(runcState, TASK_IDS);
         }
     }
 }

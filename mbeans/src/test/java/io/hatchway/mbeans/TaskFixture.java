@@ -6,20 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ErrorKind;
-import io.hatchway.hcs.linux.ProcFs;
+import io.hatchway.testsupport.Leftovers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -260,44 +256,17 @@ final class TaskFixture implements AutoCloseable {
 
     /** Whether {@code pid} is a running process; a zombie has exited, whoever will reap it. */
     static boolean isRunning(long pid) {
-        return ProcFs.stat((int) pid).map(stat -> stat.state() != 'Z').orElse(false);
+        return Leftovers.running(pid);
     }
 
     /** Live processes carrying {@link Bundles#MARKER}: every process a test started, orphans included. */
     static Set<Long> markedProcesses() {
-        byte[] marker = Bundles.MARKER.getBytes(StandardCharsets.UTF_8);
-        try (Stream<Path> proc = Files.list(Path.of("/proc"))) {
-            return proc.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .filter(p -> containsEntry(p.resolve("environ"), marker))
-                    .map(p -> Long.valueOf(p.getFileName().toString()))
-                    .collect(Collectors.toCollection(TreeSet::new));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean containsEntry(Path environ, byte[] entry) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(environ);
-        } catch (IOException e) { // gone meanwhile, or not ours
-            return false;
-        }
-        int start = 0;
-        for (int i = 0; i <= bytes.length; i++) {
-            if (i == bytes.length || bytes[i] == 0) {
-                if (Arrays.equals(bytes, start, i, entry, 0, entry.length)) {
-                    return true;
-                }
-                start = i + 1;
-            }
-        }
-        return false;
+        return Leftovers.processesWithEnv(Bundles.MARKER).stream().map(Leftovers.LiveProcess::pid)
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     static List<Thread> hatchwayThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith("hatchway-")).toList();
+        return Leftovers.threadsNamed("hatchway-");
     }
 
     /**
@@ -307,15 +276,7 @@ final class TaskFixture implements AutoCloseable {
      * second; {@link #awaitNoHatchwayThread()} waits for all.
      */
     static List<Thread> workingHatchwayThreads() {
-        return hatchwayThreads().stream().filter(t -> !idleExpiringWorker(t)).toList();
-    }
-
-    /** Whether {@code thread} is a pool worker waiting for work with a keep-alive: it ends when that expires. */
-    private static boolean idleExpiringWorker(Thread thread) {
-        List<String> frames = Arrays.stream(thread.getStackTrace())
-                .map(frame -> frame.getClassName() + "." + frame.getMethodName()).toList();
-        return frames.contains(ThreadPoolExecutor.class.getName() + ".getTask")
-                && frames.contains(SynchronousQueue.class.getName() + ".poll");
+        return Leftovers.workingThreadsNamed("hatchway-");
     }
 
     /** Waits, bounded, until no hatchway-* thread is left, idle ones included. */
