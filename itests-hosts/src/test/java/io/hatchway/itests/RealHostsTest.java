@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.hatchway.testsupport.Jcmd;
 import io.hatchway.testsupport.JolokiaClient;
 import io.hatchway.testsupport.TaskClient;
 import io.hatchway.testsupport.Leftovers;
@@ -150,7 +151,7 @@ class RealHostsTest {
             artemisGuardChecks(checks, "without Hatchway", server, null, dir);
         }
         long pid = server.boot().pid();
-        List<String> threadsBefore = Jcmd.threadNames(jdk, pid);
+        List<String> threadsBefore = new Jcmd(jdk.home(), pid).threadNames();
         Path state = dir.resolve("hatchway-state");
         String[] url = new String[1];
         Executable afterStop = null;
@@ -389,7 +390,7 @@ class RealHostsTest {
         try {
             Duration atMost = bound.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : bound;
             await("the stopped Hatchway's threads to end").atMost(atMost).pollInterval(Duration.ofSeconds(1)).until(() -> {
-                left.set(Jcmd.threadNames(jdk, pid).stream().filter(ours).toList());
+                left.set(new Jcmd(jdk.home(), pid).threadNames().stream().filter(ours).toList());
                 return left.get().isEmpty();
             });
         } catch (ConditionTimeoutException e) {
@@ -414,7 +415,7 @@ class RealHostsTest {
         long pid = server.boot().pid();
         return await("Hatchway to serve in " + pid).atMost(WAIT).pollInterval(Duration.ofSeconds(1))
                 .failFast("Hatchway did not start: " + notStarted(server), () -> !notStarted(server).isEmpty())
-                .until(() -> Jcmd.systemProperty(jdk, pid, "hatchway.jolokia.url"), Optional::isPresent).orElseThrow();
+                .until(() -> new Jcmd(jdk.home(), pid).systemProperty("hatchway.jolokia.url"), Optional::isPresent).orElseThrow();
     }
 
     /** The agent's {@code [hatchway]} lines, each as it reached the console or the log file. */

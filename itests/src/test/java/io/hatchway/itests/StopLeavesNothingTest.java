@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.Jcmd;
 import io.hatchway.testsupport.JolokiaClient;
 import io.hatchway.testsupport.TaskClient;
 import io.hatchway.testsupport.Leftovers;
@@ -52,7 +53,7 @@ class StopLeavesNothingTest {
         String options = "backend=process,port=0,stateDir=" + stateDir;
         try (ChildJvm host = ChildJvm.startHost(jdk.java(), null, "stop-cycles")) {
             String pid = Long.toString(host.pid());
-            Jcmd jcmd = new Jcmd(jdk, host.pid());
+            Jcmd jcmd = new Jcmd(jdk.home(), host.pid());
             List<Settled> cycles = new ArrayList<>();
             for (int cycle = 1; cycle <= CYCLES; cycle++) {
                 ChildJvm start = ChildJvm.cli(jdk.java(), "start", pid, options);
@@ -117,7 +118,7 @@ class StopLeavesNothingTest {
         Path stateDir = dir.resolve("state");
         try (ChildJvm host = ChildJvm.startHost(jdk.java(), null, "stop-running")) {
             String pid = Long.toString(host.pid());
-            Jcmd jcmd = new Jcmd(jdk, host.pid());
+            Jcmd jcmd = new Jcmd(jdk.home(), host.pid());
             ChildJvm start = ChildJvm.cli(jdk.java(), "start", pid, "backend=process,port=0,stateDir=" + stateDir);
             assertEquals(0, start.exitStatus(), "start: " + start.stderr());
             JolokiaClient jolokia = JolokiaClient.withPasswordFile(host.jolokiaUrl(), stateDir);
