@@ -9,13 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.hatchway.testsupport.Jcmd;
-import io.hatchway.testsupport.JolokiaClient;
-import io.hatchway.testsupport.TaskClient;
-import io.hatchway.testsupport.Leftovers;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.itests.RealHost.Mode;
 import io.hatchway.itests.RealHost.Running;
+import io.hatchway.testsupport.Jcmd;
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.Leftovers;
+import io.hatchway.testsupport.TaskClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

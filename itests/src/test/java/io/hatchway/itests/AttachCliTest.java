@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.testsupport.JolokiaClient;
-import io.hatchway.testsupport.TaskClient;
 import io.hatchway.testsupport.Leftovers;
+import io.hatchway.testsupport.TaskClient;
 import java.net.ConnectException;
 import java.net.URI;
 import java.nio.file.Path;

@@ -4,8 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.hatchway.testsupport.TaskClient;
 import com.sun.tools.attach.VirtualMachine;
+import io.hatchway.testsupport.TaskClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

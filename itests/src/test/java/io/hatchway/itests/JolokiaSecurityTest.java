@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.hatchway.testsupport.JolokiaClient;
-import io.hatchway.testsupport.TaskClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.TaskClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.testsupport.Jcmd;
 import io.hatchway.testsupport.JolokiaClient;
-import io.hatchway.testsupport.TaskClient;
 import io.hatchway.testsupport.Leftovers;
+import io.hatchway.testsupport.TaskClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

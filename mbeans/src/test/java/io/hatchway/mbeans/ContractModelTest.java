@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.ProcessDetails;
-import io.hatchway.testsupport.BusyboxBundle;
 import io.hatchway.mbeans.ContractModel.Exec;
 import io.hatchway.mbeans.ContractModel.Program;
 import io.hatchway.mbeans.ContractModel.Status;
+import io.hatchway.testsupport.BusyboxBundle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

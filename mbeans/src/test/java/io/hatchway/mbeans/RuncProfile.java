@@ -2,8 +2,8 @@ package io.hatchway.mbeans;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.linux.Mounts;
-import io.hatchway.hcs.runc.RuncFixture;
 import io.hatchway.hcs.runc.RuncBackend;
+import io.hatchway.hcs.runc.RuncFixture;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.testsupport.BusyboxBundle;

@@ -17,7 +17,6 @@ import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;

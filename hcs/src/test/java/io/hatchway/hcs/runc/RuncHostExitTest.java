@@ -13,7 +13,6 @@ import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
