@@ -8,7 +8,6 @@ import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.mbeans.ContractModel.Exec;
 import io.hatchway.mbeans.ContractModel.Program;
 import io.hatchway.mbeans.ContractModel.Status;
-import io.hatchway.testsupport.BusyboxBundle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -88,7 +87,7 @@ class ContractModelTest {
         @Override
         public SkipResult shouldBeSkipped(LifecycleContext context) {
             try {
-                BusyboxBundle.assumeContainersWork();
+                Backend.RUNC.assumeUsable();
                 return SkipResult.doNotSkip();
             } catch (TestAbortedException e) {
                 return SkipResult.skip(e.getMessage());
