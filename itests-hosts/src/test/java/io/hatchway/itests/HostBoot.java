@@ -2,6 +2,7 @@ package io.hatchway.itests;
 
 import static org.awaitility.Awaitility.await;
 
+import io.hatchway.testsupport.Leftovers;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -135,7 +136,7 @@ final class HostBoot implements AutoCloseable {
         List<String> killed = new ArrayList<>();
         synchronized (tree) {
             for (ProcessHandle p : tree) {
-                if (!TaskClient.ended(p)) { // a zombie has ended: only its parent has not collected it yet
+                if (!Leftovers.ended(p)) { // a zombie has ended: only its parent has not collected it yet
                     killed.add(p.pid() + " " + p.info().commandLine().orElse("?"));
                     p.destroyForcibly();
                 }

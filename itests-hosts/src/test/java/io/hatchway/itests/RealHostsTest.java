@@ -12,6 +12,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.itests.RealHost.Mode;
 import io.hatchway.itests.RealHost.Running;
+import io.hatchway.testsupport.Jcmd;
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.Leftovers;
+import io.hatchway.testsupport.TaskClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -120,8 +124,8 @@ class RealHostsTest {
             if (plainServer != null) {
                 stopAndEnd(plainServer);
             }
-            List<String> left = TaskClient.leftoverProcesses();
-            left.forEach(p -> ProcessHandle.of(Long.parseLong(p.substring(0, p.indexOf(' ')))).ifPresent(ProcessHandle::destroyForcibly));
+            List<Leftovers.LiveProcess> left = TaskClient.leftoverProcesses();
+            left.forEach(p -> ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroyForcibly));
             BOOT_TIMES.add(String.format("| %-20s | %-10s | %14s | %14s | %11s |", host, jdk, median(plainTimes, bootMillis[0]),
                     median(agentTimes, bootMillis[1]), host instanceof WildFlyHost ? ms(bootMillis[2]) : "-"));
             REPORT.add(checks.report() + (left.isEmpty() ? "" : "  task processes left and killed: " + left + "\n"));
@@ -147,7 +151,7 @@ class RealHostsTest {
             artemisGuardChecks(checks, "without Hatchway", server, null, dir);
         }
         long pid = server.boot().pid();
-        List<String> threadsBefore = Jcmd.threadNames(jdk, pid);
+        List<String> threadsBefore = new Jcmd(jdk.home(), pid).threadNames();
         Path state = dir.resolve("hatchway-state");
         String[] url = new String[1];
         Executable afterStop = null;
@@ -221,7 +225,7 @@ class RealHostsTest {
                             TaskClient.SLEEP).toString(), "");
                     ProcessHandle task = ProcessHandle.of(jolokia.exec("hatchway:type=Task,name=outlives", "start", "").asLong()).orElseThrow();
                     assertTrue(server.boot().stop(), "the server stops on SIGTERM within " + HostBoot.STOP_TIMEOUT);
-                    await("the task's process " + task.pid() + " to end with its server").atMost(Duration.ofSeconds(20)).until(() -> TaskClient.ended(task));
+                    await("the task's process " + task.pid() + " to end with its server").atMost(Duration.ofSeconds(20)).until(() -> Leftovers.ended(task));
                 });
             }
             return bootMillis[0];
@@ -243,7 +247,7 @@ class RealHostsTest {
         jolokia.exec(task, "waitExec", "", TaskClient.WAIT_MILLIS);
         jolokia.exec(task, "deleteExec", "");
         assertFalse(jolokia.read(TASK_SERVICE.toString(), "TaskIds").toString().contains("real-host"), "the task is deleted");
-        assertTrue(ProcessHandle.of(pid).map(TaskClient::ended).orElse(true), "the task's process ended");
+        assertTrue(ProcessHandle.of(pid).map(Leftovers::ended).orElse(true), "the task's process ended");
     }
 
     /**
@@ -386,7 +390,7 @@ class RealHostsTest {
         try {
             Duration atMost = bound.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : bound;
             await("the stopped Hatchway's threads to end").atMost(atMost).pollInterval(Duration.ofSeconds(1)).until(() -> {
-                left.set(Jcmd.threadNames(jdk, pid).stream().filter(ours).toList());
+                left.set(new Jcmd(jdk.home(), pid).threadNames().stream().filter(ours).toList());
                 return left.get().isEmpty();
             });
         } catch (ConditionTimeoutException e) {
@@ -411,7 +415,7 @@ class RealHostsTest {
         long pid = server.boot().pid();
         return await("Hatchway to serve in " + pid).atMost(WAIT).pollInterval(Duration.ofSeconds(1))
                 .failFast("Hatchway did not start: " + notStarted(server), () -> !notStarted(server).isEmpty())
-                .until(() -> Jcmd.systemProperty(jdk, pid, "hatchway.jolokia.url"), Optional::isPresent).orElseThrow();
+                .until(() -> new Jcmd(jdk.home(), pid).systemProperty("hatchway.jolokia.url"), Optional::isPresent).orElseThrow();
     }
 
     /** The agent's {@code [hatchway]} lines, each as it reached the console or the log file. */

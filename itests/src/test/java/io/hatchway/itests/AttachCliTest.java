@@ -1,11 +1,14 @@
 package io.hatchway.itests;
 
-import static io.hatchway.itests.TaskClient.SLEEP;
+import static io.hatchway.testsupport.TaskClient.SLEEP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.Leftovers;
+import io.hatchway.testsupport.TaskClient;
 import java.net.ConnectException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -76,7 +79,7 @@ class AttachCliTest {
                 assertEquals(0, stop.exitStatus(), "stop: " + stop.stderr());
                 assertEquals(List.of("Hatchway stopped in " + described + "; its tasks' processes keep running"),
                         stop.stdout());
-                assertFalse(TaskClient.ended(taskProcess), "the task's process keeps running");
+                assertFalse(Leftovers.ended(taskProcess), "the task's process keeps running");
                 assertEquals(List.of(), ListeningSockets.of(host.pid()), "Jolokia's port is closed");
                 assertThrows(ConnectException.class, () -> jolokia.send("{\"type\":\"version\"}"), "nothing answers at " + url);
                 assertEquals(Set.of(), new TaskClient(host.connect()).hatchwayMBeans(), "no hatchway MBean is left over JMX");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.sun.tools.attach.VirtualMachine;
+import io.hatchway.testsupport.TaskClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +40,7 @@ import javax.management.remote.JMXServiceURL;
 final class ChildJvm implements AutoCloseable {
     /** Bound of every wait on a child JVM: start, attach, exit. */
     static final Duration TIMEOUT = Duration.ofSeconds(30);
-    static final ObjectName TASK_SERVICE = TaskClient.name("hatchway:type=TaskService");
+    static final ObjectName TASK_SERVICE = TaskClient.TASK_SERVICE;
     /** What every line the agent prints on its host's stderr starts with. */
     static final String AGENT_PREFIX = "[hatchway]";
     private static final Pattern JOLOKIA_URL = Pattern.compile("Jolokia at (\\S+)");

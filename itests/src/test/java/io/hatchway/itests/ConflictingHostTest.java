@@ -1,11 +1,13 @@
 package io.hatchway.itests;
 
-import static io.hatchway.itests.TaskClient.SLEEP;
-import static io.hatchway.itests.TaskClient.WAIT_MILLIS;
+import static io.hatchway.testsupport.TaskClient.SLEEP;
+import static io.hatchway.testsupport.TaskClient.WAIT_MILLIS;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.TaskClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

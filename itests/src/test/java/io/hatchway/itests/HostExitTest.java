@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.Leftovers;
+import io.hatchway.testsupport.TaskClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +84,7 @@ class HostExitTest {
         System.out.println("host exit with a running task (" + jdk + ", " + exit + "): " + millis + " ms");
 
         assertEquals(systemExit ? HostMain.EXIT_STATUS : 0, status, "the host's own exit status");
-        assertTrue(processes.stream().allMatch(TaskClient::ended),
+        assertTrue(processes.stream().allMatch(Leftovers::ended),
                 "the sleep and its child ended before the host did: " + processes);
         String log = log();
         assertTrue(log.contains("host exit: task 't1': SIGTERM to " + pids(processes)), log);
@@ -121,18 +123,18 @@ class HostExitTest {
         List<ProcessHandle> processes = runningTask(new TaskClient(killed.jmx()));
         ProcessHandle.of(killed.pid()).orElseThrow().destroyForcibly(); // SIGKILL: no shutdown hook runs
         killed.awaitExit();
-        assertTrue(processes.stream().noneMatch(TaskClient::ended), "a killed host leaves its task running");
+        assertTrue(processes.stream().noneMatch(Leftovers::ended), "a killed host leaves its task running");
 
         ChildJvm next = host(jdk);
         next.jolokiaUrl(); // the start line: Hatchway serves
         TaskClient client = new TaskClient(next.jmx());
 
-        assertTrue(processes.stream().allMatch(TaskClient::ended), "ended before the agent served: " + processes);
+        assertTrue(processes.stream().allMatch(Leftovers::ended), "ended before the agent served: " + processes);
         String log = log();
         assertTrue(log.contains("leftover of an earlier run: task 't1': SIGTERM to " + pids(processes)), log);
         assertTrue(log.contains("leftover of an earlier run: task 't1' ended, "), log);
         List<ProcessHandle> again = runningTask(client);
-        assertTrue(again.stream().noneMatch(TaskClient::ended), "the id is free and its task runs");
+        assertTrue(again.stream().noneMatch(Leftovers::ended), "the id is free and its task runs");
         client.killAndDelete("t1");
         assertEquals(List.of(), recorded(), "a deleted task's record goes");
         assertEquals(0, next.stop());
@@ -149,18 +151,18 @@ class HostExitTest {
 
         ChildJvm second = host(jdk);
         TaskClient client = new TaskClient(second.jmx());
-        assertTrue(processes.stream().noneMatch(TaskClient::ended), "the first host still runs: its task is left alone");
+        assertTrue(processes.stream().noneMatch(Leftovers::ended), "the first host still runs: its task is left alone");
         String refused = client.failure("AlreadyExists", ChildJvm.TASK_SERVICE, "createTask", "t1",
                 TaskClient.bundle(dir.resolve("bundle"), TASK).toString(), "");
         assertTrue(refused.startsWith("AlreadyExists: task with id: 't1' already exists on this host: processes "
                 + pids(processes) + " of an earlier run"), refused);
 
         assertEquals(0, first.stop());
-        assertTrue(processes.stream().noneMatch(TaskClient::ended), "stop removed the host-exit hook: they run on");
+        assertTrue(processes.stream().noneMatch(Leftovers::ended), "stop removed the host-exit hook: they run on");
 
         List<ProcessHandle> again = runningTask(client); // the id's leftover is ended, then the id is free
-        assertTrue(processes.stream().allMatch(TaskClient::ended), "the first host's task ended: " + processes);
-        assertTrue(again.stream().noneMatch(TaskClient::ended));
+        assertTrue(processes.stream().allMatch(Leftovers::ended), "the first host's task ended: " + processes);
+        assertTrue(again.stream().noneMatch(Leftovers::ended));
         assertTrue(log().contains("leftover of an earlier run: task 't1' ended, "), log());
         client.killAndDelete("t1");
         assertEquals(0, second.stop());

@@ -1,7 +1,6 @@
 package io.hatchway.itests;
 
 import java.io.IOException;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -12,9 +11,6 @@ import java.util.List;
 public final class HostMain {
     static final String RUNNING = "itests host: running";
     static final String DONE = "itests host: stdin closed, exiting";
-    /** With this argument the host first prints {@link #MAIN_ENTERED} and when its main began, in microseconds since the epoch. */
-    static final String TIMING = "--timing";
-    static final String MAIN_ENTERED = "itests host: main entered at epoch micros ";
     /** With this argument the host ends with {@code System.exit(}{@link #EXIT_STATUS}{@code )} instead of returning from main. */
     static final String SYSTEM_EXIT = "--system-exit";
     static final int EXIT_STATUS = 7;
@@ -23,10 +19,6 @@ public final class HostMain {
     }
 
     public static void main(String[] args) throws IOException {
-        Instant entered = Instant.now();
-        if (List.of(args).contains(TIMING)) {
-            System.out.println(MAIN_ENTERED + (entered.getEpochSecond() * 1_000_000 + entered.getNano() / 1_000));
-        }
         System.out.println(RUNNING);
         System.out.flush();
         while (System.in.read() != -1) { // the test closes stdin to end the host

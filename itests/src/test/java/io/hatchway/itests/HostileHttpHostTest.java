@@ -1,12 +1,14 @@
 package io.hatchway.itests;
 
-import static io.hatchway.itests.JolokiaClient.execRequest;
-import static io.hatchway.itests.JolokiaClient.readRequest;
+import static io.hatchway.testsupport.JolokiaClient.execRequest;
+import static io.hatchway.testsupport.JolokiaClient.readRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.TaskClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,13 +1,13 @@
 package io.hatchway.itests;
 
-import static io.hatchway.itests.JolokiaClient.bulk;
-import static io.hatchway.itests.JolokiaClient.execRequest;
-import static io.hatchway.itests.JolokiaClient.readRequest;
-import static io.hatchway.itests.TaskClient.MARKER;
-import static io.hatchway.itests.TaskClient.SIGKILL;
-import static io.hatchway.itests.TaskClient.SLEEP;
-import static io.hatchway.itests.TaskClient.WAIT_MILLIS;
-import static io.hatchway.itests.TaskClient.process;
+import static io.hatchway.testsupport.JolokiaClient.bulk;
+import static io.hatchway.testsupport.JolokiaClient.execRequest;
+import static io.hatchway.testsupport.JolokiaClient.readRequest;
+import static io.hatchway.testsupport.TaskClient.MARKER;
+import static io.hatchway.testsupport.TaskClient.SIGKILL;
+import static io.hatchway.testsupport.TaskClient.SLEEP;
+import static io.hatchway.testsupport.TaskClient.WAIT_MILLIS;
+import static io.hatchway.testsupport.TaskClient.process;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,6 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.Leftovers;
+import io.hatchway.testsupport.TaskClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -169,7 +172,7 @@ class JolokiaContractTest {
         List<Integer> pids = new ArrayList<>(execPids.values());
         pids.add(initPid);
         await("the task's processes to end").atMost(ChildJvm.TIMEOUT)
-                .until(() -> pids.stream().allMatch(pid -> ProcessHandle.of(pid).map(TaskClient::ended).orElse(true)));
+                .until(() -> pids.stream().allMatch(pid -> ProcessHandle.of(pid).map(Leftovers::ended).orElse(true)));
     }
 
     /** Each failure arrives with its kind first in {@code error}, no stack trace, and changes nothing. */

@@ -1,8 +1,8 @@
 package io.hatchway.itests;
 
-import static io.hatchway.itests.TaskClient.SLEEP;
-import static io.hatchway.itests.TaskClient.exec;
-import static io.hatchway.itests.TaskClient.task;
+import static io.hatchway.testsupport.TaskClient.SLEEP;
+import static io.hatchway.testsupport.TaskClient.exec;
+import static io.hatchway.testsupport.TaskClient.task;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

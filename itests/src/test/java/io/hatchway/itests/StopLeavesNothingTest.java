@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.Jcmd;
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.Leftovers;
+import io.hatchway.testsupport.TaskClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,7 +53,7 @@ class StopLeavesNothingTest {
         String options = "backend=process,port=0,stateDir=" + stateDir;
         try (ChildJvm host = ChildJvm.startHost(jdk.java(), null, "stop-cycles")) {
             String pid = Long.toString(host.pid());
-            Jcmd jcmd = new Jcmd(jdk, host.pid());
+            Jcmd jcmd = new Jcmd(jdk.home(), host.pid());
             List<Settled> cycles = new ArrayList<>();
             for (int cycle = 1; cycle <= CYCLES; cycle++) {
                 ChildJvm start = ChildJvm.cli(jdk.java(), "start", pid, options);
@@ -114,7 +118,7 @@ class StopLeavesNothingTest {
         Path stateDir = dir.resolve("state");
         try (ChildJvm host = ChildJvm.startHost(jdk.java(), null, "stop-running")) {
             String pid = Long.toString(host.pid());
-            Jcmd jcmd = new Jcmd(jdk, host.pid());
+            Jcmd jcmd = new Jcmd(jdk.home(), host.pid());
             ChildJvm start = ChildJvm.cli(jdk.java(), "start", pid, "backend=process,port=0,stateDir=" + stateDir);
             assertEquals(0, start.exitStatus(), "start: " + start.stderr());
             JolokiaClient jolokia = JolokiaClient.withPasswordFile(host.jolokiaUrl(), stateDir);
@@ -123,7 +127,7 @@ class StopLeavesNothingTest {
             ProcessHandle task = ProcessHandle.of(jolokia.exec("hatchway:type=Task,name=t", "start", "").asLong()).orElseThrow();
             try {
                 assertEquals(0, ChildJvm.cli(jdk.java(), "stop", pid).exitStatus());
-                assertFalse(TaskClient.ended(task), "the task's process keeps running");
+                assertFalse(Leftovers.ended(task), "the task's process keeps running");
                 List<String> left = ours(jcmd.threadNames());
                 assertTrue(left.stream().anyMatch(name -> name.startsWith("hatchway-reaper-"))
                         && left.stream().allMatch(name -> name.startsWith("hatchway-reaper-") || name.equals("JNA Cleaner")),

@@ -1,10 +1,12 @@
 package io.hatchway.itests;
 
-import static io.hatchway.itests.TaskClient.SLEEP;
+import static io.hatchway.testsupport.TaskClient.SLEEP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.TaskClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

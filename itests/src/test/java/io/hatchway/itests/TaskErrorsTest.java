@@ -1,14 +1,15 @@
 package io.hatchway.itests;
 
-import static io.hatchway.itests.TaskClient.SIGKILL;
-import static io.hatchway.itests.TaskClient.SLEEP;
-import static io.hatchway.itests.TaskClient.exec;
-import static io.hatchway.itests.TaskClient.process;
-import static io.hatchway.itests.TaskClient.task;
+import static io.hatchway.testsupport.TaskClient.SIGKILL;
+import static io.hatchway.testsupport.TaskClient.SLEEP;
+import static io.hatchway.testsupport.TaskClient.exec;
+import static io.hatchway.testsupport.TaskClient.process;
+import static io.hatchway.testsupport.TaskClient.task;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.TaskClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

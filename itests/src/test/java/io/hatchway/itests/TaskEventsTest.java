@@ -1,13 +1,14 @@
 package io.hatchway.itests;
 
-import static io.hatchway.itests.TaskClient.SIGKILL;
-import static io.hatchway.itests.TaskClient.SLEEP;
-import static io.hatchway.itests.TaskClient.task;
+import static io.hatchway.testsupport.TaskClient.SIGKILL;
+import static io.hatchway.testsupport.TaskClient.SLEEP;
+import static io.hatchway.testsupport.TaskClient.task;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.TaskClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.hatchway.itests;
 
-import static io.hatchway.itests.TaskClient.SIGKILL;
-import static io.hatchway.itests.TaskClient.SLEEP;
-import static io.hatchway.itests.TaskClient.exec;
-import static io.hatchway.itests.TaskClient.task;
+import static io.hatchway.testsupport.TaskClient.SIGKILL;
+import static io.hatchway.testsupport.TaskClient.SLEEP;
+import static io.hatchway.testsupport.TaskClient.exec;
+import static io.hatchway.testsupport.TaskClient.task;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.Leftovers;
+import io.hatchway.testsupport.TaskClient;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,7 +127,7 @@ class TaskLifecycleTest extends HostJvmTest {
         assertEquals("exited", client.attribute(task("t1"), "Status"));
         client.deleteExec("t1", "");
         await("every process pids() reported to end").atMost(ChildJvm.TIMEOUT)
-                .until(() -> processes.stream().allMatch(TaskClient::ended));
+                .until(() -> processes.stream().allMatch(Leftovers::ended));
     }
 
     @Test

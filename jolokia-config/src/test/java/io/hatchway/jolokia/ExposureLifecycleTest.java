@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.JolokiaClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -44,7 +45,7 @@ class ExposureLifecycleTest {
         }
         try (JolokiaExposure exposure = JolokiaExposure.start(config(dir, "127.0.0.1", "basic"))) {
             assertEquals(first, Files.readString(exposure.passwordFile().orElseThrow()));
-            JolokiaClient client = JolokiaClient.of(exposure).as(JolokiaExposure.USER, first);
+            JolokiaClient client = Clients.of(exposure).as(JolokiaExposure.USER, first);
             assertEquals(200, status(client.post(READ_VM_NAME)));
         }
     }
@@ -56,7 +57,7 @@ class ExposureLifecycleTest {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
         try (JolokiaExposure exposure = JolokiaExposure.start(config(stateDir, "127.0.0.1", "basic"))) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-            JolokiaClient client = JolokiaClient.of(exposure).as(JolokiaExposure.USER, "chosen-by-the-user");
+            JolokiaClient client = Clients.of(exposure).as(JolokiaExposure.USER, "chosen-by-the-user");
             assertEquals(200, status(client.post(READ_VM_NAME)));
         }
     }
@@ -89,7 +90,7 @@ class ExposureLifecycleTest {
         try (JolokiaExposure exposure = JolokiaExposure.start(config(stateDir, "127.0.0.1", "none"))) {
             assertEquals(Optional.empty(), exposure.passwordFile());
             assertFalse(Files.exists(stateDir.resolve(JolokiaExposure.PASSWORD_FILE)));
-            assertEquals(200, status(JolokiaClient.of(exposure).post(READ_VM_NAME)));
+            assertEquals(200, status(Clients.of(exposure).post(READ_VM_NAME)));
         }
     }
 
@@ -106,7 +107,7 @@ class ExposureLifecycleTest {
         Set<Thread> before = new HashSet<>(Thread.getAllStackTraces().keySet());
         Set<ObjectName> jolokiaMBeansBefore = jolokiaMBeans();
         JolokiaExposure exposure = JolokiaExposure.start(config(stateDir, "127.0.0.1", "basic"));
-        JolokiaClient client = JolokiaClient.of(exposure);
+        JolokiaClient client = Clients.of(exposure);
         assertEquals(200, status(client.post(READ_VM_NAME)));
 
         Set<Thread> ours = new HashSet<>(Thread.getAllStackTraces().keySet());
@@ -136,7 +137,7 @@ class ExposureLifecycleTest {
         MBeanServer own = MBeanServerFactory.newMBeanServer();
         own.registerMBean(ManagementFactory.getRuntimeMXBean(), new ObjectName(ManagementFactory.RUNTIME_MXBEAN_NAME));
         try (JolokiaExposure exposure = JolokiaExposure.start(config(stateDir, "127.0.0.1", "basic"), own)) {
-            JolokiaClient client = JolokiaClient.of(exposure);
+            JolokiaClient client = Clients.of(exposure);
             assertEquals(200, status(client.post(READ_VM_NAME)), "an MBean of the given server");
             Map<String, Object> search = client.post("""
                     {"type":"search","mbean":"*:*"}""");

@@ -6,6 +6,7 @@ import static io.hatchway.jolokia.JolokiaExposureTest.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.JolokiaClient;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -51,7 +52,7 @@ class HostSettingsIgnoredTest {
             TestBean.register();
             assertTrue(exposure.url().matches("http://127\\.0\\.0\\.1:\\d+/jolokia/"), exposure.url());
             assertTrue(!exposure.url().contains(":1/"), exposure.url());
-            JolokiaClient client = JolokiaClient.of(exposure);
+            JolokiaClient client = Clients.of(exposure);
             assertEquals(401, client.as("intruder", "secret").send("POST", "", FAILING_EXEC, Map.of()).statusCode());
             assertErrorWithoutDetails(client.post(FAILING_EXEC));
             assertRefused(client.post("""
@@ -98,7 +99,7 @@ class HostSettingsIgnoredTest {
         try (URLClassLoader hostLoader = new URLClassLoader(new URL[] {hostClasses.toUri().toURL()}, null)) {
             current.setContextClassLoader(hostLoader);
             try (JolokiaExposure exposure = JolokiaExposure.start(ExposureLifecycleTest.config(stateDir, "127.0.0.1", "basic"))) {
-                assertEquals(200, status(JolokiaClient.of(exposure).post("""
+                assertEquals(200, status(Clients.of(exposure).post("""
                         {"type":"read","mbean":"java.lang:type=Runtime","attribute":"VmName"}""")));
             }
         } finally {
@@ -114,7 +115,8 @@ class HostSettingsIgnoredTest {
                     Optional.empty(), Optional.empty());
             try (JolokiaExposure exposure = JolokiaExposure.start(config)) {
                 System.out.println("url: " + exposure.url());
-                System.out.println("answer: " + JolokiaClient.of(exposure).post("?includeStackTrace=true", FAILING_EXEC));
+                System.out.println("answer: " + JolokiaClient.JSON.writeValueAsString(
+                        Clients.of(exposure).post("?includeStackTrace=true", FAILING_EXEC)));
             }
         }
     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.RawHttp;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +59,7 @@ class HostileHttpTest {
         TestBean.register();
         exposure = JolokiaExposure.start(new ExposureConfig("127.0.0.1", 0, "basic", "http", stateDir,
                 Optional.empty(), Optional.empty()));
-        client = JolokiaClient.of(exposure);
+        client = Clients.of(exposure);
     }
 
     @AfterAll

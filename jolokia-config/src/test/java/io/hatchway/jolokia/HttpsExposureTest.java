@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.JolokiaClient;
+import io.hatchway.testsupport.RawHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -55,14 +57,14 @@ class HttpsExposureTest {
             assertEquals("rw-------",
                     PosixFilePermissions.toString(Files.getPosixFilePermissions(stateDir.resolve(secret))), secret);
         }
-        JolokiaClient trusting = JolokiaClient.of(generated, trusting(stateDir.resolve("jolokia-tls.crt")));
+        JolokiaClient trusting = Clients.of(generated, trusting(stateDir.resolve("jolokia-tls.crt")));
         assertEquals(200, status(trusting.post(READ_VM_NAME)));
         assertEquals(401, trusting.anonymous().send("POST", "", READ_VM_NAME, Map.of()).statusCode());
     }
 
     @Test
     void unfinishedHandshakesBeyondTheReadersDoNotHoldTheServer() throws Exception {
-        JolokiaClient trusting = JolokiaClient.of(generated, trusting(stateDir.resolve("jolokia-tls.crt")));
+        JolokiaClient trusting = Clients.of(generated, trusting(stateDir.resolve("jolokia-tls.crt")));
         int count = ExposurePools.READERS + 8;
         List<RawHttp> connections = new ArrayList<>();
         try {
@@ -88,7 +90,7 @@ class HttpsExposureTest {
 
     @Test
     void aClientThatDoesNotTrustTheCertificateIsTurnedAway() {
-        JolokiaClient defaultTrust = JolokiaClient.of(generated, null);
+        JolokiaClient defaultTrust = Clients.of(generated, null);
         UncheckedIOException failed = assertThrows(UncheckedIOException.class, () -> defaultTrust.post(READ_VM_NAME));
         assertInstanceOf(SSLHandshakeException.class, failed.getCause());
     }
@@ -102,7 +104,7 @@ class HttpsExposureTest {
         try (JolokiaExposure again = JolokiaExposure.start(https(other, Optional.empty(), Optional.empty()))) {
             assertArrayEquals(Files.readAllBytes(stateDir.resolve("jolokia-tls.crt")),
                     Files.readAllBytes(other.resolve("jolokia-tls.crt")));
-            JolokiaClient trustingTheFirst = JolokiaClient.of(again, trusting(stateDir.resolve("jolokia-tls.crt")));
+            JolokiaClient trustingTheFirst = Clients.of(again, trusting(stateDir.resolve("jolokia-tls.crt")));
             assertEquals(200, status(trustingTheFirst.post(READ_VM_NAME)));
         }
     }
@@ -113,7 +115,7 @@ class HttpsExposureTest {
         String password = Files.readString(stateDir.resolve("jolokia-tls.password")).strip();
         Path ownState = userDir.resolve("state");
         try (JolokiaExposure named = JolokiaExposure.start(https(ownState, Optional.of(keystore), Optional.of(password)))) {
-            JolokiaClient trusting = JolokiaClient.of(named, trusting(stateDir.resolve("jolokia-tls.crt")));
+            JolokiaClient trusting = Clients.of(named, trusting(stateDir.resolve("jolokia-tls.crt")));
             assertEquals(200, status(trusting.post(READ_VM_NAME)));
             assertFalse(Files.exists(ownState.resolve("jolokia-tls.p12")));
             assertFalse(Files.exists(ownState.resolve("jolokia-tls.crt")));

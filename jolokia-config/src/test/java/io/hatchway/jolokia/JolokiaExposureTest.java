@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.JolokiaClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
@@ -37,7 +38,7 @@ class JolokiaExposureTest {
         TestBean.register();
         exposure = JolokiaExposure.start(new ExposureConfig("127.0.0.1", 0, "basic", "http", stateDir,
                 Optional.empty(), Optional.empty()));
-        client = JolokiaClient.of(exposure);
+        client = Clients.of(exposure);
     }
 
     @AfterAll

@@ -3,35 +3,102 @@ package io.hatchway.mbeans;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.Backends;
 import io.hatchway.hcs.ComputeBackend;
-import io.hatchway.hcs.oci.Json;
-import io.hatchway.hcs.runc.BusyboxBundle;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * A backend the contract suite runs on: how to open it, how to write a bundle it can run, and the
- * few places where CONTRACT.md leaves the platform room to differ.
+ * A backend's profile for the contract suite: how to open it, how to write a bundle it can run,
+ * what it must not leave behind, and the few places where CONTRACT.md leaves the platform room to
+ * differ. The suite asks the profile, never which backend it runs on, so a new backend is one more
+ * constant here and one more {@code On<Backend>Test} of nested classes naming it (one per contract
+ * class, so that a report names the backend).
  */
 enum Backend {
     /** Host processes: a bundle is a {@code config.json} naming the host's binaries. */
-    PROCESS("process"),
+    PROCESS("process", Facts.HOST_PROCESSES) {
+        @Override
+        void assumeUsable() {
+        }
+
+        @Override
+        Path writeBundle(Path dir, ObjectNode process) {
+            return Bundles.writeConfig(dir, Bundles.config(process.toString()));
+        }
+
+        @Override
+        Optional<Throwable> leftovers(Path stateDir, Set<String> taskIds) {
+            return Optional.empty(); // processes, threads and MBeans: TaskFixture checks those on every backend
+        }
+
+        @Override
+        void assertNothingLeftOfTheSuite() {
+        }
+    },
     /** runc containers under conmon: a bundle holds a root file system of the host's static busybox. */
-    RUNC("runc");
+    RUNC("runc", Facts.CONTAINERS) {
+        @Override
+        void assumeUsable() {
+            RuncProfile.assumeUsable();
+        }
+
+        @Override
+        Path writeBundle(Path dir, ObjectNode process) {
+            return RuncProfile.writeBundle(dir, process);
+        }
+
+        @Override
+        Optional<Throwable> leftovers(Path stateDir, Set<String> taskIds) {
+            return RuncProfile.leftovers(stateDir, taskIds);
+        }
+
+        @Override
+        void assertNothingLeftOfTheSuite() throws IOException {
+            RuncProfile.assertNothingLeftOfTheSuite();
+        }
+    };
+
+    /**
+     * Where a backend legitimately differs, and what a test can afford on it.
+     *
+     * @param initIsPidOne whether the init exec is pid 1 of a pid namespace of its own (a container's
+     *     init). The kernel gives such a process no signal it has no handler for, except SIGKILL sent
+     *     from outside the namespace: a plain {@code sleep} as init ignores SIGTERM. Its death takes
+     *     every other process of the namespace with it.
+     * @param createResolvesBinary whether createTask already resolves the init exec's binary: runc
+     *     looks it up when it creates the container (its init process then waits to exec it at
+     *     start), so a missing or unusable binary fails createTask, where the process backend fails
+     *     start.
+     * @param recoversTasks whether an agent started again on the same state directory finds the tasks
+     *     of the one before (runc's containers outlive the agent; the process backend ends its tasks
+     *     instead).
+     * @param keepsExitStatusOnFullDisk whether an exec's exit status survives a full disk under the
+     *     state directory: conmon exits without reporting when it cannot write its exit file, and the
+     *     status is then lost (4294967295; README, "Streams").
+     * @param imageName the image name {@code pids()} reports for every process of a task, empty when it
+     *     is the command's own (host binaries); {@code busybox} in a busybox root file system, whose
+     *     commands are all links to that one executable.
+     * @param reuseRounds rounds of the id-reuse races: a container costs a hundred times what a host
+     *     process does.
+     * @param stopRounds rounds of the sampling-while-stopping race, for the same reason.
+     */
+    record Facts(boolean initIsPidOne, boolean createResolvesBinary, boolean recoversTasks,
+            boolean keepsExitStatusOnFullDisk, Optional<String> imageName, int reuseRounds, int stopRounds) {
+        static final Facts HOST_PROCESSES = new Facts(false, false, false, true, Optional.empty(), 200, 30);
+        static final Facts CONTAINERS = new Facts(true, true, true, false, Optional.of("busybox"), 15, 5);
+    }
 
     final String name;
+    final Facts facts;
 
-    Backend(String name) {
+    Backend(String name, Facts facts) {
         this.name = name;
+        this.facts = facts;
     }
 
     /** Skips the calling test, saying why, unless this backend can run here (runc: root, runc, conmon, busybox). */
-    void assumeUsable() {
-        if (this == RUNC) {
-            BusyboxBundle.assumeContainersWork();
-        }
-    }
+    abstract void assumeUsable();
 
     /** The backend, keeping its state (if any) under {@code stateDir}. */
     ComputeBackend open(Path stateDir) {
@@ -40,65 +107,42 @@ enum Backend {
 
     /**
      * Writes a bundle into {@code dir} whose init process is {@code process}, an OCI process object
-     * whose {@code /bin} commands both backends have: the host's, or busybox applets in the
+     * whose {@code /bin} commands every backend has: the host's, or busybox applets in the
      * container. On runc the rest of the spec is {@code runc spec}'s (namespaces, mounts, user,
      * capabilities), so the container is what a user of runc gets.
      *
      * @return the absolute bundle directory
      */
-    Path writeBundle(Path dir, ObjectNode process) {
-        if (this == PROCESS) {
-            return Bundles.writeConfig(dir, Bundles.config(process.toString()));
-        }
-        try {
-            BusyboxBundle.create(dir, "true"); // its process is replaced with the test's just below
-            Path file = dir.resolve("config.json");
-            ObjectNode config = (ObjectNode) Json.MAPPER.readTree(file.toFile());
-            config.withObjectProperty("process").setAll(process);
-            Files.writeString(file, Json.write(config));
-            return dir.toAbsolutePath();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
+    abstract Path writeBundle(Path dir, ObjectNode process);
 
     /**
-     * Whether the init exec is pid 1 of a pid namespace of its own (a container's init). The
-     * kernel gives such a process no signal it has no handler for, except SIGKILL sent from outside
-     * the namespace: a plain {@code sleep} as init ignores SIGTERM. Its death takes every other
-     * process of the namespace with it.
+     * What this backend left of tasks {@code taskIds} of a closed service whose state was in
+     * {@code stateDir}, beyond what every backend is checked for; what is found is removed then, so
+     * one test's leak does not fail the next.
      */
+    abstract Optional<Throwable> leftovers(Path stateDir, Set<String> taskIds);
+
+    /** After a backend's suite: nothing of any of its tests is left, looked at once more. */
+    abstract void assertNothingLeftOfTheSuite() throws IOException;
+
+    /** See {@link Facts#initIsPidOne}. */
     boolean initIsPidOne() {
-        return this == RUNC;
+        return facts.initIsPidOne();
     }
 
-    /**
-     * Whether createTask already resolves the init exec's binary: runc looks it up when it creates
-     * the container (its init process then waits to exec it at start), so a missing or unusable
-     * binary fails createTask, where the process backend fails start.
-     */
+    /** See {@link Facts#createResolvesBinary}. */
     boolean createResolvesBinary() {
-        return this == RUNC;
+        return facts.createResolvesBinary();
     }
 
-    /**
-     * Whether an agent started again on the same state directory finds the tasks of the one before
-     * (runc's containers outlive the agent; the process backend ends its tasks instead).
-     */
+    /** See {@link Facts#recoversTasks}. */
     boolean recoversTasks() {
-        return this == RUNC;
+        return facts.recoversTasks();
     }
 
-    /**
-     * The image name {@code pids()} reports for a process running {@code /bin/<command>}: the
-     * command's own on the host; {@code busybox} in a busybox root file system, whose commands are
-     * all links to that one executable.
-     */
+    /** The image name {@code pids()} reports for a process running {@code /bin/<command>}; see {@link Facts#imageName}. */
     String imageName(String command) {
-        return this == RUNC ? "busybox" : command;
+        return facts.imageName().orElse(command);
     }
 
     @Override

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A class of the contract suite: its tests hold for every backend and run on the one a subclass
  * names (the nested classes of {@link OnProcessTest} and {@link OnRuncTest}), each test with a
  * Hatchway of its own. Where a backend legitimately behaves otherwise, the test says so at the
- * check, with the reason ({@link Backend} names those places).
+ * check, with the reason (the backend's profile, {@link Backend}, names those places).
  */
 abstract class BackendContract {
     final Backend backend;

@@ -62,27 +62,6 @@ final class Bundles {
         return writeConfig(dir, config(process(args)));
     }
 
-    /**
-     * Makes the container of {@code bundle} share the host's pid namespace (drops the {@code pid}
-     * entry of {@code linux.namespaces}): its init is then no pid 1, and its other processes do not
-     * die with it.
-     */
-    static void shareHostPidNamespace(Path bundle) {
-        Path file = bundle.resolve("config.json");
-        try {
-            ObjectNode config = (ObjectNode) Json.MAPPER.readTree(file.toFile());
-            ArrayNode namespaces = (ArrayNode) config.path("linux").path("namespaces");
-            for (int i = namespaces.size() - 1; i >= 0; i--) {
-                if (namespaces.get(i).path("type").asText().equals("pid")) {
-                    namespaces.remove(i);
-                }
-            }
-            Files.writeString(file, Json.write(config));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** Writes {@code dir/config.json} with exactly {@code text}. */
     static Path writeConfig(Path dir, String text) {
         try {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.ProcessDetails;
-import io.hatchway.hcs.runc.BusyboxBundle;
 import io.hatchway.mbeans.ContractModel.Exec;
 import io.hatchway.mbeans.ContractModel.Program;
 import io.hatchway.mbeans.ContractModel.Status;
@@ -88,7 +87,7 @@ class ContractModelTest {
         @Override
         public SkipResult shouldBeSkipped(LifecycleContext context) {
             try {
-                BusyboxBundle.assumeContainersWork();
+                Backend.RUNC.assumeUsable();
                 return SkipResult.doNotSkip();
             } catch (TestAbortedException e) {
                 return SkipResult.skip(e.getMessage());

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.ProcessDetails;
+import io.hatchway.testsupport.BusyboxBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -427,7 +428,7 @@ abstract class HcsTaskContract extends BackendContract {
         Path bundle = hatchway.bundle(TID, shell("(trap '' TERM; exec " + Bundles.SLEEP + " 600) & echo ready; wait"));
         if (backend.initIsPidOne()) {
             // In a pid namespace of its own the child would die with its init: the container shares the host's.
-            Bundles.shareHostPidNamespace(bundle);
+            BusyboxBundle.shareHostPidNamespace(bundle);
         }
         TaskMXBean task = hatchway.create(TID, bundle);
         task.start("");

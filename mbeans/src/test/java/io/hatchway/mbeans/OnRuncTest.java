@@ -16,7 +16,7 @@ class OnRuncTest {
     /** Each test checked its own leftovers; after the suite, nothing of any of them is left either. */
     @AfterAll
     static void nothingLeft() throws IOException {
-        TaskFixture.assertNothingLeftOnRunc();
+        TaskFixture.assertNothingLeftOfTheSuite(Backend.RUNC);
     }
 
     @Nested

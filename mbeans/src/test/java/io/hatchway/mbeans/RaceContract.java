@@ -45,9 +45,9 @@ abstract class RaceContract extends BackendContract {
     private static final int ROUNDS = 5;
     private static final String EXEC = "reused";
 
-    /** Rounds of the id-reuse loops: a container costs a hundred times what a host process does. */
+    /** Rounds of the id-reuse loops ({@link Backend.Facts#reuseRounds}). */
     private int reuseRounds() {
-        return backend == Backend.PROCESS ? 200 : 15;
+        return backend.facts.reuseRounds();
     }
 
     RaceContract(Backend backend) {

@@ -6,27 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ErrorKind;
-import io.hatchway.hcs.linux.Mounts;
-import io.hatchway.hcs.linux.ProcFs;
-import io.hatchway.hcs.runc.Leftovers;
-import io.hatchway.hcs.runc.RuncBackend;
-import io.hatchway.hcs.runc.cgroup.CgroupFs;
-import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.testsupport.Leftovers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -46,10 +35,10 @@ import org.junit.jupiter.api.function.Executable;
  *
  * <p>{@link #close()} deletes what is left through the contract's own operations (kill all, wait,
  * delete), closes the service and then fails the test if anything outlived it: a process started
- * by the test, a {@code hatchway-*} thread, a {@code hatchway} MBean; on runc also a container in
- * Hatchway's runc root, a cgroup of one of the test's tasks, a mount under the state directory, a
- * conmon working for it or a zombie child of the JVM (what is found is then removed, so that one
- * test's leak does not fail the next).
+ * by the test, a {@code hatchway-*} thread, a {@code hatchway} MBean, and what the backend's profile
+ * names ({@link Backend#leftovers}; on runc a container in Hatchway's runc root, a cgroup of one of
+ * the test's tasks, a mount under the state directory, a conmon working for it or a zombie child of
+ * the JVM, which is then removed, so that one test's leak does not fail the next).
  */
 final class TaskFixture implements AutoCloseable {
     /** Short bounds so a broken teardown fails a test quickly instead of hanging it. */
@@ -64,10 +53,6 @@ final class TaskFixture implements AutoCloseable {
     static final int SIGKILL = 9;
     static final int SIGUSR1 = 10;
     static final int SIGTERM = 15;
-
-    /** Every runc state directory and task id of this JVM's tests, for {@link #assertNothingLeftOnRunc}. */
-    private static final Set<Path> RUNC_STATE_DIRS = ConcurrentHashMap.newKeySet();
-    private static final Set<String> RUNC_TASK_IDS = ConcurrentHashMap.newKeySet();
 
     final Backend backend;
     final Path stateDir;
@@ -271,44 +256,17 @@ final class TaskFixture implements AutoCloseable {
 
     /** Whether {@code pid} is a running process; a zombie has exited, whoever will reap it. */
     static boolean isRunning(long pid) {
-        return ProcFs.stat((int) pid).map(stat -> stat.state() != 'Z').orElse(false);
+        return Leftovers.running(pid);
     }
 
     /** Live processes carrying {@link Bundles#MARKER}: every process a test started, orphans included. */
     static Set<Long> markedProcesses() {
-        byte[] marker = Bundles.MARKER.getBytes(StandardCharsets.UTF_8);
-        try (Stream<Path> proc = Files.list(Path.of("/proc"))) {
-            return proc.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .filter(p -> containsEntry(p.resolve("environ"), marker))
-                    .map(p -> Long.valueOf(p.getFileName().toString()))
-                    .collect(Collectors.toCollection(TreeSet::new));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean containsEntry(Path environ, byte[] entry) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(environ);
-        } catch (IOException e) { // gone meanwhile, or not ours
-            return false;
-        }
-        int start = 0;
-        for (int i = 0; i <= bytes.length; i++) {
-            if (i == bytes.length || bytes[i] == 0) {
-                if (Arrays.equals(bytes, start, i, entry, 0, entry.length)) {
-                    return true;
-                }
-                start = i + 1;
-            }
-        }
-        return false;
+        return Leftovers.processesWithEnv(Bundles.MARKER).stream().map(Leftovers.LiveProcess::pid)
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     static List<Thread> hatchwayThreads() {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().startsWith("hatchway-")).toList();
+        return Leftovers.threadsNamed("hatchway-");
     }
 
     /**
@@ -318,15 +276,7 @@ final class TaskFixture implements AutoCloseable {
      * second; {@link #awaitNoHatchwayThread()} waits for all.
      */
     static List<Thread> workingHatchwayThreads() {
-        return hatchwayThreads().stream().filter(t -> !idleExpiringWorker(t)).toList();
-    }
-
-    /** Whether {@code thread} is a pool worker waiting for work with a keep-alive: it ends when that expires. */
-    private static boolean idleExpiringWorker(Thread thread) {
-        List<String> frames = Arrays.stream(thread.getStackTrace())
-                .map(frame -> frame.getClassName() + "." + frame.getMethodName()).toList();
-        return frames.contains(ThreadPoolExecutor.class.getName() + ".getTask")
-                && frames.contains(SynchronousQueue.class.getName() + ".poll");
+        return Leftovers.workingThreadsNamed("hatchway-");
     }
 
     /** Waits, bounded, until no hatchway-* thread is left, idle ones included. */
@@ -358,9 +308,9 @@ final class TaskFixture implements AutoCloseable {
         } catch (RuntimeException | AssertionError e) {
             failures.add(e);
         }
-        if (backend == Backend.RUNC) {
-            runcLeftovers().ifPresent(failures::add);
-        }
+        serviceEvents().stream().filter(e -> e.type().equals("hatchway.task.create"))
+                .forEach(e -> taskIds.add((String) e.get("taskId")));
+        backend.leftovers(stateDir, taskIds).ifPresent(failures::add);
         if (!failures.isEmpty()) {
             AssertionError error = new AssertionError("the test left something behind");
             failures.forEach(error::addSuppressed);
@@ -368,57 +318,12 @@ final class TaskFixture implements AutoCloseable {
         }
     }
 
-    /** What runc containers left, if anything; it is removed then, so the next test starts clean. */
-    private Optional<Throwable> runcLeftovers() {
-        Path runcState = stateDir.resolve("runc");
-        serviceEvents().stream().filter(e -> e.type().equals("hatchway.task.create"))
-                .forEach(e -> taskIds.add((String) e.get("taskId")));
-        RUNC_STATE_DIRS.add(runcState);
-        RUNC_TASK_IDS.addAll(taskIds);
-        try {
-            eventually("every conmon of the test's containers and execs has exited")
-                    .until(() -> Leftovers.conmons(runcState).isEmpty());
-            Leftovers.assertNone(runcState, taskIds);
-            return Optional.empty();
-        } catch (IOException | RuntimeException | AssertionError e) {
-            try {
-                removeRuncLeftovers(runcState);
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            return Optional.of(e);
-        }
-    }
-
-    /** Removes the containers in the test's runc root, mounts under its state directory, cgroups of its tasks. */
-    private void removeRuncLeftovers(Path runcState) {
-        Path root = runcState.resolve("runtime/runc");
-        if (Files.isDirectory(root)) {
-            OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(), root, WAIT);
-            for (var container : runc.list()) {
-                try {
-                    runc.kill(container.id(), SIGKILL, true);
-                } catch (RuntimeException e) { // not running
-                }
-                runc.delete(container.id(), true);
-            }
-        }
-        Mounts.unmountAll(stateDir);
-        CgroupFs cgroups = CgroupFs.detect();
-        for (String taskId : taskIds) {
-            cgroups.removeIfEmpty(RuncBackend.cgroupsPath(runcState, taskId));
-            cgroups.removeIfEmpty(RuncBackend.cgroupsPath(runcState, taskId + "+sandbox"));
-        }
-    }
-
     /**
-     * After the runc suite: nothing of any of its tests is left, looked at once more now that
+     * After a backend's suite: nothing of any of its tests is left, looked at once more now that
      * every test is done (a test's own check runs before its temp directory goes).
      */
-    static void assertNothingLeftOnRunc() throws IOException {
-        for (Path runcState : RUNC_STATE_DIRS) {
-            Leftovers.assertNone(runcState, RUNC_TASK_IDS);
-        }
+    static void assertNothingLeftOfTheSuite(Backend backend) throws IOException {
+        backend.assertNothingLeftOfTheSuite();
         awaitNoHatchwayThread();
     }
 

@@ -518,7 +518,7 @@ abstract class TaskShimContract extends BackendContract {
     @DisplayName("stats and pids while the task stops: real figures or NotFound 'failed to fetch ...', never"
             + " a success with all zeros or no process")
     void statsAndPidsWhileTheTaskStops() throws Exception {
-        int rounds = backend == Backend.PROCESS ? 30 : 5;
+        int rounds = backend.facts.stopRounds();
         ExecutorService sampler = Executors.newSingleThreadExecutor();
         try {
             for (int round = 0; round < rounds; round++) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.testsupport.Leftovers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -134,15 +135,9 @@ class PosixSpawnTest {
         return fifo;
     }
 
-    private static long openDescriptors() throws IOException {
-        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count();
-        }
-    }
-
     /** Spawns {@code cat} with these streams, expecting DeadlineExceeded within the bound; returns its message. */
     private String assertNoPeer(PosixSpawn.Streams streams) throws Exception {
-        long fdsBefore = openDescriptors();
+        long fdsBefore = Leftovers.openDescriptors();
         long started = System.nanoTime();
         HatchwayException e = assertThrows(HatchwayException.class, () -> PosixSpawn.spawn(Path.of("/bin/cat"),
                 List.of("cat"), List.of(), Path.of("/"), streams));
@@ -152,10 +147,10 @@ class PosixSpawnTest {
                 "gave up after " + tookMillis + " ms");
         // The background open is released and nothing stays open (bounded: it is let go at once).
         long deadline = System.nanoTime() + 2_000_000_000L;
-        while (openDescriptors() > fdsBefore && System.nanoTime() < deadline) {
+        while (Leftovers.openDescriptors() > fdsBefore && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertTrue(openDescriptors() <= fdsBefore, "descriptors left open");
+        assertTrue(Leftovers.openDescriptors() <= fdsBefore, "descriptors left open");
         return e.getMessage();
     }
 

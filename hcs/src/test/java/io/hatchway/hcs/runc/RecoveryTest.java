@@ -1,6 +1,5 @@
 package io.hatchway.hcs.runc;
 
-import static io.hatchway.hcs.runc.BusyboxBundle.assumeContainersWork;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,7 +17,6 @@ import io.hatchway.hcs.runc.cli.RuntimeCommands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -38,34 +36,35 @@ class RecoveryTest {
     @TempDir
     Path dir;
 
+    private RuncFixture runc;
     private Path stateDir;
     private RuncBackend first;
     private RuncBackend second;
-    private final List<ComputeSystem> systems = new ArrayList<>();
-    private final List<String> ids = new ArrayList<>();
+    private List<ComputeSystem> systems;
+    private List<String> ids;
 
     @BeforeEach
     void open() {
-        assumeContainersWork();
-        stateDir = dir.resolve("state");
-        first = RuncBackend.open(RuncBackend.Config.of("runc", stateDir));
+        runc = RuncFixture.open(dir);
+        stateDir = runc.stateDir;
+        first = runc.backend();
+        systems = runc.systems;
+        ids = runc.ids;
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (first == null) {
-            return;
+        if (runc != null) {
+            runc.close();
         }
-        Leftovers.stopAll(systems, stateDir, ids, first, second);
     }
 
     private Path bundle(String id, String script) throws Exception {
-        ids.add(id);
-        return BusyboxBundle.create(dir.resolve("bundle-" + id), "sh", "-c", script);
+        return runc.bundle(id, "sh", "-c", script);
     }
 
     private Stdio stdio(String name) {
-        return Leftovers.stdio(dir, name);
+        return runc.stdio(name);
     }
 
     private static void release(Path bundle, String name) throws Exception {
@@ -75,7 +74,7 @@ class RecoveryTest {
     /** The agent comes back: a new backend on the same state directory. */
     private List<RecoveredSystem> restart() {
         first.close();
-        second = RuncBackend.open(RuncBackend.Config.of("runc", stateDir));
+        second = runc.backend();
         List<RecoveredSystem> recovered = second.recover();
         recovered.forEach(r -> systems.add(r.system()));
         return recovered;

@@ -1,6 +1,5 @@
 package io.hatchway.hcs.runc;
 
-import static io.hatchway.hcs.runc.BusyboxBundle.assumeContainersWork;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,6 +18,7 @@ import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.testsupport.BusyboxBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,40 +35,41 @@ class RuncBackendTest {
     @TempDir
     Path dir;
 
+    private RuncFixture runc;
     private Path stateDir;
     private RuncBackend backend;
-    private final List<ComputeSystem> systems = new ArrayList<>();
-    private final List<String> ids = new ArrayList<>();
+    private List<ComputeSystem> systems;
+    private List<String> ids;
 
     @BeforeEach
     void open() {
-        assumeContainersWork();
-        stateDir = dir.resolve("state");
-        backend = RuncBackend.open(RuncBackend.Config.of("runc", stateDir));
+        runc = RuncFixture.open(dir);
+        stateDir = runc.stateDir;
+        backend = runc.backend();
+        systems = runc.systems;
+        ids = runc.ids;
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (backend == null) {
-            return;
+        if (runc != null) {
+            runc.close();
         }
-        Leftovers.stopAll(systems, stateDir, ids, backend);
     }
 
     private ComputeSystem create(String id, String... args) throws Exception {
-        Path bundle = BusyboxBundle.create(dir.resolve("bundle-" + id), args);
-        ids.add(id);
+        Path bundle = runc.bundle(id, args);
         ComputeSystem system = backend.create(id, Bundle.load(bundle.toString()), TaskOptions.DEFAULT, stdio(id));
         systems.add(system);
         return system;
     }
 
     private Stdio stdio(String name) {
-        return Leftovers.stdio(dir, name);
+        return runc.stdio(name);
     }
 
     private String stdout(String name) throws Exception {
-        return Files.readString(dir.resolve("out/" + name + ".out"));
+        return runc.stdout(name);
     }
 
     private static long exitCode(ComputeProcess process) throws Exception {
@@ -285,7 +286,7 @@ class RuncBackendTest {
             assertEquals(List.of(itsInit.pid()),
                     its.processes().stream().map(ProcessDetails::getProcessId).toList());
         } finally {
-            Leftovers.stopAll(theirs, otherState, ids, other);
+            RuncFixture.stopAll(theirs, otherState, ids, other);
         }
     }
 
@@ -325,7 +326,7 @@ class RuncBackendTest {
             assertEquals(ComputeProcess.UNKNOWN_EXIT_CODE, exitCode(init));
             system.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } finally {
-            Leftovers.stopAll(mine, quickState, ids, quick);
+            RuncFixture.stopAll(mine, quickState, ids, quick);
         }
     }
 

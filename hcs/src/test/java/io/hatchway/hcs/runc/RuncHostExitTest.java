@@ -1,6 +1,5 @@
 package io.hatchway.hcs.runc;
 
-import static io.hatchway.hcs.runc.BusyboxBundle.assumeContainersWork;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,7 +13,6 @@ import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -31,34 +29,37 @@ class RuncHostExitTest {
     @TempDir
     Path dir;
 
+    private RuncFixture runc;
     private Path stateDir;
     private RuncBackend backend;
-    private final List<ComputeSystem> systems = new ArrayList<>();
-    private final List<String> ids = new ArrayList<>();
+    private List<ComputeSystem> systems;
+    private List<String> ids;
 
     @BeforeEach
     void open() {
-        assumeContainersWork();
-        stateDir = dir.resolve("state");
-        backend = RuncBackend.open(RuncBackend.Config.of("runc", stateDir));
+        runc = RuncFixture.open(dir);
+        stateDir = runc.stateDir;
+        backend = runc.backend();
+        systems = runc.systems;
+        ids = runc.ids;
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (backend != null) {
-            Leftovers.stopAll(systems, stateDir, ids, backend);
+        if (runc != null) {
+            runc.close();
         }
     }
 
+    /** A bundle of a {@code sleep 600} for task {@code id}, which the fixture then checks at close. */
     private Bundle bundle(String id) throws Exception {
-        return Bundle.load(BusyboxBundle.create(dir.resolve("bundle-" + id), "sleep", "600").toString());
+        return Bundle.load(runc.bundle(id, "sleep", "600").toString());
     }
 
     private ComputeSystem started(String id) throws Exception {
-        ids.add(id);
-        ComputeSystem system = backend.create(id, bundle(id), TaskOptions.DEFAULT, Leftovers.stdio(dir, id));
+        ComputeSystem system = backend.create(id, bundle(id), TaskOptions.DEFAULT, runc.stdio(id));
         systems.add(system);
-        system.start(Leftovers.stdio(dir, id));
+        system.start(runc.stdio(id));
         return system;
     }
 
@@ -78,7 +79,7 @@ class RuncHostExitTest {
         try {
             Bundle bundle = bundle("rx-left-again");
             HatchwayException e = assertThrows(HatchwayException.class,
-                    () -> next.create("rx-left", bundle, TaskOptions.DEFAULT, Leftovers.stdio(dir, "again")));
+                    () -> next.create("rx-left", bundle, TaskOptions.DEFAULT, runc.stdio("again")));
             assertEquals(ErrorKind.AlreadyExists, e.kind());
             assertEquals("AlreadyExists: container 'rx-left' already exists in runc (under "
                     + stateDir.resolve("runtime/runc") + ")", e.getMessage());
@@ -97,7 +98,7 @@ class RuncHostExitTest {
         try {
             Bundle bundle = bundle("rx-crun");
             HatchwayException e = assertThrows(HatchwayException.class,
-                    () -> backend.create("rx-crun", bundle, TaskOptions.DEFAULT, Leftovers.stdio(dir, "rx-crun")));
+                    () -> backend.create("rx-crun", bundle, TaskOptions.DEFAULT, runc.stdio("rx-crun")));
             assertEquals(ErrorKind.AlreadyExists, e.kind());
             assertEquals("AlreadyExists: container 'rx-crun' already exists in crun (under "
                     + stateDir.resolve("runtime/crun") + ")", e.getMessage());

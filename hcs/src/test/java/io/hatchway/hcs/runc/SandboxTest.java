@@ -1,6 +1,5 @@
 package io.hatchway.hcs.runc;
 
-import static io.hatchway.hcs.runc.BusyboxBundle.assumeContainersWork;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,7 +18,6 @@ import io.hatchway.hcs.oci.ProcessSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,38 +35,39 @@ class SandboxTest {
     @TempDir
     Path dir;
 
+    private RuncFixture runc;
     private Path stateDir;
     private Path allowed;
     private RuncBackend backend;
-    private final List<ComputeSystem> systems = new ArrayList<>();
-    private final List<String> ids = new ArrayList<>();
+    private List<ComputeSystem> systems;
+    private List<String> ids;
 
     @BeforeEach
     void open() throws Exception {
-        assumeContainersWork();
-        stateDir = dir.resolve("state");
+        runc = RuncFixture.open(dir);
+        stateDir = runc.stateDir;
         allowed = Files.createDirectories(dir.resolve("allowed"));
-        backend = RuncBackend.open(RuncBackend.Config.of("runc", stateDir).withShareRoots(List.of(allowed)));
+        backend = runc.backend(RuncBackend.Config.of("runc", stateDir).withShareRoots(List.of(allowed)));
+        systems = runc.systems;
+        ids = runc.ids;
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (backend == null) {
-            return;
+        if (runc != null) {
+            runc.close();
         }
-        Leftovers.stopAll(systems, stateDir, ids, backend);
     }
 
     private ComputeSystem sandboxed(String id, String... args) throws Exception {
-        Path bundle = BusyboxBundle.create(dir.resolve("bundle-" + id), args);
-        ids.add(id);
+        Path bundle = runc.bundle(id, args);
         ComputeSystem system = backend.create(id, Bundle.load(bundle.toString()), SANDBOX, stdio(id));
         systems.add(system);
         return system;
     }
 
     private Stdio stdio(String name) {
-        return Leftovers.stdio(dir, name);
+        return runc.stdio(name);
     }
 
     /** A process for execInHost whose output goes to {@code out/<name>.out}. */

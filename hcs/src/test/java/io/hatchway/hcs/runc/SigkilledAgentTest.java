@@ -1,6 +1,6 @@
 package io.hatchway.hcs.runc;
 
-import static io.hatchway.hcs.runc.BusyboxBundle.assumeContainersWork;
+import static io.hatchway.testsupport.BusyboxBundle.assumeContainersWork;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +10,7 @@ import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.testsupport.BusyboxBundle;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
@@ -72,8 +73,8 @@ class SigkilledAgentTest {
             } catch (RuntimeException e) { // deleted by the test already
             }
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> Leftovers.conmons(stateDir).isEmpty());
-        Leftovers.assertNone(stateDir, List.of("sk-task"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> RuncFixture.conmons(stateDir).isEmpty());
+        RuncFixture.assertNone(stateDir, List.of("sk-task"));
     }
 
     private void recoverAfterTheExit(Path stateDir, Path bundle, OciRuntime runc) throws Exception {

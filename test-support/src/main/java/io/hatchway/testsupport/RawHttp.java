@@ -1,4 +1,4 @@
-package io.hatchway.jolokia;
+package io.hatchway.testsupport;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import java.util.Locale;
  * the headers, send a byte a second, stream a body larger than the server takes. Every read is
  * bounded by the socket's timeout.
  */
-final class RawHttp implements AutoCloseable {
+public final class RawHttp implements AutoCloseable {
     private final Socket socket;
     private final String path;
     private final String authorization;
@@ -29,7 +29,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** A connection to {@code client}'s server, with its credentials; reads time out after {@code timeout}. */
-    static RawHttp connect(JolokiaClient client, Duration timeout) throws IOException {
+    public static RawHttp connect(JolokiaClient client, Duration timeout) throws IOException {
         URI url = URI.create(client.url());
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress(url.getHost(), url.getPort()), 5_000);
@@ -38,30 +38,30 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** The request line and headers of a POST with {@code headers} (CRLF-terminated lines), unfinished. */
-    String postHead(String headers) {
+    public String postHead(String headers) {
         return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
                 + "Content-Type: application/json\r\n" + headers;
     }
 
-    void write(String text) throws IOException {
+    public void write(String text) throws IOException {
         write(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    void write(byte[] bytes) throws IOException {
+    public void write(byte[] bytes) throws IOException {
         socket.getOutputStream().write(bytes);
         socket.getOutputStream().flush();
     }
 
     /** One whole request: a POST of {@code body} with its length. */
-    void post(String body) throws IOException {
+    public void post(String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         write(postHead("Content-Length: " + bytes.length + "\r\n\r\n"));
         write(bytes);
     }
 
     /** The answer: status and body (by Content-Length); an IOException when the server closed first. */
-    Response read() throws IOException {
+    public Response read() throws IOException {
         InputStream in = socket.getInputStream();
         String head = readHead(in);
         String[] lines = head.split("\r\n");
@@ -79,7 +79,7 @@ final class RawHttp implements AutoCloseable {
      * Whether the server closed the connection (end of stream or reset) with no answer, waiting up to
      * the socket's timeout; false when it answered or kept it open.
      */
-    boolean closedByServer() throws IOException {
+    public boolean closedByServer() throws IOException {
         try {
             return socket.getInputStream().read() < 0;
         } catch (SocketTimeoutException e) {
@@ -112,6 +112,6 @@ final class RawHttp implements AutoCloseable {
         return head.toString(StandardCharsets.ISO_8859_1);
     }
 
-    record Response(int status, String body) {
+    public record Response(int status, String body) {
     }
 }
