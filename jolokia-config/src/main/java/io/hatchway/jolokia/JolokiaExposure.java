@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  *   <li>with {@code auth=basic}, HTTP basic authentication as user {@value #USER} with the password
  *       in {@code <stateDir>/}{@value #PASSWORD_FILE} — generated on first start (256 random bits,
  *       URL-safe Base64, mode 0600 from creation on) and reused afterwards; no or wrong credentials:
- *       HTTP 401;
+ *       HTTP 401, with a {@code Basic} challenge unless the request comes from a browser page
+ *       ({@code Origin} or {@code Referer}), whose browser would open its own login dialog;
  *   <li>with {@code protocol=https}, TLS with the named PKCS12 keystore or a self-signed certificate
  *       kept in {@code stateDir}; clients trust {@code <stateDir>/jolokia-tls.crt};
  *   <li>the access policy of SPEC.md: the {@code hatchway} domain fully, {@code java.lang}
@@ -393,6 +394,12 @@ public final class JolokiaExposure implements AutoCloseable {
         public Result authenticate(HttpExchange exchange) {
             Result result = super.authenticate(exchange);
             if (!(result instanceof Success)) {
+                if (fromBrowserPage(exchange)) {
+                    // a Basic challenge makes the browser open its own login dialog over the page (and
+                    // leaves a headless one waiting); a console such as Hawtio asks for the password
+                    // itself and sends it with every request
+                    exchange.getResponseHeaders().remove("WWW-Authenticate");
+                }
                 // Retry: no Basic credentials at all (the challenge); Failure: wrong ones
                 refusals.refused(exchange.getRemoteAddress().getAddress().getHostAddress(),
                         RefusalLog.Reason.AUTHENTICATION, result instanceof Failure
@@ -400,6 +407,11 @@ public final class JolokiaExposure implements AutoCloseable {
                                 : "no basic credentials (HTTP 401)");
             }
             return result;
+        }
+
+        private static boolean fromBrowserPage(HttpExchange exchange) {
+            return exchange.getRequestHeaders().containsKey(TrustedOrigins.ORIGIN)
+                    || exchange.getRequestHeaders().containsKey(TrustedOrigins.REFERER);
         }
 
         @Override

@@ -107,6 +107,25 @@ class TrustedOriginsTest {
         assertNotEquals("from a page", client.post(READ).get("value"), "a refused write wrote");
     }
 
+    /**
+     * A browser answers a Basic challenge with its own login dialog over the page (a headless one
+     * waits on it); a console asks for the password itself, so a page's request gets a bare 401.
+     */
+    @Test
+    void aBrowserPageGetsNoBasicChallenge() {
+        HttpResponse<String> script = client.anonymous().send("POST", "", READ, Map.of());
+        assertEquals(401, script.statusCode());
+        assertTrue(script.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"), script.headers()::toString);
+        for (Map<String, String> page : List.of(Map.of("Origin", CONSOLE), Map.of("Referer", CONSOLE + "/hawtio/"))) {
+            HttpResponse<String> fromPage = client.anonymous().send("POST", "", READ, page);
+            assertEquals(401, fromPage.statusCode(), page::toString);
+            assertFalse(fromPage.headers().firstValue("WWW-Authenticate").isPresent(), fromPage.headers()::toString);
+            HttpResponse<String> wrong = client.as(JolokiaExposure.USER, "wrong").send("POST", "", READ, page);
+            assertEquals(401, wrong.statusCode(), page::toString);
+            assertFalse(wrong.headers().firstValue("WWW-Authenticate").isPresent(), wrong.headers()::toString);
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> parse(HttpResponse<String> response) {
         assertEquals(200, response.statusCode(), response::body);
