@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import io.hatchway.hcs.BackendContext;
+import io.hatchway.jolokia.ExposureConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,14 +19,17 @@ import java.util.Set;
  * The agent's options: {@code key=value,key=value...} from {@code -javaagent:jar=...} or the attach
  * CLI, and {@code config=<file>} for a properties file of the same keys (explicit keys win).
  * Unknown keys are kept in {@link #unknown()} for one log line and otherwise ignored.
+ * {@code allowOrigin} takes several origins separated by commas, on the command line too: a piece
+ * without {@code =} after it is one more origin.
  */
 record AgentOptions(String backend, Path stateDir, boolean jolokia, String host, int port, String auth,
         String protocol, Optional<Path> keystore, Optional<String> keystorePassword, Duration hostExitShutdown,
-        List<String> unknown) {
+        List<String> allowOrigin, List<String> unknown) {
 
     /** {@code mode} is the attach CLI's: {@code mode=stop} asks a loaded agent to stop. */
     static final Set<String> KEYS = Set.of("backend", "stateDir", "jolokia", "host", "port", "auth", "protocol",
-            "keystore", "keystorePassword", "hostExitShutdownMillis", "config", "mode");
+            "keystore", "keystorePassword", "hostExitShutdownMillis", "allowOrigin", "config", "mode");
+    private static final String ALLOW_ORIGIN = "allowOrigin";
     /** The longest {@code hostExitShutdownMillis}: a host's exit should not wait for minutes. */
     static final long MAX_HOST_EXIT_SHUTDOWN_MILLIS = 60_000;
 
@@ -33,12 +37,18 @@ record AgentOptions(String backend, Path stateDir, boolean jolokia, String host,
     static AgentOptions parse(String args) {
         Map<String, String> values = new LinkedHashMap<>();
         if (args != null && !args.isBlank()) {
+            String last = null;
             for (String pair : args.split(",")) {
                 int eq = pair.indexOf('=');
+                if (eq < 0 && ALLOW_ORIGIN.equals(last) && !pair.isBlank()) {
+                    values.merge(ALLOW_ORIGIN, pair.trim(), (before, more) -> before + "," + more);
+                    continue;
+                }
                 if (eq <= 0) {
                     throw new IllegalArgumentException("option '" + pair + "': expected key=value");
                 }
-                values.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+                last = pair.substring(0, eq).trim();
+                values.put(last, pair.substring(eq + 1).trim());
             }
         }
         if (values.containsKey("config")) {
@@ -69,7 +79,18 @@ record AgentOptions(String backend, Path stateDir, boolean jolokia, String host,
                 Optional.ofNullable(values.get("keystore")).map(Path::of),
                 Optional.ofNullable(values.get("keystorePassword")),
                 hostExitShutdown(values.get("hostExitShutdownMillis")),
+                origins(values.getOrDefault(ALLOW_ORIGIN, "")),
                 List.copyOf(unknown));
+    }
+
+    private static List<String> origins(String value) {
+        List<String> origins = new ArrayList<>();
+        for (String origin : value.split(",")) {
+            if (!origin.isBlank()) {
+                origins.add(ExposureConfig.origin(origin));
+            }
+        }
+        return List.copyOf(origins);
     }
 
     private static boolean bool(String key, String value) {

@@ -104,7 +104,8 @@ public final class HatchwayAgent {
             if (options.jolokia()) {
                 try {
                     served = JolokiaExposure.start(new ExposureConfig(options.host(), options.port(), options.auth(),
-                            options.protocol(), options.stateDir(), options.keystore(), options.keystorePassword()), own);
+                            options.protocol(), options.stateDir(), options.keystore(), options.keystorePassword(),
+                            options.allowOrigin()), own);
                 } catch (IOException | RuntimeException e) { // the agent serves as configured or not at all
                     started.close();
                     throw new IllegalArgumentException("Jolokia: " + e.getMessage());

@@ -27,6 +27,18 @@ class AgentOptionsTest {
         assertEquals("basic", o.auth());
         assertEquals(Duration.ofSeconds(3), o.hostExitShutdown());
         assertTrue(o.unknown().isEmpty());
+        assertEquals(List.of(), o.allowOrigin());
+    }
+
+    @Test
+    void allowOriginTakesSeveralOriginsSeparatedByCommas() {
+        AgentOptions o = AgentOptions.parse("port=0,allowOrigin=http://localhost:8080,https://console.example:8443/,auth=basic");
+        assertEquals(List.of("http://localhost:8080", "https://console.example:8443"), o.allowOrigin());
+        assertEquals("basic", o.auth());
+        assertTrue(o.unknown().isEmpty());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AgentOptions.parse("allowOrigin=http://localhost:8080/hawtio"));
+        assertTrue(e.getMessage().startsWith("allowOrigin 'http://localhost:8080/hawtio' is not an origin"), e.getMessage());
     }
 
     @Test

@@ -212,6 +212,42 @@ class JolokiaSecurityTest {
         assertFalse(Files.exists(stateDir().resolve(JolokiaClient.PASSWORD_FILE)), "no password file without auth");
     }
 
+    /**
+     * What an operator finds in {@code hatchway.log} about refused requests: one line per client and
+     * reason (authentication, origin, access policy) however often the client retries, each saying
+     * what was refused; the origin refusal names the header it matched; a trusted origin is served
+     * and not logged.
+     */
+    @Test
+    void refusedRequestsAreLoggedOncePerClientAndReason() throws Exception {
+        String console = "http://localhost:8080";
+        String url = startHost(",allowOrigin=" + console + ",http://127.0.0.1:8080");
+        JolokiaClient jolokia = JolokiaClient.withPasswordFile(url, stateDir());
+        JsonNode version = JSON.readTree("{\"type\":\"version\"}");
+        for (int i = 0; i < 3; i++) {
+            assertEquals(401, JolokiaClient.anonymous(url).send(version.toString()).statusCode());
+            assertEquals(401, JolokiaClient.withPassword(url, "wrong").send(version.toString()).statusCode());
+            assertTrue(jolokia.fromOrigin("http://evil.example").error("PermissionDenied", version)
+                    .startsWith("PermissionDenied: the request's Origin header (from http://evil.example)"));
+            jolokia.error("PermissionDenied", execRequest("com.sun.management:type=DiagnosticCommand", "vmVersion"));
+        }
+        assertEquals("process", jolokia.fromOrigin(console).read(TASK_SERVICE, "Backend").asText(),
+                "the trusted origin is served");
+
+        List<String> refusals = Files.readAllLines(stateDir().resolve("hatchway.log")).stream()
+                .filter(line -> line.contains("refused a request from")).toList();
+        assertEquals(3, refusals.size(), "one line per reason: " + String.join("\n", refusals));
+        assertTrue(refusals.stream().anyMatch(line -> line.contains("refused a request from 127.0.0.1 (authentication): "
+                + "no basic credentials (HTTP 401)")), refusals::toString);
+        assertTrue(refusals.stream().anyMatch(line -> line.contains("refused a request from 127.0.0.1 (origin): "
+                + "PermissionDenied: the request's Origin header (from http://evil.example) is not a trusted origin: "
+                + "the agent option allowOrigin trusts only http://127.0.0.1:8080, http://localhost:8080")),
+                refusals::toString);
+        assertTrue(refusals.stream().anyMatch(line -> line.contains("refused a request from 127.0.0.1 (access policy): "
+                + "PermissionDenied: invoking operations of com.sun.management:type=DiagnosticCommand")),
+                refusals::toString);
+    }
+
     private static HttpResponse<String> get(String url, String password) throws IOException, InterruptedException {
         String token = java.util.Base64.getEncoder().encodeToString(("hatchway:" + password).getBytes());
         HttpRequest request = HttpRequest.newBuilder(URI.create(url + "read/java.lang:type=Runtime/VmName"))

@@ -22,7 +22,7 @@ import org.jolokia.server.core.util.RequestType;
  * </ul>
  * A name is judged by its domain alone, never by whether it exists, so a refusal tells nothing about
  * the host's MBeans. A domain pattern ({@code *:type=Foo}, {@code hatch*:*}) is in no domain and is
- * refused. Only POST is allowed, and no browser page of any origin.
+ * refused. Only POST is allowed, and browser pages only of the {@link TrustedOrigins} (none by default).
  *
  * <p>It is Jolokia's {@link Restrictor} (so Jolokia's own checks and list/search filtering use it)
  * and the rule book of {@link PolicyGuard}, which refuses a request before any MBean is touched and
@@ -36,10 +36,24 @@ final class AccessPolicy implements Restrictor {
     private static final String PULL = "pull";
 
     private final ObjectName notificationStore;
+    private final TrustedOrigins origins;
 
-    /** @param notificationStore the name of this server's pull notification store */
-    AccessPolicy(ObjectName notificationStore) {
+    /**
+     * @param notificationStore the name of this server's pull notification store
+     * @param origins           the browser origins whose pages may call
+     */
+    AccessPolicy(ObjectName notificationStore, TrustedOrigins origins) {
         this.notificationStore = Objects.requireNonNull(notificationStore);
+        this.origins = Objects.requireNonNull(origins);
+    }
+
+    /**
+     * Why a request with these {@code Origin} and {@code Referer} headers (each null when absent) is
+     * refused (a PermissionDenied message without its kind), naming the header that decided, or empty
+     * when it is allowed.
+     */
+    Optional<String> originRefusal(String originHeader, String refererHeader) {
+        return origins.refusal(originHeader, refererHeader);
     }
 
     /** Why reading attributes of {@code name} is refused, or empty when it is allowed. */
@@ -105,12 +119,13 @@ final class AccessPolicy implements Restrictor {
     }
 
     /**
-     * No browser page, of any origin: scripts and tools send no {@code Origin} (nor {@code Referer});
-     * a page that does could only be abusing credentials the browser remembered.
+     * No browser page but those of the trusted origins: scripts and tools send no {@code Origin}
+     * (nor {@code Referer}); a page of another origin could only be abusing credentials its browser
+     * remembered. Also what Jolokia asks before it answers a trusted page with CORS headers.
      */
     @Override
     public boolean isOriginAllowed(String origin, boolean onlyWhenStrictCheckingIsEnabled) {
-        return origin == null;
+        return origins.isTrusted(origin);
     }
 
     @Override

@@ -1,13 +1,14 @@
 package io.hatchway.jolokia;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * How Hatchway exposes its MBeans as Jolokia JSON over HTTP: the agent options {@code host},
- * {@code port}, {@code auth}, {@code protocol} and {@code stateDir} of SPEC.md, plus an optional
- * PKCS12 keystore for HTTPS.
+ * {@code port}, {@code auth}, {@code protocol}, {@code stateDir} and {@code allowOrigin} of SPEC.md,
+ * plus an optional PKCS12 keystore for HTTPS.
  *
  * <p>The constructor checks each value on its own (non-null, known words, port range, a keystore
  * only with HTTPS and always with its password). What needs the network — resolving {@code host}
@@ -25,9 +26,11 @@ import java.util.Optional;
  * @param keystore         with {@code https}: a PKCS12 keystore holding the server key and
  *                         certificate; empty means a self-signed one generated into {@code stateDir}
  * @param keystorePassword the password of {@code keystore}; present exactly when {@code keystore} is
+ * @param allowOrigin      the browser origins ({@code scheme://host[:port]}) whose pages may call, kept
+ *                         in the form requests are compared in; empty (the default): no browser page
  */
 public record ExposureConfig(String host, int port, String auth, String protocol, Path stateDir,
-                             Optional<Path> keystore, Optional<String> keystorePassword) {
+                             Optional<Path> keystore, Optional<String> keystorePassword, List<String> allowOrigin) {
     /** Loopback: reachable from this machine only. */
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** Jolokia's customary port. */
@@ -55,6 +58,8 @@ public record ExposureConfig(String host, int port, String auth, String protocol
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(keystore, "keystore");
         Objects.requireNonNull(keystorePassword, "keystorePassword");
+        allowOrigin = new TrustedOrigins(Objects.requireNonNull(allowOrigin, "allowOrigin")).origins().stream()
+                .sorted().toList();
         if (host.isBlank()) {
             throw new IllegalArgumentException("host is empty: give an address to bind, e.g. " + DEFAULT_HOST);
         }
@@ -78,6 +83,29 @@ public record ExposureConfig(String host, int port, String auth, String protocol
     }
 
     /**
+     * The same, trusting no browser origin.
+     *
+     * @throws NullPointerException     if any argument is null
+     * @throws IllegalArgumentException as the canonical constructor
+     */
+    public ExposureConfig(String host, int port, String auth, String protocol, Path stateDir,
+                          Optional<Path> keystore, Optional<String> keystorePassword) {
+        this(host, port, auth, protocol, stateDir, keystore, keystorePassword, List.of());
+    }
+
+    /**
+     * One {@code allowOrigin} entry in the form requests are compared with: {@code scheme://host[:port]}
+     * lower case, without the default port.
+     *
+     * @param value e.g. {@code http://localhost:8080}
+     * @return the origin
+     * @throws IllegalArgumentException saying what an origin looks like when {@code value} is not one
+     */
+    public static String origin(String value) {
+        return TrustedOrigins.origin(Objects.requireNonNull(value, "value"));
+    }
+
+    /**
      * The defaults of SPEC.md: {@code 127.0.0.1:8778}, basic authentication, plain HTTP.
      *
      * @param stateDir where the password file lives
@@ -94,6 +122,7 @@ public record ExposureConfig(String host, int port, String auth, String protocol
         return "ExposureConfig[host=" + host + ", port=" + port + ", auth=" + auth + ", protocol=" + protocol
                 + ", stateDir=" + stateDir
                 + (protocol.equals(HTTPS) ? ", keystore=" + keystore.map(Path::toString).orElse("generated") : "")
-                + (keystorePassword.isPresent() ? ", keystorePassword=***" : "") + "]";
+                + (keystorePassword.isPresent() ? ", keystorePassword=***" : "")
+                + (allowOrigin.isEmpty() ? "" : ", allowOrigin=" + String.join(",", allowOrigin)) + "]";
     }
 }

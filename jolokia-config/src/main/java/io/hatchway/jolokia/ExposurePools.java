@@ -50,8 +50,8 @@ final class ExposurePools implements AutoCloseable {
     }
 
     /** The handler of the Jolokia context, serving on these pools. */
-    HttpHandler handler(JolokiaContext context) {
-        return new JolokiaHandler(context, waits, WAITS, deadlines);
+    HttpHandler handler(JolokiaContext context, AccessPolicy policy, RefusalLog refusals) {
+        return new JolokiaHandler(context, waits, WAITS, deadlines, policy, refusals);
     }
 
     /** Stops every pool: running requests are interrupted. */

@@ -2,6 +2,7 @@ package io.hatchway.jolokia;
 
 import com.sun.net.httpserver.BasicAuthenticator;
 import com.sun.net.httpserver.HttpContext;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -47,14 +48,18 @@ import org.slf4j.LoggerFactory;
  *   <li>with {@code auth=basic}, HTTP basic authentication as user {@value #USER} with the password
  *       in {@code <stateDir>/}{@value #PASSWORD_FILE} — generated on first start (256 random bits,
  *       URL-safe Base64, mode 0600 from creation on) and reused afterwards; no or wrong credentials:
- *       HTTP 401;
+ *       HTTP 401, with a {@code Basic} challenge unless the request comes from a browser page
+ *       ({@code Origin} or {@code Referer}), whose browser would open its own login dialog;
  *   <li>with {@code protocol=https}, TLS with the named PKCS12 keystore or a self-signed certificate
  *       kept in {@code stateDir}; clients trust {@code <stateDir>/jolokia-tls.crt};
  *   <li>the access policy of SPEC.md: the {@code hatchway} domain fully, {@code java.lang}
  *       read-only, everything else refused (a {@code PermissionDenied:} error, Jolokia status 403)
  *       and hidden from {@code list} and {@code search}; notification listeners on {@code hatchway}
- *       MBeans only, fetched with the {@code pull} mode; no proxy requests; no browser pages (a
- *       request carrying an {@code Origin} or {@code Referer} is refused);
+ *       MBeans only, fetched with the {@code pull} mode; no proxy requests; no browser pages but
+ *       those of {@link ExposureConfig#allowOrigin()} (a request whose {@code Origin}, or else
+ *       {@code Referer}, names another origin is refused);
+ *   <li>every refused request (authentication, origin, access policy) told in the log once per
+ *       client address and reason ({@link RefusalLog});
  *   <li>errors carry {@code error} (the exception's message, e.g. {@code NotFound: exec 'x' ...},
  *       always starting with its kind, never with a Java class name) and {@code error_type}, never
  *       a stack trace nor a serialized exception, whatever the request asks; no answer echoes its
@@ -197,11 +202,12 @@ public final class JolokiaExposure implements AutoCloseable {
                     + "address such as 127.0.0.1; use auth=basic or a loopback host");
         }
         PrivateFiles.createDirectories(config.stateDir());
+        RefusalLog refusals = new RefusalLog();
         Optional<Path> passwordFile = Optional.empty();
         BasicAuthenticator authenticator = null;
         if (basic) {
             Path file = config.stateDir().resolve(PASSWORD_FILE);
-            authenticator = new PasswordAuthenticator(USER, PrivateFiles.readOrCreateSecret(file));
+            authenticator = new PasswordAuthenticator(USER, PrivateFiles.readOrCreateSecret(file), refusals);
             passwordFile = Optional.of(file);
         }
         SSLContext tls = config.protocol().equals(ExposureConfig.HTTPS) ? TlsContext.create(config) : null;
@@ -211,7 +217,8 @@ public final class JolokiaExposure implements AutoCloseable {
         BasicAuthenticator auth = authenticator;
         Optional<Path> password = passwordFile;
         try {
-            return threads.runOnOwnThread("start", () -> open(config, mbeans, address, auth, tls, password, threads));
+            return threads.runOnOwnThread("start", () -> open(config, mbeans, address, auth, tls, password,
+                    refusals, threads));
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -265,7 +272,7 @@ public final class JolokiaExposure implements AutoCloseable {
 
     private static JolokiaExposure open(ExposureConfig config, MBeanServer mbeans, InetAddress address,
                                         BasicAuthenticator authenticator, SSLContext tls, Optional<Path> passwordFile,
-                                        ExposureThreads threads)
+                                        RefusalLog refusals, ExposureThreads threads)
             throws IOException {
         InetSocketAddress socket = new InetSocketAddress(address, config.port());
         HttpServer server;
@@ -283,7 +290,8 @@ public final class JolokiaExposure implements AutoCloseable {
             }
             int port = server.getAddress().getPort();
             String agentId = "hatchway-" + port + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());
-            AccessPolicy policy = new AccessPolicy(notificationStore(agentId));
+            AccessPolicy policy = new AccessPolicy(notificationStore(agentId),
+                    new TrustedOrigins(config.allowOrigin()));
             StaticConfiguration configuration = jolokiaConfiguration(agentId);
             if (authenticator != null) {
                 // announced by the "config" request, which tools such as Hawtio ask first
@@ -296,7 +304,7 @@ public final class JolokiaExposure implements AutoCloseable {
             String url = url(config.protocol(), server.getAddress());
             jolokia.getAgentDetails().updateAgentParameters(url, authenticator != null);
             pools = new ExposurePools(threads);
-            HttpContext http = server.createContext(CONTEXT, pools.handler(jolokia));
+            HttpContext http = server.createContext(CONTEXT, pools.handler(jolokia, policy, refusals));
             if (authenticator != null) {
                 http.setAuthenticator(authenticator);
             }
@@ -369,15 +377,41 @@ public final class JolokiaExposure implements AutoCloseable {
         return host + ":" + port;
     }
 
-    /** User and password compared in constant time. */
+    /** User and password compared in constant time; each refusal told to the {@link RefusalLog}. */
     private static final class PasswordAuthenticator extends BasicAuthenticator {
         private final byte[] user;
         private final byte[] password;
+        private final RefusalLog refusals;
 
-        PasswordAuthenticator(String user, String password) {
+        PasswordAuthenticator(String user, String password, RefusalLog refusals) {
             super(REALM, StandardCharsets.UTF_8);
             this.user = user.getBytes(StandardCharsets.UTF_8);
             this.password = password.getBytes(StandardCharsets.UTF_8);
+            this.refusals = refusals;
+        }
+
+        @Override
+        public Result authenticate(HttpExchange exchange) {
+            Result result = super.authenticate(exchange);
+            if (!(result instanceof Success)) {
+                if (fromBrowserPage(exchange)) {
+                    // a Basic challenge makes the browser open its own login dialog over the page (and
+                    // leaves a headless one waiting); a console such as Hawtio asks for the password
+                    // itself and sends it with every request
+                    exchange.getResponseHeaders().remove("WWW-Authenticate");
+                }
+                // Retry: no Basic credentials at all (the challenge); Failure: wrong ones
+                refusals.refused(exchange.getRemoteAddress().getAddress().getHostAddress(),
+                        RefusalLog.Reason.AUTHENTICATION, result instanceof Failure
+                                ? "wrong user or password for " + USER + " (HTTP 401)"
+                                : "no basic credentials (HTTP 401)");
+            }
+            return result;
+        }
+
+        private static boolean fromBrowserPage(HttpExchange exchange) {
+            return exchange.getRequestHeaders().containsKey(TrustedOrigins.ORIGIN)
+                    || exchange.getRequestHeaders().containsKey(TrustedOrigins.REFERER);
         }
 
         @Override

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpsExchange;
 import io.hatchway.jolokia.ErrorAnswers.Kind;
+import io.hatchway.jolokia.RefusalLog.Reason;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -49,6 +51,9 @@ import org.slf4j.LoggerFactory;
  * <p>What a client meets (the README's "Exposure" paragraph):
  * <ul>
  *   <li>anything but {@code POST}: HTTP 405;
+ *   <li>a request from a browser page ({@code Origin}, else {@code Referer}) of an origin not in
+ *       {@link TrustedOrigins}: a {@code PermissionDenied:} error (status 403, HTTP 200 as Jolokia
+ *       answers its own refusals) naming the header;
  *   <li>a body over {@value #MAX_BODY_BYTES} bytes: HTTP 413 with {@code ResourceExhausted: ...},
  *       as soon as its {@code Content-Length} says so or, chunked, once one byte more has arrived;
  *       the rest is never read and the connection is closed;
@@ -65,7 +70,7 @@ import org.slf4j.LoggerFactory;
  *       {@code request} echo, each {@code error} starting with its kind; a bulk request's answers
  *       written (chunked) one by one as they are made, never held together.
  * </ul>
- * Our own refusals have Jolokia's error shape ({@code status}, {@code error}, {@code error_type}) with
+ * Every refusal (origin, access policy) is told to {@link RefusalLog}. Our own limits' refusals have Jolokia's error shape ({@code status}, {@code error}, {@code error_type}) with
  * the same status in HTTP.
  *
  * <p>Thread-safe: runs on the server's reader threads and on the waits pool.
@@ -92,6 +97,8 @@ final class JolokiaHandler implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(JolokiaHandler.class);
 
     private final JolokiaContext context;
+    private final AccessPolicy policy;
+    private final RefusalLog refusals;
     private final HttpRequestHandler jolokia;
     private final ExecutorService waits;
     private final int maxWaits;
@@ -100,9 +107,14 @@ final class JolokiaHandler implements HttpHandler {
     /**
      * @param waits    runs long waits; rejects one when {@code maxWaits} run
      * @param maxWaits how many long waits {@code waits} runs at most (named in the refusal)
+     * @param policy   decides which browser origins may call (Jolokia's restrictor decides the rest)
+     * @param refusals told of every refused request
      */
-    JolokiaHandler(JolokiaContext context, ExecutorService waits, int maxWaits, IoDeadlines deadlines) {
+    JolokiaHandler(JolokiaContext context, ExecutorService waits, int maxWaits, IoDeadlines deadlines,
+                   AccessPolicy policy, RefusalLog refusals) {
         this.context = context;
+        this.policy = policy;
+        this.refusals = refusals;
         this.jolokia = new HttpRequestHandler(context);
         this.waits = waits;
         this.maxWaits = maxWaits;
@@ -259,31 +271,39 @@ final class JolokiaHandler implements HttpHandler {
 
     private void serve(HttpExchange exchange, Object request, byte[] body, Charset charset) throws IOException {
         ParsedUri uri = new ParsedUri(exchange.getRequestURI(), JolokiaExposure.CONTEXT);
-        String origin = jolokia.extractCorsOrigin(exchange.getRequestHeaders().getFirst("Origin"));
+        String client = exchange.getRemoteAddress().getAddress().getHostAddress();
+        String originHeader = header(exchange, TrustedOrigins.ORIGIN);
+        String mimeType = MimeTypeUtil.getResponseMimeType(uri.getParameter(ConfigKey.MIME_TYPE.getKeyValue()),
+                context.getConfig(ConfigKey.MIME_TYPE), null);
+        Optional<String> untrusted = policy.originRefusal(originHeader, header(exchange, TrustedOrigins.REFERER));
+        if (untrusted.isPresent()) {
+            refusals.refused(client, Reason.ORIGIN, Kind.PermissionDenied + ": " + untrusted.get());
+            send(exchange, 200, mimeType, ErrorAnswers.error(403, Kind.PermissionDenied, untrusted.get()));
+            return;
+        }
+        String origin = jolokia.extractCorsOrigin(originHeader);
         if (origin != null) {
             exchange.getResponseHeaders().set("Access-Control-Allow-Origin", origin);
             exchange.getResponseHeaders().set("Access-Control-Allow-Credentials", "true");
         }
-        String mimeType = MimeTypeUtil.getResponseMimeType(uri.getParameter(ConfigKey.MIME_TYPE.getKeyValue()),
-                context.getConfig(ConfigKey.MIME_TYPE), null);
         try {
-            jolokia.checkAccess(exchange instanceof HttpsExchange ? "https" : "http", null,
-                    exchange.getRemoteAddress().getAddress().getHostAddress(), originOrReferer(exchange));
+            jolokia.checkAccess(exchange instanceof HttpsExchange ? "https" : "http", null, client, originHeader);
         } catch (RuntimeException e) {
             JSONObject refusal = jolokia.handleThrowable(e);
             ErrorAnswers.tidy(refusal);
+            noteRefusal(client, refusal);
             send(exchange, 200, mimeType, refusal);
             return;
         }
         if (request instanceof List<?> bulk) {
-            sendBulk(exchange, uri, mimeType, bulk);
+            sendBulk(exchange, uri, client, mimeType, bulk);
         } else {
-            send(exchange, 200, mimeType, answer(uri, body, charset));
+            send(exchange, 200, mimeType, answer(uri, client, body, charset));
         }
     }
 
-    /** Jolokia's answer to one request (or, from {@code body}, several), tidied. */
-    private JSONStructure answer(ParsedUri uri, byte[] body, Charset charset) {
+    /** Jolokia's answer to one request (or, from {@code body}, several), tidied; a refusal logged. */
+    private JSONStructure answer(ParsedUri uri, String client, byte[] body, Charset charset) {
         JSONStructure answer;
         try {
             answer = jolokia.handlePostRequest(uri.toString(), new ByteArrayInputStream(body), charset.name(),
@@ -304,7 +324,22 @@ final class JolokiaHandler implements HttpHandler {
                     + "hatchway.log)");
         }
         ErrorAnswers.tidy(answer);
+        noteRefusal(client, answer);
         return answer;
+    }
+
+    /** Tells {@link RefusalLog} of each PermissionDenied in {@code answer} (one, or a bulk's array). */
+    private void noteRefusal(String client, JSONStructure answer) {
+        if (answer instanceof List<?> answers) {
+            answers.forEach(one -> {
+                if (one instanceof JSONObject object) {
+                    noteRefusal(client, object);
+                }
+            });
+        } else if (answer instanceof JSONObject one && one.get("status") instanceof Number status
+                && status.intValue() == 403) {
+            refusals.refused(client, Reason.POLICY, String.valueOf(one.get("error")));
+        }
     }
 
     /**
@@ -312,7 +347,8 @@ final class JolokiaHandler implements HttpHandler {
      * as what it reads (an exec's output, say), so a bulk of many reads must never be held whole.
      * Chunked; each answer's write bounded by {@link #WRITE_TIMEOUT}.
      */
-    private void sendBulk(HttpExchange exchange, ParsedUri uri, String mimeType, List<?> bulk) throws IOException {
+    private void sendBulk(HttpExchange exchange, ParsedUri uri, String client, String mimeType, List<?> bulk)
+            throws IOException {
         setAnswerHeaders(exchange, mimeType);
         try {
             IoDeadlines.Deadline head = deadlines.start(WRITE_TIMEOUT);
@@ -326,7 +362,8 @@ final class JolokiaHandler implements HttpHandler {
                 out.write('[');
                 for (int i = 0; i < bulk.size(); i++) {
                     JSONStructure answer = bulk.get(i) instanceof JSONObject one
-                            ? answer(uri, one.toJSONString().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)
+                            ? answer(uri, client, one.toJSONString().getBytes(StandardCharsets.UTF_8),
+                                    StandardCharsets.UTF_8)
                             : ErrorAnswers.error(400, Kind.InvalidArgument, "each request of a bulk request must be "
                                     + "a JSON object");
                     IoDeadlines.Deadline write = deadlines.start(WRITE_TIMEOUT);
@@ -347,12 +384,8 @@ final class JolokiaHandler implements HttpHandler {
         }
     }
 
-    private static String originOrReferer(HttpExchange exchange) {
-        String origin = exchange.getRequestHeaders().getFirst("Origin");
-        if (origin == null) {
-            origin = exchange.getRequestHeaders().getFirst("Referer");
-        }
-        return origin == null ? null : origin.replaceAll("[\\n\\r]*", "");
+    private static String header(HttpExchange exchange, String name) {
+        return exchange.getRequestHeaders().getFirst(name);
     }
 
     // ---- answering
