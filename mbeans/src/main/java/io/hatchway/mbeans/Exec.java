@@ -391,6 +391,16 @@ public final class Exec implements ExecMXBean {
         return stderr == null ? "" : stderr.read();
     }
 
+    @Override
+    public String[] getStdoutLines() {
+        return stdout == null ? new String[0] : stdout.lastLines(LATEST_LINES);
+    }
+
+    @Override
+    public String[] getStderrLines() {
+        return stderr == null ? new String[0] : stderr.lastLines(LATEST_LINES);
+    }
+
     HatchwayException invalidState(String operation) {
         return ErrorKind.FailedPrecondition.error("exec: '%s' in task: '%s' is in invalid state: '%s' for %s",
                 execId, task.getId(), snapshot.state(), operation);
