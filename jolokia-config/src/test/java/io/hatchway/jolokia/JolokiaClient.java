@@ -92,7 +92,16 @@ final class JolokiaClient {
 
     /** Any request, any answer; {@code suffix} goes after the URL. */
     HttpResponse<String> send(String method, String suffix, String body, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + suffix))
+        return send(URI.create(url + suffix), method, body, headers);
+    }
+
+    /** Any request to {@code path} (absolute: {@code /metrics}) on the same server. */
+    HttpResponse<String> sendTo(String path, String method, String body, Map<String, String> headers) {
+        return send(URI.create(url).resolve(path), method, body, headers);
+    }
+
+    private HttpResponse<String> send(URI uri, String method, String body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri)
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
