@@ -23,10 +23,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import javax.management.Attribute;
+import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
+import javax.management.ReflectionException;
 import javax.management.openmbean.CompositeData;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,7 +119,8 @@ final class ExposureMetrics {
 
     /**
      * {@code mbeans} with each {@code invoke} of an operation of a {@code hatchway} MBean timed into
-     * {@code hatchway_operation_duration_seconds}, failed ones too; everything else passes as it is.
+     * {@code hatchway_operation_duration_seconds}, failed ones too (but not a call of an MBean or an
+     * operation that does not exist); everything else passes as it is.
      */
     MBeanServer timed(MBeanServer mbeans) {
         if (operations == null) {
@@ -127,12 +130,16 @@ final class ExposureMetrics {
             ObjectName target = method.getName().equals("invoke") && arguments != null && arguments.length == 4
                     && arguments[0] instanceof ObjectName name && DOMAIN.equals(name.getDomain()) ? name : null;
             long started = System.nanoTime();
+            boolean operationRan = true;
             try {
                 return method.invoke(mbeans, arguments);
             } catch (InvocationTargetException e) {
+                // no such MBean or operation: not counted, so a client cannot add series without end
+                operationRan = !(e.getCause() instanceof InstanceNotFoundException
+                        || e.getCause() instanceof ReflectionException);
                 throw e.getCause();
             } finally {
-                if (target != null && target.getKeyProperty("type") != null) {
+                if (target != null && operationRan && target.getKeyProperty("type") != null) {
                     operations.labelValues(target.getKeyProperty("type"), String.valueOf(arguments[1]))
                             .observe((System.nanoTime() - started) / 1e9);
                 }

@@ -1,6 +1,7 @@
 package io.hatchway.jolokia;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpResponse;
@@ -55,6 +56,18 @@ class MetricsEndpointTest {
                 scraped.headers()::toString);
         assertEquals(before + 3, count(scraped.body(), "echo"), scraped::body);
         assertTrue(scraped.body().contains("# TYPE hatchway_operation_duration_seconds histogram"), scraped::body);
+
+        // failed operations count; calls of what does not exist do not (no series without end)
+        client.post("""
+                {"type":"exec","mbean":"hatchway:type=Test","operation":"fail","arguments":["NotFound: x"]}""");
+        client.post("""
+                {"type":"exec","mbean":"hatchway:type=Test","operation":"noSuchOperation"}""");
+        client.post("""
+                {"type":"exec","mbean":"hatchway:type=NoSuchType","operation":"echo","arguments":["x"]}""");
+        String after = scrape(Map.of()).body();
+        assertEquals(count(scraped.body(), "fail") + 1, count(after, "fail"), after);
+        assertFalse(after.contains("noSuchOperation"), after);
+        assertFalse(after.contains("NoSuchType"), after);
     }
 
     @Test
