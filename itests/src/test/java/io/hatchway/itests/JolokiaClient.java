@@ -118,6 +118,17 @@ final class JolokiaClient {
         return HTTP.send(request(body), HttpResponse.BodyHandlers.ofInputStream());
     }
 
+    /** A {@code method} request to {@code path} on the same server (e.g. {@code GET /metrics}), whatever its answer. */
+    HttpResponse<String> sendTo(String method, String path, String body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url.resolve(path)).timeout(ANSWER_TIMEOUT)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
     private HttpRequest request(String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(ANSWER_TIMEOUT)
                 .header("Content-Type", "application/json")
