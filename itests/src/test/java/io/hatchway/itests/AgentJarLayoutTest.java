@@ -55,7 +55,9 @@ class AgentJarLayoutTest {
             assertNotNull(jar.getEntry(BOOTSTRAP + "AgentBootstrap.class"));
             for (String dependency : List.of("io/hatchway/mbeans/TaskService.class", "io/hatchway/agent/HatchwayAgent.class",
                     "org/jolokia/server/core/service/api/Restrictor.class", "com/fasterxml/jackson/databind/ObjectMapper.class",
-                    "com/sun/jna/Native.class", "org/slf4j/LoggerFactory.class")) {
+                    "com/sun/jna/Native.class", "org/slf4j/LoggerFactory.class",
+                    "io/prometheus/metrics/core/metrics/Histogram.class",
+                    "io/prometheus/metrics/expositionformats/PrometheusTextFormatWriter.class")) {
                 assertNotNull(jar.getEntry(PRIVATE + dependency), dependency + " lives in the private area");
             }
             assertTrue(jar.stream().noneMatch(e -> e.getName().startsWith(PRIVATE + BOOTSTRAP + "Agent")),

@@ -64,7 +64,7 @@ class MBeanInfoTest extends HostJvmTest {
                 "waitFor", List.of("timeoutMillis"), "resizePty", List.of("width", "height"),
                 "closeIO", List.of("stdin"));
         Set<String> execAttributes = Set.of("Id", "TaskId", "State", "Pid", "ExitStatus", "ExitedAt", "Terminal",
-                "Stdout", "Stderr");
+                "Stdout", "Stderr", "StdoutLines", "StderrLines");
         assertDescribed(exec("t1", "e1"), execOperations, execAttributes);
         assertDescribed(exec("t1", "t1"), execOperations, execAttributes);
         client.killAndDelete("t1");

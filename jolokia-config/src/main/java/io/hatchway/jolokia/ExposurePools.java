@@ -54,6 +54,11 @@ final class ExposurePools implements AutoCloseable {
         return new JolokiaHandler(context, waits, WAITS, deadlines, policy, refusals);
     }
 
+    /** The handler of {@code /metrics}, serving on these pools. */
+    HttpHandler metricsHandler(ExposureMetrics metrics, JolokiaContext access) {
+        return new MetricsHandler(metrics, access, deadlines);
+    }
+
     /** Stops every pool: running requests are interrupted. */
     @Override
     public void close() {

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What a client meets at {@link #url()}:
  * <ul>
- *   <li>{@code POST} only (any other method: HTTP 405), at {@code /jolokia};
+ *   <li>{@code POST} only (any other method: HTTP 405), at {@code /jolokia}; and {@code GET} only at
+ *       {@code /metrics}, the figures in the Prometheus text format (see {@code ExposureMetrics});
  *   <li>with {@code auth=basic}, HTTP basic authentication as user {@value #USER} with the password
  *       in {@code <stateDir>/}{@value #PASSWORD_FILE} — generated on first start (256 random bits,
  *       URL-safe Base64, mode 0600 from creation on) and reused afterwards; no or wrong credentials:
@@ -297,7 +298,8 @@ public final class JolokiaExposure implements AutoCloseable {
                 // announced by the "config" request, which tools such as Hawtio ask first
                 configuration.addSupportedAuthentication(SecurityDetails.AuthMethod.BASIC, REALM);
             }
-            jolokia = OneServerContext.start(configuration, new Slf4jLogHandler(), policy, mbeans, List.of(
+            ExposureMetrics metrics = ExposureMetrics.of(mbeans);
+            jolokia = OneServerContext.start(configuration, new Slf4jLogHandler(), policy, metrics.timed(mbeans), List.of(
                     new PolicyGuard(policy), new LocalRequestHandler(1000), new JDKManagementCacheKeyProvider(100),
                     new JolokiaSerializer(), new PullNotificationBackend(100)));
 
@@ -305,8 +307,10 @@ public final class JolokiaExposure implements AutoCloseable {
             jolokia.getAgentDetails().updateAgentParameters(url, authenticator != null);
             pools = new ExposurePools(threads);
             HttpContext http = server.createContext(CONTEXT, pools.handler(jolokia, policy, refusals));
+            HttpContext scrape = server.createContext(ExposureMetrics.PATH, pools.metricsHandler(metrics, jolokia));
             if (authenticator != null) {
                 http.setAuthenticator(authenticator);
+                scrape.setAuthenticator(authenticator);
             }
             server.setExecutor(pools.serverExecutor());
             server.start();

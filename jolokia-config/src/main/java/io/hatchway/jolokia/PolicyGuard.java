@@ -3,17 +3,25 @@ package io.hatchway.jolokia;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import javax.management.JMException;
 import javax.management.MBeanInfo;
+import org.jolokia.json.JSONObject;
+import org.jolokia.server.core.request.BadRequestException;
+import org.jolokia.server.core.request.EmptyResponseException;
 import org.jolokia.server.core.request.JolokiaExecRequest;
 import org.jolokia.server.core.request.JolokiaNotificationRequest;
 import org.jolokia.server.core.request.JolokiaObjectNameRequest;
 import org.jolokia.server.core.request.JolokiaRequest;
+import org.jolokia.server.core.request.JolokiaRequestFactory;
+import org.jolokia.server.core.request.NotChangedException;
+import org.jolokia.server.core.request.ProcessingParameters;
 import org.jolokia.server.core.request.notification.AddCommand;
 import org.jolokia.server.core.request.notification.NotificationCommand;
+import org.jolokia.server.core.request.notification.UnregisterCommand;
 import org.jolokia.server.core.service.api.AbstractJolokiaService;
 import org.jolokia.server.core.service.request.RequestHandler;
 
@@ -30,7 +38,15 @@ import org.jolokia.server.core.service.request.RequestHandler;
  * handler present, would serve a proxy request (one with a {@code target}) from the local MBean
  * server instead of refusing it. And Jolokia takes arguments beyond an operation's parameters as a
  * path into its result, so {@code createTask} with one argument too many would run, the extra one
- * silently dropped. Stateless and thread-safe.
+ * silently dropped.
+ *
+ * <p>It also serves every notification {@code unregister} itself, working around a Jolokia 2.6.0 bug:
+ * its unregister removes the client's listeners while iterating over their handles, so a client
+ * holding two or more fails with a {@code ConcurrentModificationException} after the first, and the
+ * rest stay attached to their MBeans, collecting notifications, until those MBeans go. Here the
+ * client's handles are listed and each is removed ({@code remove}, which has no such loop) before
+ * Jolokia's unregister runs, with nothing left to iterate. Stateless and thread-safe (one unregister
+ * at a time).
  */
 final class PolicyGuard extends AbstractJolokiaService<RequestHandler> implements RequestHandler {
     // Jolokia's version (-1) and config (-2) handlers come first; its JMX handler has 1000.
@@ -45,14 +61,64 @@ final class PolicyGuard extends AbstractJolokiaService<RequestHandler> implement
 
     @Override
     public boolean canHandle(JolokiaRequest request) {
-        return refusal(request).isPresent();
+        return refusal(request).isPresent() || isUnregister(request);
     }
 
     @Override
-    public <R extends JolokiaRequest> Object handleRequest(R request, Object previousResult) {
-        String refusal = refusal(request).orElseThrow();
-        throw refusal.startsWith("InvalidArgument:") ? new IllegalArgumentException(refusal)
-                : new SecurityException(refusal);
+    public <R extends JolokiaRequest> Object handleRequest(R request, Object previousResult)
+            throws IOException, JMException, NotChangedException, BadRequestException, EmptyResponseException {
+        Optional<String> refusal = refusal(request);
+        if (refusal.isEmpty()) {
+            return unregister((JolokiaNotificationRequest) request);
+        }
+        throw refusal.get().startsWith("InvalidArgument:") ? new IllegalArgumentException(refusal.get())
+                : new SecurityException(refusal.get());
+    }
+
+    private static boolean isUnregister(JolokiaRequest request) {
+        return request instanceof JolokiaNotificationRequest notification
+                && notification.getCommand() instanceof UnregisterCommand;
+    }
+
+    // Removes each of the client's listeners, then lets Jolokia unregister the client (see above).
+    private synchronized Object unregister(JolokiaNotificationRequest request)
+            throws IOException, JMException, NotChangedException, BadRequestException, EmptyResponseException {
+        String client = ((UnregisterCommand) request.getCommand()).getClient();
+        Object handles;
+        try {
+            handles = passOn(notificationCommand("list", client, null));
+        } catch (IllegalArgumentException unknownClient) {
+            return passOn(request); // Jolokia's own answer
+        }
+        if (handles instanceof Map<?, ?> listed) {
+            for (Object handle : List.copyOf(listed.keySet())) {
+                passOn(notificationCommand("remove", client, String.valueOf(handle)));
+            }
+        }
+        return passOn(request);
+    }
+
+    private static JolokiaRequest notificationCommand(String command, String client, String handle)
+            throws BadRequestException {
+        JSONObject json = new JSONObject();
+        json.put("type", "notification");
+        json.put("command", command);
+        json.put("client", client);
+        if (handle != null) {
+            json.put("handle", handle);
+        }
+        return JolokiaRequestFactory.createPostRequest(json, new ProcessingParameters(Map.of()));
+    }
+
+    // Serves the request by the handlers after this one, as Jolokia's dispatcher would have.
+    private Object passOn(JolokiaRequest request)
+            throws IOException, JMException, NotChangedException, BadRequestException, EmptyResponseException {
+        for (RequestHandler handler : getJolokiaContext().getServices(RequestHandler.class)) {
+            if (handler != this && handler.canHandle(request)) {
+                return handler.handleRequest(request, null);
+            }
+        }
+        throw new IllegalStateException("no Jolokia handler serves notification requests");
     }
 
     private Optional<String> refusal(JolokiaRequest request) {

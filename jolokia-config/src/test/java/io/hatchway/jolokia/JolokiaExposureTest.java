@@ -247,6 +247,38 @@ class JolokiaExposureTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void unregisteringAClientRemovesEveryOneOfItsListeners() {
+        int before = announce("before");
+        String clientId = (String) ((Map<String, Object>) client.post("""
+                {"type":"notification","command":"register"}""").get("value")).get("id");
+        for (int i = 0; i < 3; i++) {
+            Map<String, Object> added = client.post("{\"type\":\"notification\",\"command\":\"add\",\"client\":\""
+                    + clientId + "\",\"mode\":\"pull\",\"mbean\":\"" + TestBean.NAME + "\"}");
+            assertEquals(200, status(added), added::toString);
+        }
+        assertEquals(before + 3, announce("listened"));
+
+        Map<String, Object> unregistered = client.post("{\"type\":\"notification\",\"command\":\"unregister\","
+                + "\"client\":\"" + clientId + "\"}");
+        assertEquals(200, status(unregistered), unregistered::toString);
+        assertEquals(before, announce("after"), "listeners left on the MBean after unregister");
+        Map<String, Object> listed = client.post("{\"type\":\"notification\",\"command\":\"list\","
+                + "\"client\":\"" + clientId + "\"}");
+        assertNotEquals(200, status(listed), "the client is gone: " + listed);
+        Map<String, Object> unknown = client.post("""
+                {"type":"notification","command":"unregister","client":"no-such-client"}""");
+        assertNotEquals(200, status(unknown), unknown::toString);
+    }
+
+    private static int announce(String message) {
+        Map<String, Object> announced = client.post("{\"type\":\"exec\",\"mbean\":\"" + TestBean.NAME
+                + "\",\"operation\":\"announce\",\"arguments\":[\"" + message + "\"]}");
+        assertEquals(200, status(announced), announced::toString);
+        return ((Number) announced.get("value")).intValue();
+    }
+
+    @Test
     void requestsRunOnNamedDaemonThreads() {
         Map<String, Object> exec = client.post("""
                 {"type":"exec","mbean":"hatchway:type=Test","operation":"currentThread"}""");

@@ -10,6 +10,7 @@ import javax.management.MBeanNotificationInfo;
 import javax.management.MBeanServer;
 import javax.management.Notification;
 import javax.management.NotificationBroadcasterSupport;
+import javax.management.NotificationListener;
 import javax.management.ObjectName;
 
 /** The test MXBean, registered once per JVM in the platform MBean server. */
@@ -18,6 +19,7 @@ final class TestBean extends NotificationBroadcasterSupport implements TestMXBea
     static final String ANNOUNCEMENT = "hatchway.test.announce";
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger reached = new AtomicInteger();
     private volatile String name = "initial";
     private volatile CountDownLatch gate = new CountDownLatch(1);
 
@@ -61,8 +63,17 @@ final class TestBean extends NotificationBroadcasterSupport implements TestMXBea
     }
 
     @Override
-    public void announce(String message) {
+    public synchronized int announce(String message) {
+        reached.set(0);
         sendNotification(new Notification(ANNOUNCEMENT, this, sequence.incrementAndGet(), message));
+        return reached.get();
+    }
+
+    // Called once per listener, on the sending thread (no executor): counts those reached.
+    @Override
+    protected void handleNotification(NotificationListener listener, Notification notification, Object handback) {
+        reached.incrementAndGet();
+        super.handleNotification(listener, notification, handback);
     }
 
     @Override

@@ -14,8 +14,11 @@ public interface TestMXBean {
     /** The name of the thread running this operation, and " daemon" when it is one. */
     String currentThread();
 
-    /** Sends a notification of type {@value TestBean#ANNOUNCEMENT} with {@code message}. */
-    void announce(String message);
+    /**
+     * Sends a notification of type {@value TestBean#ANNOUNCEMENT} with {@code message}; answers how
+     * many listeners it reached (each listener added through an MBean server is one).
+     */
+    int announce(String message);
 
     /**
      * Blocks as a Task's {@code waitExec} does (and is named so): until {@link #release()} or

@@ -329,6 +329,14 @@ public final class Exec {
         return files.keptStderr();
     }
 
+    public String[] getStdoutLines() {
+        return files.keptStdoutLines(ExecMXBean.LATEST_LINES);
+    }
+
+    public String[] getStderrLines() {
+        return files.keptStderrLines(ExecMXBean.LATEST_LINES);
+    }
+
     HatchwayException invalidState(String operation) {
         return ErrorKind.FailedPrecondition.error("exec: '%s' in task: '%s' is in invalid state: '%s' for %s",
                 execId, task.getId(), snapshot.state(), operation);

@@ -62,6 +62,15 @@ final class ExecFiles {
         return stderr == null ? "" : stderr.read();
     }
 
+    /** The kept stdout's last {@code count} lines, newest last; none when the spec named its own file. */
+    String[] keptStdoutLines(int count) {
+        return stdout == null ? new String[0] : stdout.lastLines(count);
+    }
+
+    String[] keptStderrLines(int count) {
+        return stderr == null ? new String[0] : stderr.lastLines(count);
+    }
+
     /** Frees what the kept output holds over its cap. */
     void enforceCaps() {
         if (stdout != null) {

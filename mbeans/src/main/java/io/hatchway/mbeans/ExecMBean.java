@@ -89,4 +89,14 @@ final class ExecMBean implements ExecMXBean {
     public String getStderr() {
         return exec.getStderr();
     }
+
+    @Override
+    public String[] getStdoutLines() {
+        return exec.getStdoutLines();
+    }
+
+    @Override
+    public String[] getStderrLines() {
+        return exec.getStderrLines();
+    }
 }

@@ -54,4 +54,13 @@ public interface ExecMXBean {
 
     @Description("Standard error kept by Hatchway (last 1 MiB); empty when the process named its own stderr file")
     String getStderr();
+
+    /** How many lines {@link #getStdoutLines()} and {@link #getStderrLines()} hold at most. */
+    int LATEST_LINES = 100;
+
+    @Description("The last " + LATEST_LINES + " lines of Stdout, newest last, one per element (JConsole and Hawtio show one per row)")
+    String[] getStdoutLines();
+
+    @Description("The last " + LATEST_LINES + " lines of Stderr, newest last, one per element (JConsole and Hawtio show one per row)")
+    String[] getStderrLines();
 }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * Output of an exec that Hatchway keeps: a file the process appends to directly (no copying thread
@@ -123,6 +124,37 @@ final class OutputLog {
         return new String(both.array(), StandardCharsets.UTF_8);
     }
 
+    /**
+     * The last {@code count} lines of {@link #read()}, newest last, without their line ends; a line
+     * still being written (no newline yet) is the last one. Fewer when less was written; when the
+     * kept bytes hold fewer lines, the first may be cut at its start.
+     */
+    String[] lastLines(int count) {
+        String text = read();
+        if (text.isEmpty()) {
+            return new String[0];
+        }
+        int end = text.endsWith("\n") ? text.length() - 1 : text.length();
+        int begin = 0;
+        int at = end;
+        for (int i = 0; i < count; i++) {
+            int newline = text.lastIndexOf('\n', at - 1);
+            if (newline < 0) {
+                begin = 0;
+                break;
+            }
+            begin = newline + 1;
+            at = newline;
+        }
+        String[] lines = text.substring(begin, end).split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].endsWith("\r")) { // a \r\n line end
+                lines[i] = lines[i].substring(0, lines[i].length() - 1);
+            }
+        }
+        return lines;
+    }
+
     private static byte[] tail(Path path, long max) {
         if (max <= 0) {
             return new byte[0];
@@ -134,7 +166,7 @@ final class OutputLog {
             while (buffer.hasRemaining() && channel.read(buffer, start + buffer.position()) > 0) {
                 // read until full or end of file
             }
-            return java.util.Arrays.copyOf(buffer.array(), buffer.position());
+            return Arrays.copyOf(buffer.array(), buffer.position());
         } catch (IOException e) {
             return new byte[0];
         }

@@ -19,11 +19,13 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -124,7 +126,7 @@ abstract class StreamsContract extends BackendContract {
         assertEquals(128 + TaskFixture.SIGKILL, answers("deleteExec", () -> task.deleteExec("")).getExitStatus());
 
         assertTrue(start.get(ANSWERED_WITHIN.toMillis(), TimeUnit.MILLISECONDS).startsWith("DeadlineExceeded: "));
-        assertEquals(java.util.List.of(), hatchway.serviceMBean.getTaskIds());
+        assertEquals(List.of(), hatchway.serviceMBean.getTaskIds());
     }
 
     @Test
@@ -199,6 +201,28 @@ abstract class StreamsContract extends BackendContract {
                 Mounts.unmount(small, true);
             }
         }
+    }
+
+    @Test
+    @DisplayName("StdoutLines and StderrLines: the last 100 lines of each kept stream, newest last, as String[]"
+            + " over the MBean server, beside the full text")
+    void latestLines() throws Exception {
+        TaskMXBean task = hatchway.started(TID);
+        task.createExec(EXEC, Bundles.process(shell("i=1; while [ $i -le 150 ]; do echo out-$i; i=$((i+1)); done;"
+                + " echo err-1 >&2; echo err-2 >&2")));
+        task.start(EXEC);
+        awaitExit(task, EXEC);
+
+        ObjectName exec = TaskService.execName(TID, EXEC);
+        String[] stdout = (String[]) hatchway.server.getAttribute(exec, "StdoutLines");
+        assertEquals(ExecMXBean.LATEST_LINES, stdout.length);
+        assertEquals("out-51", stdout[0]);
+        assertEquals("out-150", stdout[stdout.length - 1]);
+        assertEquals(List.of(stdout), hatchway.exec(TID, EXEC).getStdout().lines().skip(50).toList(),
+                "the full text's last lines");
+        assertEquals(List.of("err-1", "err-2"),
+                List.of((String[]) hatchway.server.getAttribute(exec, "StderrLines")));
+        task.deleteExec(EXEC);
     }
 
     private static void pause(long millis) {

@@ -159,8 +159,17 @@ public final class JolokiaClient {
 
     /** Any method, any body (null: none), extra headers, {@code suffix} (a path, a query) after the URL; any answer. */
     public HttpResponse<String> send(String method, String suffix, String body, Map<String, String> headers) {
+        return send(request(URI.create(url + suffix), method, body, headers));
+    }
+
+    /** As {@link #send(String, String, String, Map)}, to {@code path} (absolute: {@code /metrics}) on the same server. */
+    public HttpResponse<String> sendTo(String path, String method, String body, Map<String, String> headers) {
+        return send(request(url.resolve(path), method, body, headers));
+    }
+
+    private HttpResponse<String> send(HttpRequest request) {
         try {
-            return http.send(request(method, suffix, body, headers), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -170,7 +179,11 @@ public final class JolokiaClient {
     }
 
     private HttpRequest request(String method, String suffix, String body, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + suffix)).timeout(ANSWER_TIMEOUT)
+        return request(URI.create(url + suffix), method, body, headers);
+    }
+
+    private HttpRequest request(URI uri, String method, String body, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(ANSWER_TIMEOUT)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         if (body != null) {
