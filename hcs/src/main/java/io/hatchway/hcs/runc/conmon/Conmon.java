@@ -107,7 +107,11 @@ public final class Conmon {
         } catch (IOException e) {
             throw ErrorKind.Unavailable.error("conmon: preparing %s in %s: %s", what, dir.dir(), e);
         }
-        try (Pipe sync = Pipe.open()) {
+        // conmon reports the pid, and an exec's status, on the sync pipe, and exits when a report
+        // finds no reader (conmon 2.1: "Unable to send ... to parent"). Were the JVM to die during
+        // the launch, conmon would go with it and leave the process unmonitored; conmon's end of
+        // this pipe reads too, so it never finds the pipe broken.
+        try (Pipe sync = Pipe.openWithoutBreaking()) {
             int launcher;
             try {
                 launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir), environment(),
