@@ -304,6 +304,55 @@ class FaultTest {
         assertRuncLeavesNothing("t1");
     }
 
+    @Test
+    void runcAnExecWhoseConmonIsKilledRunsOnUntilItsProcessIsGone() throws Exception {
+        BusyboxBundle.assumeContainersWork();
+        Path bundle = busybox("b1", "sleep 600");
+        TaskClient client = new TaskClient(runcHost().jmx());
+        client.createTask("t1", bundle);
+        client.start("t1", "");
+        client.createExec("t1", "e1", "exec sleep 601");
+        int pid = client.start("t1", "e1");
+        long conmon = Long.parseLong(Files.readString(stateDir().resolve("runc/tasks/t1/execs/1/conmon.pid")).strip());
+        ProcessHandle.of(conmon).orElseThrow().destroyForcibly();
+        await("conmon gone").atMost(WAIT).until(() -> ProcessHandle.of(conmon).map(TaskClient::ended).orElse(true));
+
+        Thread.sleep(2_500); // two fallback checks, beside inotify's events
+        assertEquals("running", client.status("t1", "e1"), "its process still runs: no exit is reported");
+        assertTrue(ProcessHandle.of(pid).map(p -> !TaskClient.ended(p)).orElse(false));
+        client.killExec("t1", "e1", TaskClient.SIGKILL, false);
+        assertEquals(4294967295L, client.waitExec("t1", "e1").get("exitStatus"),
+                "reported once gone; its status went to its new parent, not to conmon");
+        assertTrue(ProcessHandle.of(pid).map(TaskClient::ended).orElse(true));
+        client.deleteExec("t1", "e1");
+        client.killAndDelete("t1");
+        assertRuncLeavesNothing("t1");
+    }
+
+    @Test
+    void runcAnInitKilledFromOutsideReportsItsStatus() throws Exception {
+        BusyboxBundle.assumeContainersWork();
+        TaskClient client = new TaskClient(runcHost().jmx());
+        client.createTask("t1", busybox("b1", "sleep 600"));
+        assertInitKilledFromOutsideReportsItsStatus(client);
+        assertRuncLeavesNothing("t1");
+    }
+
+    @Test
+    void processAnInitKilledFromOutsideReportsItsStatus() throws Exception {
+        TaskClient client = new TaskClient(processHost().jmx());
+        client.createTask("t1", TaskClient.bundle(dir.resolve("b1"), TaskClient.SLEEP));
+        assertInitKilledFromOutsideReportsItsStatus(client);
+    }
+
+    private static void assertInitKilledFromOutsideReportsItsStatus(TaskClient client) throws Exception {
+        int pid = client.start("t1", "");
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        assertEquals(SIGKILLED, client.waitExec("t1", "").get("exitStatus"));
+        assertEquals(SIGKILLED, client.deleteExec("t1", "").get("exitStatus"));
+        assertFalse(client.jmx().isRegistered(TaskClient.task("t1")));
+    }
+
     // --- process backend ---
 
     private ChildJvm processHost() throws IOException {

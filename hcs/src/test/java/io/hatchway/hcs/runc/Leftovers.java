@@ -74,6 +74,10 @@ public final class Leftovers {
             }
         }
         assertEquals(List.of(), cgroupsLeft, "cgroups left");
+        List<String> exitDirsLeft = taskIds.stream()
+                .map(id -> io.hatchway.hcs.runc.conmon.MonitorDir.exitDirsOf(stateDir.resolve("tasks").resolve(id)))
+                .filter(Files::exists).map(Path::toString).toList();
+        assertEquals(List.of(), exitDirsLeft, "exit directories left");
         assertEquals(List.of(), Mounts.mountPointsUnder(stateDir), "mounts left under " + stateDir);
         assertEquals(List.of(), conmons(stateDir), "conmon processes left");
         List<Long> zombies = ProcessHandle.current().children()

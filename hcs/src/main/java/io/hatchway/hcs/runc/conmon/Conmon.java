@@ -100,7 +100,8 @@ public final class Conmon {
         String what = (processFile.isPresent() ? "exec in " : "create of ") + containerId;
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            Files.createDirectories(dir.exitDir());
+            Files.createDirectories(dir.dir());
+            createExitDir(dir);
             for (Path stale : List.of(dir.pidFile(), dir.conmonPidFile(), dir.runtimeLog(), dir.exitFile(containerId))) {
                 Files.deleteIfExists(stale);
             }
@@ -148,6 +149,23 @@ public final class Conmon {
     }
 
     private static final Path DEV_NULL = Path.of("/dev/null");
+
+    /**
+     * Makes {@code dir}'s exit directory. Another task's delete may remove an empty parent of it
+     * meanwhile ({@link MonitorDir#deleteExitDirs}): then the path is made again.
+     */
+    private static void createExitDir(MonitorDir dir) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.createDirectories(dir.exitDir());
+                return;
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
 
     private static Duration left(long deadline) {
         return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
