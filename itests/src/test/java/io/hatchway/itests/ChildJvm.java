@@ -52,7 +52,13 @@ final class ChildJvm implements AutoCloseable {
     private JMXConnector connector;
 
     private ChildJvm(List<String> command) throws IOException {
-        this.process = new ProcessBuilder(command).start();
+        this(command, java.util.Map.of());
+    }
+
+    private ChildJvm(List<String> command, java.util.Map<String, String> environment) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        this.process = builder.start();
         drains.add(drain(process.getInputStream(), stdout, "out"));
         drains.add(drain(process.getErrorStream(), stderr, "err"));
     }
@@ -70,6 +76,32 @@ final class ChildJvm implements AutoCloseable {
         command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m"));
         command.addAll(arguments);
         return new ChildJvm(command);
+    }
+
+    /**
+     * A {@link HostMain} with {@code -javaagent:<agent jar>=<agentOptions>} and these variables added
+     * to the tests' environment (a {@code PATH} where the agent finds a wrapped runtime), once it
+     * says it runs.
+     */
+    static ChildJvm startHost(String agentOptions, java.util.Map<String, String> environment) throws IOException {
+        List<String> command = new ArrayList<>(List.of(defaultJava().toString(), "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-Xmx128m", "-javaagent:" + agentJar() + "=" + agentOptions, "-cp",
+                hostClassPath(), HostMain.class.getName()));
+        ChildJvm jvm = new ChildJvm(command, environment);
+        try {
+            jvm.awaitStdout(HostMain.RUNNING);
+        } catch (RuntimeException | Error e) {
+            jvm.close();
+            throw e;
+        }
+        return jvm;
+    }
+
+    /** Kills the child with SIGKILL (no shutdown hook runs) and waits, bounded, until it is gone. */
+    void killHard() throws InterruptedException {
+        closeConnector();
+        process.destroyForcibly();
+        awaitExit();
     }
 
     /** {@code <java> <arguments>}, once it printed {@code runningLine} on stdout. */

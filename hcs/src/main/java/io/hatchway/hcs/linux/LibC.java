@@ -41,6 +41,7 @@ public interface LibC extends Library {
     /** open(2), pipe2(2) and memfd_create(2) flags. */
     int O_RDONLY = 0;
     int O_WRONLY = 1;
+    int O_RDWR = 2;
     int O_CREAT = 0100;
     int O_APPEND = 02000;
     int O_NONBLOCK = 04000;

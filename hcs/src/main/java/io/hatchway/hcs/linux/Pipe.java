@@ -29,6 +29,29 @@ public final class Pipe implements AutoCloseable {
         return new Pipe(fds[0], fds[1]);
     }
 
+    /**
+     * A pipe whose write end is also a read end: {@code /proc/self/fd/<read end>} opened for
+     * reading and writing. A child given it never meets a broken pipe, even once the JVM and its
+     * read end are gone (the child reads too, so a reader is always there), while the JVM still
+     * sees end-of-file once the child and everyone it handed the descriptor to are gone. For a
+     * child that must outlive the JVM at any moment: conmon exits when a report it writes finds no
+     * reader.
+     *
+     * @throws LastErrorException the process is out of descriptors
+     */
+    public static Pipe openWithoutBreaking() {
+        Pipe pipe = open();
+        try {
+            int both = LibC.INSTANCE.open("/proc/self/fd/" + pipe.readFd, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+            LibC.INSTANCE.close(pipe.writeFd);
+            pipe.writeFd = both;
+            return pipe;
+        } catch (LastErrorException e) {
+            pipe.close();
+            throw e;
+        }
+    }
+
     /** The write end, for the child. */
     public int writeFd() {
         return writeFd;

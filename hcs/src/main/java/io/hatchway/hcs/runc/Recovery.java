@@ -105,6 +105,7 @@ final class Recovery {
             log.warn("recovery: task '{}' runs on {}, which is not installed; left as it is", id, record.runtime());
             return Optional.empty();
         }
+        awaitLaunches(dir);
         ContainerState state;
         try {
             state = runtime.state(id);
@@ -166,6 +167,17 @@ final class Recovery {
                         : Map.of(RuncBackend.RUNTIME_OPTION, record.runtime()));
         log.info("recovery: task '{}' found ({}, {} exec(s))", id, state.status(), execs.size());
         return Optional.of(new RecoveredSystem(id, bundle(record, dir), options, container, init, execs));
+    }
+
+    /**
+     * Lets the conmons an agent killed during createTask or an exec's start left launching finish
+     * first (bounded by the command timeout), so the task and its execs are judged as they end up.
+     */
+    private void awaitLaunches(TaskDir dir) {
+        Monitor.awaitLaunch(dir.init(), config.commandTimeout());
+        for (MonitorDir exec : execDirs(dir)) {
+            Monitor.awaitLaunch(exec, config.commandTimeout());
+        }
     }
 
     private static List<MonitorDir> execDirs(TaskDir dir) {

@@ -98,8 +98,12 @@ record TaskDir(Path dir) {
         }
     }
 
-    /** Removes the directory and everything in it, never entering a mount (see {@link Mounts#deleteTree}). */
+    /**
+     * Removes the directory and everything in it, never entering a mount (see {@link Mounts#deleteTree}),
+     * and the exit directories of the monitor directories in it (kept apart: {@link MonitorDir}).
+     */
     static void delete(Path dir) {
         Mounts.deleteTree(dir);
+        MonitorDir.deleteExitDirs(dir);
     }
 }

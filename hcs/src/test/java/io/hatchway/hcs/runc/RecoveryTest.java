@@ -118,7 +118,8 @@ class RecoveryTest {
         before.exec("e2", ProcessSpec.parse(json(WAIT_THEN_EXIT.formatted("go2", 7))), stdio("e2"));
         first.close();
         release(bundle, "go2"); // e2 exits while nobody watches
-        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(stateDir.resolve("tasks/rc-live/execs/2/exit/rc-live")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(new io.hatchway.hcs.runc.conmon.MonitorDir(
+                stateDir.resolve("tasks/rc-live/execs/2")).exitFile("rc-live")));
 
         List<RecoveredSystem> recovered = restart();
         assertEquals(1, recovered.size());

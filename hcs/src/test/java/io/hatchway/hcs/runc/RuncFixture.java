@@ -8,6 +8,7 @@ import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.hcs.runc.conmon.MonitorDir;
 import io.hatchway.testsupport.BusyboxBundle;
 import io.hatchway.testsupport.Leftovers;
 import java.io.IOException;
@@ -122,6 +123,10 @@ public final class RuncFixture implements AutoCloseable {
             }
         }
         assertEquals(List.of(), cgroupsLeft, "cgroups left");
+        List<String> exitDirsLeft = taskIds.stream()
+                .map(id -> MonitorDir.exitDirsOf(stateDir.resolve("tasks").resolve(id)))
+                .filter(Files::exists).map(Path::toString).toList();
+        assertEquals(List.of(), exitDirsLeft, "exit directories left");
         assertEquals(List.of(), Mounts.mountPointsUnder(stateDir), "mounts left under " + stateDir);
         assertEquals(List.of(), conmons(stateDir), "conmon processes left");
         assertEquals(List.of(), Leftovers.zombieChildren(), "zombie children of the test JVM");

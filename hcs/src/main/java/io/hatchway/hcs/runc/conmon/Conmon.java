@@ -97,14 +97,19 @@ public final class Conmon {
         String what = (processFile.isPresent() ? "exec in " : "create of ") + containerId;
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            Files.createDirectories(dir.exitDir());
+            Files.createDirectories(dir.dir());
+            createExitDir(dir);
             for (Path stale : List.of(dir.pidFile(), dir.conmonPidFile(), dir.runtimeLog(), dir.exitFile(containerId))) {
                 Files.deleteIfExists(stale);
             }
         } catch (IOException e) {
             throw ErrorKind.Unavailable.error("conmon: preparing %s in %s: %s", what, dir.dir(), e);
         }
-        try (Pipe sync = Pipe.open()) {
+        // conmon reports the pid, and an exec's status, on the sync pipe, and exits when a report
+        // finds no reader (conmon 2.1: "Unable to send ... to parent"). Were the JVM to die during
+        // the launch, conmon would go with it and leave the process unmonitored; conmon's end of
+        // this pipe reads too, so it never finds the pipe broken.
+        try (Pipe sync = Pipe.openWithoutBreaking()) {
             int launcher;
             try {
                 launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir), environment(),
@@ -141,6 +146,23 @@ public final class Conmon {
     }
 
     private static final Path DEV_NULL = Path.of("/dev/null");
+
+    /**
+     * Makes {@code dir}'s exit directory. Another task's delete may remove an empty parent of it
+     * meanwhile ({@link MonitorDir#deleteExitDirs}): then the path is made again.
+     */
+    private static void createExitDir(MonitorDir dir) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.createDirectories(dir.exitDir());
+                return;
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
 
     private static Duration left(long deadline) {
         return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));

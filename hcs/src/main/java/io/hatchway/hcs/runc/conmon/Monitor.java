@@ -1,11 +1,15 @@
 package io.hatchway.hcs.runc.conmon;
 
+import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -73,6 +77,48 @@ public record Monitor(int pid, int conmonPid, long conmonStartTicks, long startT
      */
     public static Optional<Monitor> recorded(MonitorDir dir) {
         return read(dir).or(() -> readPid(dir.pidFile()).map(pid -> of(pid, readPid(dir.conmonPidFile()).orElse(0))));
+    }
+
+    /**
+     * Waits, at most {@code bound}, while a conmon launched for {@code dir} by an agent that died
+     * meanwhile is still launching its process (the runtime's {@code create} or {@code exec} has
+     * not written the process's pid yet): conmon outlives the agent, so the launch ends without
+     * it. What is decided about {@code dir} afterwards sees the launch done or failed, never half
+     * way (a container created behind recovery's back, an exec left out). A conmon still launching
+     * after the bound is killed, its runtime with it (conmon gives it PDEATHSIG).
+     */
+    public static void awaitLaunch(MonitorDir dir, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (Files.notExists(dir.pidFile())) {
+            Optional<Integer> conmon = readPid(dir.conmonPidFile()).filter(pid -> launching(pid, dir));
+            if (conmon.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                LibC.killQuietly(conmon.get(), Signals.SIGKILL);
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Whether {@code pid} is a live conmon launching for {@code dir} (its command line names dir's pid file). */
+    private static boolean launching(int pid, MonitorDir dir) {
+        if (ProcFs.stat(pid).filter(s -> s.state() != 'Z' && s.state() != 'X').isEmpty()) {
+            return false;
+        }
+        try {
+            List<String> argv = List.of(Files.readString(Path.of("/proc", Integer.toString(pid), "cmdline"))
+                    .split("\0"));
+            return argv.contains(dir.pidFile().toString());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static Optional<Integer> readPid(Path file) {

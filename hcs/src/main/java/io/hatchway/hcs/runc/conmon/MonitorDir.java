@@ -1,23 +1,65 @@
 package io.hatchway.hcs.runc.conmon;
 
+import io.hatchway.hcs.linux.Mounts;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
 /**
  * The directory conmon and the runtime share with Hatchway for one monitored process (a
- * container's init process or one exec): the exit directory, pid files, the runtime's log. It
- * is kept on disk so an agent started again can read what happened while it was away. Each exec
- * has a directory of its own, so each has its own exit directory (conmon names the exit file
- * after the container, not after the exec).
+ * container's init process or one exec): pid files, the runtime's log, and, apart, the exit
+ * directory. It is kept on disk so an agent started again can read what happened while it was
+ * away. Each exec has a directory of its own, so each has its own exit directory (conmon names the
+ * exit file after the container, not after the exec).
  */
 public record MonitorDir(Path dir) {
+    /*
+     * Exit statuses must not depend on free space: conmon gives up, writing nothing, when it cannot
+     * write its exit file, and the state directory sits on the disk the tasks' output fills. So the
+     * exit directories live under /run, where runtimes keep what must outlive their monitor but not
+     * a reboot (runc's own root, Podman's /run/libpod/exits, CRI-O's exits): a tmpfs on systemd
+     * hosts, writable by root only, which no task's output reaches. A monitor directory's exit
+     * directory is its absolute path mirrored under EXIT_ROOT, so it is Hatchway's own per agent
+     * (the state directory is in the path) and an agent started again finds it from the state
+     * directory alone; removing a tree of monitor directories removes its mirror in one go
+     * (deleteExitDirs).
+     */
+    /** Under which the exit directories are. */
+    public static final Path EXIT_ROOT = Path.of("/run/hatchway/exits");
+
     public MonitorDir {
         Objects.requireNonNull(dir);
     }
 
-    /** Where conmon writes the exit status, in a file named after the container. */
+    /** Where conmon writes the exit status, in a file named after the container: see {@link #exitDirsOf}. */
     public Path exitDir() {
-        return dir.resolve("exit");
+        return exitDirsOf(dir);
+    }
+
+    /**
+     * The mirror under {@link #EXIT_ROOT} of {@code tree}: the exit directories of every monitor
+     * directory in it are there.
+     */
+    public static Path exitDirsOf(Path tree) {
+        return EXIT_ROOT.resolve(tree.toAbsolutePath().normalize().toString().substring(1));
+    }
+
+    /**
+     * Removes the exit directories of every monitor directory in {@code tree}, and the mirror's
+     * parents left empty (up to {@link #EXIT_ROOT}): for whoever removes the tree itself.
+     */
+    public static void deleteExitDirs(Path tree) {
+        Path mirror = exitDirsOf(tree);
+        Mounts.deleteTree(mirror);
+        for (Path parent = mirror.getParent(); parent != null && parent.startsWith(EXIT_ROOT)
+                && !parent.equals(EXIT_ROOT); parent = parent.getParent()) {
+            try {
+                Files.deleteIfExists(parent);
+            } catch (IOException e) { // not empty (another task's), or not ours to remove: stop there
+                return;
+            }
+        }
     }
 
     public Path exitFile(String containerId) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 class ConmonTest {
     @TempDir
     Path dir;
+
+    @AfterEach
+    void removeExitDirs() {
+        MonitorDir.deleteExitDirs(dir);
+    }
 
     /**
      * A stand-in for conmon that runs {@code body} with {@code $P} naming the conmon pid file

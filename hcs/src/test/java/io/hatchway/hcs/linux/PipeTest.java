@@ -1,0 +1,62 @@
+package io.hatchway.hcs.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The report pipe of a child that must outlive the JVM (conmon): its report never meets a broken
+ * pipe once the JVM's read end is gone, and the JVM still sees end-of-file when the child goes.
+ */
+class PipeTest {
+    private static final Path SH = Path.of("/bin/sh");
+
+    @TempDir
+    Path dir;
+
+    /** Spawns {@code script} with the pipe's write end as its fd 3; the JVM keeps only the read end. */
+    private int spawn(Pipe pipe, String script) throws Exception {
+        int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", script), List.of("PATH=/usr/bin:/bin"), dir,
+                new PosixSpawn.Streams(Path.of("/dev/null"), dir.resolve("out"), dir.resolve("err")),
+                List.of(pipe.writeFd()));
+        pipe.closeWriteEnd();
+        return pid;
+    }
+
+    /** A child that reports after the JVM's reader is gone: whether its write went through. */
+    private boolean reportAfterTheReaderIsGone(Pipe pipe) throws Exception {
+        // sh dies of SIGPIPE on a broken pipe, so "written" appears only if the write went through.
+        int pid = spawn(pipe, "sleep 0.3; echo '{\"data\": 42}' >&3 && touch written");
+        pipe.close(); // the JVM's read end goes, as with a JVM killed during the launch
+        assertTrue(PosixSpawn.waitFor(pid, Duration.ofSeconds(10)).isPresent());
+        return Files.exists(dir.resolve("written"));
+    }
+
+    @Test
+    void aReportWithNoReaderLeftDoesNotBreak() throws Exception {
+        assertTrue(reportAfterTheReaderIsGone(Pipe.openWithoutBreaking()));
+    }
+
+    @Test
+    void aPlainPipeBreaksThere() throws Exception { // what conmon met before: EPIPE, and it exited
+        assertFalse(reportAfterTheReaderIsGone(Pipe.open()));
+    }
+
+    @Test
+    void theReportIsReadAndTheChildsEndSeen() throws Exception {
+        try (Pipe pipe = Pipe.openWithoutBreaking()) {
+            int pid = spawn(pipe, "echo '{\"data\": 42}' >&3; exit 0");
+            assertEquals(Optional.of("{\"data\": 42}"), pipe.readLine(Duration.ofSeconds(10)));
+            assertEquals(Optional.of(""), pipe.readLine(Duration.ofSeconds(10)), "end-of-file once the child is gone");
+            PosixSpawn.waitFor(pid, Duration.ofSeconds(10));
+        }
+    }
+}
