@@ -86,7 +86,7 @@ final class DemoHost {
             throw new IOException(runtime + " spec failed");
         }
         ObjectNode config = (ObjectNode) Json.MAPPER.readTree(dir.resolve("config.json").toFile());
-        ObjectNode process = config.with("process");
+        ObjectNode process = config.withObjectProperty("process");
         process.put("terminal", false);
         process.putArray("args").add("/bin/sh").add("-c").add(SCRIPT);
         Files.writeString(dir.resolve("config.json"), Json.write(config));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.runc.RuncFixture;
@@ -117,7 +116,7 @@ class FaultTest {
         Path bundle = BusyboxBundle.create(dir.resolve(name), "sh", "-c", script);
         Path file = bundle.resolve("config.json");
         ObjectNode config = (ObjectNode) Json.MAPPER.readTree(file.toFile());
-        ((ArrayNode) config.with("process").withArray("env")).add(TaskClient.MARKER);
+        config.withObjectProperty("process").withArrayProperty("env").add(TaskClient.MARKER);
         Files.writeString(file, Json.write(config));
         return bundle;
     }

@@ -82,7 +82,7 @@ class RuncTaskTest {
         assertTrue(spec.waitFor(30, TimeUnit.SECONDS));
         var config = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(
                 bundle.resolve("config.json").toFile());
-        config.with("process").put("terminal", false).set("args", Json.MAPPER.valueToTree(List.of(args)));
+        config.withObjectProperty("process").put("terminal", false).set("args", Json.MAPPER.valueToTree(List.of(args)));
         Files.writeString(bundle.resolve("config.json"), Json.write(config));
         return bundle;
     }

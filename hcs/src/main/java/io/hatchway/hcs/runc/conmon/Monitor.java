@@ -1,13 +1,13 @@
 package io.hatchway.hcs.runc.conmon;
 
 import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.linux.AtomicFile;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -56,10 +56,7 @@ public record Monitor(int pid, int conmonPid, long conmonStartTicks, long startT
 
     /** Records this monitor in {@code dir} ({@code monitor.json}) for {@link #read}. */
     void write(MonitorDir dir) throws IOException {
-        Path tmp = dir.dir().resolve("monitor.json.tmp");
-        Files.writeString(tmp, Json.write(this));
-        Files.move(tmp, dir.dir().resolve("monitor.json"), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.write(dir.dir().resolve("monitor.json"), Json.write(this));
     }
 
     /** The monitor recorded in {@code dir}, for a process found again after a restart. */
