@@ -112,6 +112,27 @@ class FaultTest {
     }
 
     /** A busybox bundle whose init runs {@code script}, its processes marked as this run's. */
+    /** How far {@link #runcTask} takes task {@code t1}. */
+    private enum Stage { NONE, CREATED, STARTED }
+
+    /** A runc host with its client, and task {@code t1} of a bundle running {@code sleep 600} taken to {@code stage}. */
+    private record Runc(ChildJvm host, TaskClient client, Path bundle) {
+    }
+
+    private Runc runcTask(Stage stage) throws Exception {
+        BusyboxBundle.assumeContainersWork();
+        Path bundle = busybox("b1", "sleep 600");
+        ChildJvm host = runcHost();
+        TaskClient client = new TaskClient(host.jmx());
+        if (stage != Stage.NONE) {
+            client.createTask("t1", bundle);
+        }
+        if (stage == Stage.STARTED) {
+            client.start("t1", "");
+        }
+        return new Runc(host, client, bundle);
+    }
+
     private Path busybox(String name, String script) throws Exception {
         Path bundle = BusyboxBundle.create(dir.resolve(name), "sh", "-c", script);
         Path file = bundle.resolve("config.json");
@@ -158,12 +179,11 @@ class FaultTest {
 
     @Test
     void runcKilledInCreateTaskFindsTheTaskCreatedAndStartable() throws Exception {
-        BusyboxBundle.assumeContainersWork();
-        Path bundle = busybox("b1", "sleep 600");
-        ChildJvm host = runcHost();
-        TaskClient before = new TaskClient(host.jmx());
+        Runc runc = runcTask(Stage.NONE);
+        ChildJvm host = runc.host();
+        TaskClient before = runc.client();
         arm("create", false);
-        inFlight("createTask", () -> before.createTask("t1", bundle));
+        inFlight("createTask", () -> before.createTask("t1", runc.bundle()));
 
         TaskClient after = killAndRestart(host, "create");
         assertEquals("created", after.status("t1", ""), "conmon finished the create without the agent");
@@ -178,12 +198,9 @@ class FaultTest {
 
     @Test
     void runcKilledWhileAnExecStartsFindsItRunningKillableWithItsRealStatus() throws Exception {
-        BusyboxBundle.assumeContainersWork();
-        Path bundle = busybox("b1", "sleep 600");
-        ChildJvm host = runcHost();
-        TaskClient before = new TaskClient(host.jmx());
-        before.createTask("t1", bundle);
-        before.start("t1", "");
+        Runc runc = runcTask(Stage.STARTED);
+        ChildJvm host = runc.host();
+        TaskClient before = runc.client();
         before.createExec("t1", "e1", "exec sleep 601");
         arm("exec", false);
         inFlight("start e1", () -> before.start("t1", "e1"));
@@ -196,12 +213,9 @@ class FaultTest {
 
     @Test
     void runcKilledWhileAnExecStartsAndRestartedBeforeTheRuntimeIsDoneStillFindsIt() throws Exception {
-        BusyboxBundle.assumeContainersWork();
-        Path bundle = busybox("b1", "sleep 600");
-        ChildJvm host = runcHost();
-        TaskClient before = new TaskClient(host.jmx());
-        before.createTask("t1", bundle);
-        before.start("t1", "");
+        Runc runc = runcTask(Stage.STARTED);
+        ChildJvm host = runc.host();
+        TaskClient before = runc.client();
         before.createExec("t1", "e1", "exec sleep 601");
         arm("exec", false);
         inFlight("start e1", () -> before.start("t1", "e1"));
@@ -232,11 +246,9 @@ class FaultTest {
 
     @Test
     void runcKilledInStartFindsTheTaskRunning() throws Exception {
-        BusyboxBundle.assumeContainersWork();
-        Path bundle = busybox("b1", "sleep 600");
-        ChildJvm host = runcHost();
-        TaskClient before = new TaskClient(host.jmx());
-        before.createTask("t1", bundle);
+        Runc runc = runcTask(Stage.CREATED);
+        ChildJvm host = runc.host();
+        TaskClient before = runc.client();
         arm("start", false);
         inFlight("start", () -> before.start("t1", ""));
 
@@ -250,12 +262,9 @@ class FaultTest {
 
     @Test
     void runcKilledInKillFindsTheTaskExitedWithTheSignalsStatus() throws Exception {
-        BusyboxBundle.assumeContainersWork();
-        Path bundle = busybox("b1", "sleep 600");
-        ChildJvm host = runcHost();
-        TaskClient before = new TaskClient(host.jmx());
-        before.createTask("t1", bundle);
-        before.start("t1", "");
+        Runc runc = runcTask(Stage.STARTED);
+        ChildJvm host = runc.host();
+        TaskClient before = runc.client();
         arm("kill", false);
         inFlight("kill", () -> before.killExec("t1", "", TaskClient.SIGKILL, false));
 
@@ -268,12 +277,9 @@ class FaultTest {
 
     @Test
     void runcKilledInDeleteFindsTheTaskGoneAndItsIdFree() throws Exception {
-        BusyboxBundle.assumeContainersWork();
-        Path bundle = busybox("b1", "sleep 600");
-        ChildJvm host = runcHost();
-        TaskClient before = new TaskClient(host.jmx());
-        before.createTask("t1", bundle);
-        before.start("t1", "");
+        Runc runc = runcTask(Stage.STARTED);
+        ChildJvm host = runc.host();
+        TaskClient before = runc.client();
         arm("delete", false);
         before.killExec("t1", "", TaskClient.SIGKILL, true); // the teardown's runc delete is then held
         inFlight("delete", () -> before.deleteExec("t1", ""));
@@ -281,7 +287,7 @@ class FaultTest {
         TaskClient after = killAndRestart(host, "delete");
         assertFalse(after.jmx().isRegistered(TaskClient.task("t1")), "the container went: so did the task");
         assertRuncLeavesNothing("t1");
-        after.createTask("t1", bundle);
+        after.createTask("t1", runc.bundle());
         after.start("t1", "");
         after.killAndDelete("t1");
         assertRuncLeavesNothing("t1");
@@ -289,12 +295,9 @@ class FaultTest {
 
     @Test
     void runcKilledInADeleteThatFailsFindsTheTaskExitedAndDeletesItThen() throws Exception {
-        BusyboxBundle.assumeContainersWork();
-        Path bundle = busybox("b1", "sleep 600");
-        ChildJvm host = runcHost();
-        TaskClient before = new TaskClient(host.jmx());
-        before.createTask("t1", bundle);
-        before.start("t1", "");
+        Runc runc = runcTask(Stage.STARTED);
+        ChildJvm host = runc.host();
+        TaskClient before = runc.client();
         arm("delete", true);
         before.killExec("t1", "", TaskClient.SIGKILL, true);
         inFlight("delete", () -> before.deleteExec("t1", ""));
@@ -307,11 +310,7 @@ class FaultTest {
 
     @Test
     void runcAnExecWhoseConmonIsKilledRunsOnUntilItsProcessIsGone() throws Exception {
-        BusyboxBundle.assumeContainersWork();
-        Path bundle = busybox("b1", "sleep 600");
-        TaskClient client = new TaskClient(runcHost().jmx());
-        client.createTask("t1", bundle);
-        client.start("t1", "");
+        TaskClient client = runcTask(Stage.STARTED).client();
         client.createExec("t1", "e1", "exec sleep 601");
         int pid = client.start("t1", "e1");
         long conmon = Long.parseLong(Files.readString(stateDir().resolve("runc/tasks/t1/execs/1/conmon.pid")).strip());
@@ -332,9 +331,7 @@ class FaultTest {
 
     @Test
     void runcAnInitKilledFromOutsideReportsItsStatus() throws Exception {
-        BusyboxBundle.assumeContainersWork();
-        TaskClient client = new TaskClient(runcHost().jmx());
-        client.createTask("t1", busybox("b1", "sleep 600"));
+        TaskClient client = runcTask(Stage.CREATED).client();
         assertInitKilledFromOutsideReportsItsStatus(client);
         assertRuncLeavesNothing("t1");
     }
