@@ -79,12 +79,17 @@ final class StandInFixture {
      * close is left open: operations, system and process handles, pipes, result documents.
      */
     static void assertNothingOpen() {
-        Awaitility.await("the stand-in's processes reaped and threads ended").atMost(Duration.ofSeconds(10))
-                .pollInterval(Duration.ofMillis(20))
-                .until(() -> snapshot()[ALIVE] == 0 && snapshot()[THREADS] == 0);
+        awaitQuiet();
         int[] left = snapshot();
         assertArrayEquals(new int[] {0, 0, 0, 0, 0}, Arrays.copyOf(left, 5),
                 "operations, system handles, process handles, pipes, documents left open: " + Arrays.toString(left));
+    }
+
+    /** Every process reaped and every stand-in thread ended (so every callback that could come came), bounded. */
+    static void awaitQuiet() {
+        Awaitility.await("the stand-in's processes reaped and threads ended").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> snapshot()[ALIVE] == 0 && snapshot()[THREADS] == 0);
     }
 
     /** {@code call} through {@link Operations#run}, infinite timeouts being bounded here. */
