@@ -174,6 +174,7 @@ struct process {
     struct system *system;
     pid_t pid;
     int exited;
+    int notified; /* its ProcessExited events were delivered */
     int exit_code;
     int console;      /* pty master kept for ConsoleSize, -1 if none */
     int stdin_wake;   /* eventfd that ends the stdin relay, -1 if none */
@@ -973,10 +974,11 @@ static struct system *system_named(const char *id) {
     return NULL;
 }
 
+/* processes whose exit is not yet told: a system's exit comes after theirs */
 static int live_processes(struct system *s) {
     int n = 0;
     for (struct process *p = s->processes; p; p = p->next) {
-        n += !p->exited;
+        n += !p->notified;
     }
     return n;
 }
@@ -1538,6 +1540,7 @@ static void *reap(void *argument) {
     HCS_EVENT event = {EVENT_PROCESS_EXITED, data, NULL};
     notify(K_PROCESS, p, &event);
     free(data);
+    p->notified = 1;
     busy_threads--;
     pthread_cond_broadcast(&changed);
     unlock_all();
