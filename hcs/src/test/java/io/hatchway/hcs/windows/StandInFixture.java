@@ -55,7 +55,8 @@ final class StandInFixture {
     final ComputeCore.Kernel32 kernel32;
 
     StandInFixture() {
-        assumeTrue(HcsLibrary.get().isPresent(), HcsLibrary::unavailableReason);
+        assumeTrue(HcsLibrary.get().isPresent(), () -> HcsLibrary.unavailableReason()
+                + " (hcs's test build compiles the stand-in with gcc and libcjson-dev)");
         library = HcsLibrary.get().orElseThrow();
         core = library.core();
         kernel32 = library.kernel32();
@@ -169,6 +170,19 @@ final class StandInFixture {
             assertEquals(ComputeCore.Kernel32.ERROR_BROKEN_PIPE, Native.getLastError(), "a pipe ends with ERROR_BROKEN_PIPE");
         }
         close(pipe);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** What {@code pipe} gives up to and including {@code end}, read a byte at a time, as UTF-8. */
+    String readUntil(HANDLE pipe, String end) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (Memory buffer = new Memory(1)) {
+            IntByReference read = new IntByReference();
+            while (!out.toString(StandardCharsets.UTF_8).endsWith(end)) {
+                assertEquals(true, kernel32.ReadFile(pipe, buffer, 1, read, null), () -> "ended before " + end + ": " + out);
+                out.write(buffer.getByte(0));
+            }
+        }
         return out.toString(StandardCharsets.UTF_8);
     }
 

@@ -203,4 +203,35 @@ class StandInProcessTest {
         assertEquals("GracefulExit", parse(Utf16.take(f.kernel32, status)).get("ExitType").asText());
         f.core.HcsCloseProcess(p.process());
     }
+
+    @Test
+    void theCommandLineIsSplitByTheWindowsRules() {
+        // printf [%s] "a b" c\"d "e\\" f\g "" "x""y" as Windows writes it
+        String commandLine = "printf [%s] \"a b\" c\\\"d \"e\\\\\" f\\g \"\" \"x\"\"y\"";
+        Started p = f.process(system, parameters(commandLine, false, true, false));
+        assertEquals("[a b][c\"d][e\\][f\\g][][x\"y]", f.readAll(p.info().StdOutput),
+                "quotes group, backslashes escape only before a quote, \"\" is empty, a third quote in a row is literal");
+        assertEquals(0, waitForExit(p).get("ExitCode").asInt());
+        f.core.HcsCloseProcess(p.process());
+    }
+
+    @Test
+    void anEmulatedConsoleIsATerminalOfTheGivenSizeResizedThroughModify() {
+        ObjectNode document = (ObjectNode) parse(parameters("sh -c \"stty size; read go; stty size\"", true, true, true));
+        document.put("EmulateConsole", true);
+        document.putArray("ConsoleSize").add(30).add(100);
+        Started p = f.process(system, document.toString());
+        assertFalse(p.info().StdError.isValid(), "a console has no stderr of its own");
+        assertEquals("30 100\r\n", f.readUntil(p.info().StdOutput, "\n"), "the size it started with");
+        try (Utf16 resize = Utf16.of("{\"Operation\":\"ConsoleSize\",\"ConsoleSize\":{\"Height\":40,\"Width\":120}}")) {
+            Operations.Result result = f.run(op -> f.core.HcsModifyProcess(p.process(), op, resize));
+            assertEquals(ComputeCore.S_OK, result.hresult(), result::document);
+        }
+        assertTrue(f.write(p.info().StdInput, "go\r"));
+        String output = f.readAll(p.info().StdOutput);
+        assertTrue(output.endsWith("40 120\r\n"), output);
+        assertEquals(0, waitForExit(p).get("ExitCode").asInt());
+        f.close(p.info().StdInput);
+        f.core.HcsCloseProcess(p.process());
+    }
 }
