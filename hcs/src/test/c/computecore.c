@@ -29,6 +29,11 @@
  * is accepted and ignored; a container's shut down sends CtrlShutdown (SIGTERM) to every process and
  * waits for them all, terminate sends SIGKILL. A HANDLE is a pipe's file descriptor.
  *
+ * Lifetimes: handles are freed once closed and no thread uses them; compute system and process
+ * records are kept (small) for as long as the library is loaded, which is for the JVM's life: it
+ * is linked -z nodelete, as kernel32 and computecore are never unloaded under their own threads. A
+ * pid is reaped only under the lock that marks its process exited, so no signal reaches a reused pid.
+ *
  * Test-only exports: StandInOpenHandles() and StandInCounts().
  */
 #define _GNU_SOURCE
@@ -139,7 +144,6 @@ struct obj {
     void *callback;
     void *context;
     int in_callback;
-    pthread_t callback_thread;
 };
 
 struct operation {
@@ -255,6 +259,9 @@ static struct obj *find(void *handle, enum kind kind) {
 
 static void free_operation(struct operation *op);
 
+/* the handle whose callback this thread is running, if any: closing it from there must not wait */
+static __thread struct obj *calling;
+
 static void unref(struct obj *o) {
     if (--o->refs > 0) {
         return;
@@ -276,7 +283,7 @@ static void unref(struct obj *o) {
 static void close_object(struct obj *o) {
     o->closed = 1;
     o->callback = NULL;
-    while (o->in_callback && !pthread_equal(o->callback_thread, pthread_self())) {
+    while (o->in_callback > (calling == o ? 1 : 0)) {
         pthread_cond_wait(&changed, &lock);
     }
     unref(o);
@@ -857,8 +864,9 @@ static void call_back(struct obj *o, HCS_EVENT *event, void *operation) {
     void *callback = o->callback;
     void *context = o->context;
     o->in_callback++;
-    o->callback_thread = pthread_self();
     o->refs++;
+    struct obj *outer = calling;
+    calling = o;
     unlock_all();
     if (event) {
         ((HCS_EVENT_CALLBACK)callback)(event, context);
@@ -866,6 +874,7 @@ static void call_back(struct obj *o, HCS_EVENT *event, void *operation) {
         ((HCS_OPERATION_COMPLETION)callback)(operation, context);
     }
     lock_all();
+    calling = outer;
     o->in_callback--;
     pthread_cond_broadcast(&changed);
     unref(o);
@@ -1510,11 +1519,13 @@ static void *reap(void *argument) {
     int status = 0;
     struct rusage usage;
     memset(&usage, 0, sizeof usage);
-    pid_t waited;
-    do {
-        waited = wait4(p->pid, &status, 0, &usage);
-    } while (waited < 0 && errno == EINTR);
+    siginfo_t info;
+    /* waits without reaping: until `exited` is set under the lock the pid (and its group) stays
+       the zombie's, so a signal sent meanwhile reaches no other process */
+    while (waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
     lock_all();
+    pid_t waited = wait4(p->pid, &status, WNOHANG, &usage);
     p->exited = 1;
     p->exit_code = waited < 0 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     processes_alive--;

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StandInOperationTest {
     /** Ignores CtrlShutdown (SIGTERM), itself and its child: a shut down waits for it until cancelled. */
-    private static final String STUBBORN = "{\"CommandLine\":\"sh -c \\\"trap '' TERM; sleep 100\\\"\"}";
+    private static final String STUBBORN = "{\"CommandLine\":\"sh -c \\\"trap '' TERM; echo ready; sleep 100\\\"\","
+            + "\"CreateStdOutPipe\":true}";
 
     @TempDir
     Path layer;
@@ -89,7 +90,7 @@ class StandInOperationTest {
 
     @Test
     void aWaitTimesOutThenACancelEndsTheOperation() {
-        Started p = f.process(system, STUBBORN);
+        Started p = stubborn();
         HCS_OPERATION op = f.core.HcsCreateOperation(null, null);
         assertEquals(ComputeCore.S_OK, f.core.HcsShutDownComputeSystem(system, op, null));
         PointerByReference result = document();
@@ -140,7 +141,7 @@ class StandInOperationTest {
     void noCallbackComesAfterItsHandleIsClosed() {
         HCS_OPERATION_COMPLETION completion = (operation, context) -> calls.add("operation");
         HCS_EVENT_CALLBACK events = (event, context) -> calls.add("event " + event.Type);
-        Started p = f.process(system, STUBBORN);
+        Started p = stubborn();
         assertEquals(ComputeCore.S_OK, f.core.HcsSetProcessCallback(p.process(), 0, null, events));
         f.core.HcsCloseProcess(p.process());
         PointerByReference other = new PointerByReference();
@@ -184,6 +185,29 @@ class StandInOperationTest {
         assertEquals(ComputeCore.S_OK, f.core.HcsGetOperationResult(op, result));
         Utf16.take(f.kernel32, result);
         f.core.HcsCloseOperation(op);
+    }
+
+    @Test
+    void aHandleClosedFromItsOwnCallbackDoesNotWaitForItself() throws InterruptedException {
+        Started p = f.process(system, "{\"CommandLine\":\"cat\",\"CreateStdInPipe\":true}");
+        CountDownLatch closed = new CountDownLatch(1);
+        HCS_EVENT_CALLBACK closing = (event, context) -> {
+            f.core.HcsCloseProcess(p.process());
+            closed.countDown();
+        };
+        assertEquals(ComputeCore.S_OK, f.core.HcsSetProcessCallback(p.process(), 0, null, closing));
+        f.close(p.info().StdInput); // cat ends
+        assertTrue(closed.await(10, TimeUnit.SECONDS), "the exit event came and its handle closed from there");
+        StandInFixture.awaitQuiet();
+        assertEquals(0, StandInFixture.snapshot()[StandInFixture.PROCESSES]);
+    }
+
+    /** A process of {@link #STUBBORN}, once it ignores SIGTERM. */
+    private Started stubborn() {
+        Started p = f.process(system, STUBBORN);
+        assertEquals("ready\n", f.readUntil(p.info().StdOutput, "\n"));
+        f.close(p.info().StdOutput);
+        return p;
     }
 
     private String idOf(HCS_SYSTEM handle) {

@@ -149,9 +149,10 @@ class StandInProcessTest {
 
     @Test
     void theProcessListHoldsTheProcessesAndTheirChildrenAndStatisticsCountTheirTime() throws InterruptedException {
-        Started p = f.process(system, parameters("sh -c \"sleep 100 & i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; wait\"", false, false,
-                false));
-        Thread.sleep(300);
+        Started p = f.process(system, parameters("sh -c \"sleep 100 & i=0; while [ $i -lt 50000 ]; do i=$((i+1)); done; echo ready; wait\"",
+                false, true, false));
+        assertEquals("ready\n", f.readUntil(p.info().StdOutput, "\n"), "its child started and it used some time");
+        f.close(p.info().StdOutput);
         Operations.Result result;
         try (Utf16 query = Utf16.of("{\"PropertyTypes\":[\"ProcessList\",\"Statistics\"]}")) {
             result = f.run(op -> f.core.HcsGetComputeSystemProperties(system, op, query));
