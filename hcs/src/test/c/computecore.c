@@ -1444,21 +1444,35 @@ static ssize_t write_quietly(int fd, const void *data, size_t size) {
     return n;
 }
 
-/* stdin: the caller's pipe to the process's, until either end closes, CloseHandle {StdIn} or the exit */
+/*
+ * stdin: the caller's pipe to the process's, until either end closes, or CloseHandle {StdIn} or the
+ * exit (then what the caller wrote before is still passed on, as far as the process takes it).
+ */
 static void *relay_stdin(void *argument) {
     struct relay *r = argument;
     char buffer[16384];
     size_t have = 0, offset = 0;
+    int closing = 0;
     for (;;) {
-        struct pollfd fds[2] = {{r->wake, POLLIN, 0}, {have ? r->to : r->from, have ? POLLOUT : POLLIN, 0}};
+        if (closing && !have) {
+            struct pollfd written = {r->from, POLLIN, 0};
+            ssize_t n = poll(&written, 1, 0) == 1 && (written.revents & POLLIN) ? read(r->from, buffer, sizeof buffer) : 0;
+            if (n <= 0) {
+                break;
+            }
+            have = (size_t)n;
+            offset = 0;
+        }
+        struct pollfd fds[2] = {{r->wake, closing ? 0 : POLLIN, 0}, {have ? r->to : r->from, have ? POLLOUT : POLLIN, 0}};
         if (poll(fds, 2, -1) < 0) {
             if (errno == EINTR) {
                 continue;
             }
             break;
         }
-        if (fds[0].revents) {
-            break;
+        if (fds[0].revents & POLLIN) {
+            closing = 1;
+            continue;
         }
         if (!have) {
             ssize_t n = read(r->from, buffer, sizeof buffer);
