@@ -16,6 +16,8 @@ import io.hatchway.hcs.windows.ComputeCore.HCS_EVENT;
 import io.hatchway.hcs.windows.ComputeCore.HCS_OPERATION;
 import io.hatchway.hcs.windows.ComputeCore.HCS_PROCESS_INFORMATION;
 import io.hatchway.hcs.windows.ComputeCore.HCS_SYSTEM;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +69,18 @@ class ComputeCoreBindingTest {
                 List.of((long) raw.getInt(0), raw.getLong(8), raw.getLong(16)), "offsets 0, 8, 16");
         HCS_EVENT read = new HCS_EVENT(raw);
         assertEquals(0x7777777777L, Pointer.nativeValue(read.Operation.getPointer()));
+    }
+
+    @Test
+    void withoutTheLibraryTheLoaderSaysWhyInsteadOfThrowing() throws IOException {
+        assertTrue(((String) HcsLibrary.load(false, null)).contains("only on Windows"));
+        assertTrue(((String) HcsLibrary.load(false, "libcomputecore.so")).contains("absolute path"));
+        Path junk = Files.writeString(layer.resolve("libjunk.so"), "not a library");
+        assertTrue(((String) HcsLibrary.load(false, junk.toString())).startsWith("cannot load " + junk), "says which file");
+        Path other = Path.of(System.getProperty("java.home"), "lib", "libjava.so");
+        if (Files.exists(other)) {
+            assertTrue(((String) HcsLibrary.load(false, other.toString())).contains("Hcs"), "a library without the exports is refused");
+        }
     }
 
     @Test
