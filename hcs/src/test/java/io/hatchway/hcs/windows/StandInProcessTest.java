@@ -235,4 +235,33 @@ class StandInProcessTest {
         f.close(p.info().StdInput);
         f.core.HcsCloseProcess(p.process());
     }
+
+    @Test
+    void aProcessOpenedByPidThroughASecondSystemHandleIsTerminatedAsHcsshimKills() {
+        Started p = f.process(system, parameters("sleep 100", false, true, false));
+        String id = parse(f.run(op -> f.core.HcsGetComputeSystemProperties(system, op, null)).document()).get("Id").asText();
+        PointerByReference second = new PointerByReference();
+        try (Utf16 wide = Utf16.of(id)) {
+            assertEquals(ComputeCore.S_OK, f.core.HcsOpenComputeSystem(wide, ComputeCore.GENERIC_ALL, second));
+        }
+        HCS_SYSTEM other = new HCS_SYSTEM(second.getValue());
+        PointerByReference opened = new PointerByReference();
+        assertEquals(ComputeCore.S_OK, f.core.HcsOpenProcess(other, p.info().ProcessId, ComputeCore.GENERIC_ALL, opened));
+        ComputeCore.HCS_PROCESS process = new ComputeCore.HCS_PROCESS(opened.getValue());
+        Operations.Result info = Operations.runWithProcessInfo(f.library, StandInFixture.WAIT_MS, op -> f.core.HcsGetProcessInfo(process, op));
+        assertEquals(ComputeCore.S_OK, info.hresult(), info::document);
+        assertEquals(p.info().ProcessId, info.processInformation().ProcessId);
+        assertFalse(info.processInformation().StdOutput.isValid(), "the pipes went to the creator, once");
+        JsonNode running = parse(f.run(op -> f.core.HcsGetProcessProperties(process, op, null)).document());
+        assertFalse(running.get("Exited").asBoolean());
+        assertEquals(ComputeCore.S_OK, f.run(op -> f.core.HcsTerminateProcess(process, op, Utf16.of(""))).hresult());
+        assertEquals("", f.readAll(p.info().StdOutput), "its output ends with it");
+        assertEquals(137, waitForExit(p).get("ExitCode").asInt(), "the creator's handle sees the exit");
+        JsonNode exited = parse(f.run(op -> f.core.HcsGetProcessProperties(process, op, Utf16.of("{}"))).document());
+        assertTrue(exited.get("Exited").asBoolean());
+        assertEquals(137, exited.get("ExitCode").asInt());
+        f.core.HcsCloseProcess(process);
+        f.core.HcsCloseComputeSystem(other);
+        f.core.HcsCloseProcess(p.process());
+    }
 }
