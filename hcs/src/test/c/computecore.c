@@ -16,7 +16,8 @@
  *  - events (SystemExited with SystemExitStatus, ProcessExited with ProcessStatus, and
  *    HcsEventOperationCallback with HcsEventOptionEnableOperationCallbacks) come on the stand-in's
  *    threads; closing a handle waits for a callback in flight on it (unless called from it) and no
- *    callback starts after;
+ *    callback starts after; a callback set once its process or system has exited gets the exit
+ *    event at once, so none is lost between a create and the callback set after it;
  *  - every JSON document is parsed and checked against hcsshim's schema2 field names and values: an
  *    unknown field, a wrong type or a value the schema does not have is HCS_E_INVALID_JSON.
  *
@@ -144,6 +145,7 @@ struct obj {
     void *callback;
     void *context;
     int in_callback;
+    int told; /* the exit event of its system or process was delivered to it */
 };
 
 struct operation {
@@ -1029,6 +1031,7 @@ static void notify(enum kind kind, void *target, HCS_EVENT *event) {
     for (struct obj *o = objects; o; o = o->next) {
         if (o->kind == kind && target_of(o) == target && o->callback && !o->closed) {
             o->refs++;
+            o->told = 1;
             handles[n++] = o;
         }
     }
@@ -1050,6 +1053,38 @@ static void stopped(struct system *s, const char *exit_type) {
     HCS_EVENT event = {EVENT_SYSTEM_EXITED, data, NULL};
     notify(K_SYSTEM, s, &event);
     free(data);
+}
+
+static char *process_status(struct process *p);
+
+/* the exit event to one handle whose callback was set after the exit, on a thread of its own */
+static void *tell_late(void *argument) {
+    struct obj *o = argument;
+    lock_all();
+    char *text = o->kind == K_SYSTEM ? system_exit_status(((struct system_handle *)o)->system)
+                                     : process_status(((struct process_handle *)o)->process);
+    WCHAR *data = to_utf16(text);
+    free(text);
+    HCS_EVENT event = {o->kind == K_SYSTEM ? EVENT_SYSTEM_EXITED : EVENT_PROCESS_EXITED, data, NULL};
+    call_back(o, &event, NULL);
+    free(data);
+    unref(o);
+    busy_threads--;
+    pthread_cond_broadcast(&changed);
+    unlock_all();
+    return NULL;
+}
+
+/*
+ * A callback set once its system or process has exited still gets the exit event (so none is lost
+ * between a create and the callback set after it); call locked.
+ */
+static void tell_if_over(struct obj *o, int over) {
+    if (over && !o->told) {
+        o->told = 1;
+        o->refs++;
+        start_thread(tell_late, o);
+    }
 }
 
 static int is_empty_options(const WCHAR *options) {
@@ -1317,6 +1352,7 @@ EXPORT HRESULT HcsSetComputeSystemCallback(void *computeSystem, int callbackOpti
         h->o.callback = (void *)callback;
         h->o.context = (void *)context;
         h->options = callbackOptions;
+        tell_if_over(&h->o, h->system->state == SYS_STOPPED);
     }
     unlock_all();
     return result;
@@ -1974,6 +2010,7 @@ EXPORT HRESULT HcsSetProcessCallback(void *process, int callbackOptions, void *c
     } else {
         o->callback = (void *)callback;
         o->context = context;
+        tell_if_over(o, ((struct process_handle *)o)->process->exited);
     }
     unlock_all();
     return result;

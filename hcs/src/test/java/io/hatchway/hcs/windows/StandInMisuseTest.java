@@ -30,6 +30,8 @@ class StandInMisuseTest {
 
     private StandInFixture f;
     private String id;
+    /** Held for as long as native code may call it. */
+    private final ComputeCore.HCS_EVENT_CALLBACK ignored = (event, context) -> { };
 
     @BeforeEach
     void library() {
@@ -65,7 +67,7 @@ class StandInMisuseTest {
         HCS_PROCESS bogusProcess = new HCS_PROCESS(new Pointer(0x1234));
         assertEquals(ComputeCore.E_HANDLE, f.run(op -> f.core.HcsStartComputeSystem(bogusSystem, op, null)).hresult());
         assertEquals(ComputeCore.E_HANDLE, f.run(op -> f.core.HcsGetProcessInfo(bogusProcess, op)).hresult());
-        assertEquals(ComputeCore.E_HANDLE, f.core.HcsSetComputeSystemCallback(bogusSystem, 0, null, (e, c) -> { }));
+        assertEquals(ComputeCore.E_HANDLE, f.core.HcsSetComputeSystemCallback(bogusSystem, 0, null, ignored));
         assertEquals(ComputeCore.E_HANDLE, f.core.HcsWaitForProcessExit(bogusProcess, 0, new PointerByReference()));
 
         HCS_SYSTEM system = f.started(id, layer);
@@ -121,8 +123,8 @@ class StandInMisuseTest {
                 Utf16.of("{\"Operation\":\"CloseHandle\",\"CloseHandle\":{\"Handle\":\"StdIn\"}}"))).hresult());
         assertEquals(ComputeCore.E_INVALIDARG, f.run(op -> f.core.HcsTerminateProcess(p.process(), op, Utf16.of("{\"Force\":true}")))
                 .hresult(), "terminate's options are reserved");
-        assertEquals(ComputeCore.S_OK, f.core.HcsSetProcessCallback(p.process(), 0, null, (e, c) -> { }));
-        assertEquals(ComputeCore.HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET, f.core.HcsSetProcessCallback(p.process(), 0, null, (e, c) -> { }));
+        assertEquals(ComputeCore.S_OK, f.core.HcsSetProcessCallback(p.process(), 0, null, ignored));
+        assertEquals(ComputeCore.HCS_E_OPERATION_SYSTEM_CALLBACK_ALREADY_SET, f.core.HcsSetProcessCallback(p.process(), 0, null, ignored));
         f.core.HcsCloseProcess(p.process());
 
         assertEquals(ComputeCore.HCS_E_OPERATION_TIMEOUT, f.core.HcsWaitForComputeSystemExit(system, 50, null));

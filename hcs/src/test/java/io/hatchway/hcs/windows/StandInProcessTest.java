@@ -264,4 +264,23 @@ class StandInProcessTest {
         f.core.HcsCloseComputeSystem(other);
         f.core.HcsCloseProcess(p.process());
     }
+
+    @Test
+    void aCallbackSetAfterTheExitStillGetsTheExitEvent() throws InterruptedException {
+        Started p = f.process(system, parameters("sh -c \"exit 7\"", false, false, false));
+        assertEquals(7, waitForExit(p).get("ExitCode").asInt());
+        assertEquals(ComputeCore.S_OK, f.core.HcsSetProcessCallback(p.process(), 0, null, callback));
+        Event exited = next();
+        assertEquals(ComputeCore.HcsEventProcessExited, exited.type());
+        assertEquals(7, parse(exited.data()).get("ExitCode").asInt());
+        f.core.HcsCloseProcess(p.process());
+
+        assertEquals(ComputeCore.S_OK, f.run(op -> f.core.HcsShutDownComputeSystem(system, op, null)).hresult());
+        assertEquals(ComputeCore.S_OK, f.core.HcsSetComputeSystemCallback(system, 0, null, callback));
+        Event stopped = next();
+        assertEquals(ComputeCore.HcsEventSystemExited, stopped.type());
+        assertEquals("GracefulExit", parse(stopped.data()).get("ExitType").asText());
+        StandInFixture.awaitQuiet();
+        assertEquals(null, events.poll(), "once each");
+    }
 }
