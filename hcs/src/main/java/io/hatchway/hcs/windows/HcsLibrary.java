@@ -73,7 +73,7 @@ public final class HcsLibrary {
         try {
             return new HcsLibrary(withExports(Jna.load(core, ComputeCore.class), ComputeCore.class),
                     withExports(Jna.load(kernel32, ComputeCore.Kernel32.class), ComputeCore.Kernel32.class));
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
+        } catch (LinkageError | RuntimeException e) { // also JNA itself failing to load
             return "cannot load " + core + ": " + e.getMessage();
         }
     }
