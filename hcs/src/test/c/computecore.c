@@ -12,7 +12,7 @@
  *    honours its timeout (HCS_E_OPERATION_TIMEOUT), HcsGetOperationResult answers
  *    HCS_E_OPERATION_PENDING, HcsCancelOperation ends a pending shut down or terminate with
  *    HRESULT_FROM_WIN32(ERROR_CANCELLED); a failure found before the work starts is returned by the
- *    call and is also the operation's result (with a ResultError document);
+ *    call and is also the operation's result (with a ResultError document; no completion callback);
  *  - events (SystemExited with SystemExitStatus, ProcessExited with ProcessStatus, and
  *    HcsEventOperationCallback with HcsEventOptionEnableOperationCallbacks) come on the stand-in's
  *    threads; closing a handle waits for a callback in flight on it (unless called from it) and no
@@ -196,6 +196,7 @@ struct system {
     int handles;
     int removed;
     int stopping;             /* a shut down or terminate is under way */
+    int forced;               /* a terminate was asked for: the exit is a ForcedExit */
     const char *exit_type;    /* once stopped */
     struct process *processes;
     char *root;               /* Container.Storage.Path: the default working directory */
@@ -1256,6 +1257,7 @@ static void stop_work(struct operation *op) {
         return;
     }
     s->stopping++;
+    s->forced |= terminate;
     signal_all(s, terminate ? SIGKILL : SIGTERM);
     while (live_processes(s) && !op->cancelled && s->state != SYS_STOPPED) {
         pthread_cond_wait(&changed, &lock);
@@ -1266,7 +1268,7 @@ static void stop_work(struct operation *op) {
     } else if (op->cancelled && live_processes(s)) {
         complete(op, E_CANCELLED, result_error(E_CANCELLED, "the operation was cancelled"));
     } else {
-        stopped(s, terminate ? "ForcedExit" : "GracefulExit");
+        stopped(s, s->forced ? "ForcedExit" : "GracefulExit");
         complete(op, S_OK, NULL);
     }
 }
