@@ -151,6 +151,7 @@ class DocumentsTest {
         assertTrue(status.unexpected());
         assertEquals(0xC0370106, status.status());
         assertFalse(Json.MAPPER.readValue("{\"Status\":0,\"ExitType\":\"GracefulExit\"}", SystemExitStatus.class).unexpected());
+        assertJson("{\"Status\":-1070137082,\"ExitType\":\"UnexpectedExit\"}", status);
     }
 
     @Test
@@ -165,6 +166,7 @@ class DocumentsTest {
         assertEquals(11, signed.errorEvents().get(0).eventId());
         ResultError unsigned = Json.MAPPER.readValue("{\"Error\":3224830222}", ResultError.class);
         assertEquals(0xC037010E, unsigned.hresult());
+        assertJson("{\"Error\":3224830222}", unsigned);
     }
 
     /** {@code json} without the names no schema type holds, for comparing a round trip. */
