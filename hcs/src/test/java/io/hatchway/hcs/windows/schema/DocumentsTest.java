@@ -75,6 +75,9 @@ class DocumentsTest {
         assertJson("{\"PropertyTypes\":[\"Statistics\"]}", PropertyQuery.of(PropertyQuery.STATISTICS));
         assertJson("{\"PropertyTypes\":[\"ProcessList\"]}", PropertyQuery.of(PropertyQuery.PROCESS_LIST));
         assertEquals("{}", Json.write(PropertyQuery.of()), "hcsshim's basic-properties query");
+        assertJson("{\"Owners\":[\"hatchway\"]}", SystemQuery.ownedBy("hatchway"));
+        assertJson("{\"Ids\":[\"a\"],\"Types\":[\"Container\"],\"Names\":[\"n\"],\"Owners\":[\"o\"]}",
+                new SystemQuery(List.of("a"), List.of("Container"), List.of("n"), List.of("o")));
         assertJson("""
                 {"ResourcePath":"Container/MappedDirectories","RequestType":"Add",
                  "Settings":{"HostPath":"C:\\\\data","ContainerPath":"C:\\\\data","ReadOnly":true}}""",
