@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.RecoveredSystem;
@@ -106,9 +107,10 @@ public final class RuncBackend implements ComputeBackend {
     private final Map<String, OciRuntime> runtimes;
     private final Map<String, Container> live;
 
-    private RuncBackend(Config config, Map<String, OciRuntime> runtimes, Conmon conmon, CgroupFs cgroups) {
+    private RuncBackend(Config config, Map<String, OciRuntime> runtimes, Conmon conmon, CgroupFs cgroups,
+            ComputeThreads threads) {
         this.context = new RuncContext(config, Collections.unmodifiableMap(new LinkedHashMap<>(runtimes)), conmon, cgroups,
-                new ExitWatcher(config.fallbackInterval()), RuncContext.agentKey(config.stateDir()),
+                new ExitWatcher(config.fallbackInterval(), threads), threads, RuncContext.agentKey(config.stateDir()),
                 new ConcurrentHashMap<>());
         this.config = config;
         this.runtimes = runtimes;
@@ -134,12 +136,13 @@ public final class RuncBackend implements ComputeBackend {
     }
 
     /**
-     * Opens the backend.
+     * Opens the backend, its threads taken from {@code threads}, whose owner closes them after the
+     * backend.
      *
      * @throws HatchwayException InvalidArgument for a runtime other than runc or crun; Unavailable
      *     naming what is missing here (root, the runtime, conmon, a cgroup file system)
      */
-    public static RuncBackend open(Config config) {
+    public static RuncBackend open(Config config, ComputeThreads threads) {
         if (!RUNTIMES.contains(config.runtime())) {
             throw ErrorKind.InvalidArgument.error("runtime '%s': must be one of %s", config.runtime(), RUNTIMES);
         }
@@ -161,7 +164,7 @@ public final class RuncBackend implements ComputeBackend {
                     config.stateDir(), e);
         }
         Conmon conmon = new Conmon(Conmon.find().orElseThrow(), config.commandTimeout());
-        return new RuncBackend(config, runtimes, conmon, CgroupFs.detect());
+        return new RuncBackend(config, runtimes, conmon, CgroupFs.detect(), threads);
     }
 
     /**

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.ProcessDetails;
@@ -247,7 +248,7 @@ class RuncBackendTest {
     @Test
     void backendsOnTwoStateDirsNeverShareATaskOfTheSameId() throws Exception {
         Path otherState = dir.resolve("other-state");
-        RuncBackend other = RuncBackend.open(RuncBackend.Config.of("runc", otherState));
+        RuncBackend other = RuncBackend.open(RuncBackend.Config.of("runc", otherState), new ComputeThreads());
         List<ComputeSystem> theirs = new ArrayList<>();
         ids.add("rt-same");
         try {
@@ -295,7 +296,7 @@ class RuncBackendTest {
         // A backend that checks every 50 ms beside inotify, so "still running" below is looked at often.
         Path quickState = dir.resolve("quick-state");
         RuncBackend quick = RuncBackend.open(new RuncBackend.Config("runc", quickState, Duration.ofSeconds(30),
-                Duration.ofMillis(50), List.of(Path.of("/")), java.util.Map.of()));
+                Duration.ofMillis(50), List.of(Path.of("/")), java.util.Map.of()), new ComputeThreads());
         List<ComputeSystem> mine = new ArrayList<>();
         ids.add("rt-monitorless");
         try {
@@ -335,7 +336,7 @@ class RuncBackendTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(OciRuntime.find("crun").isPresent(), "crun is not installed");
         org.junit.jupiter.api.Assumptions.assumeTrue(backend.cgroups().hybrid(), "this host's cgroups are not hybrid");
         HatchwayException open = assertThrows(HatchwayException.class,
-                () -> RuncBackend.open(RuncBackend.Config.of("crun", dir.resolve("crun-state"))));
+                () -> RuncBackend.open(RuncBackend.Config.of("crun", dir.resolve("crun-state")), new ComputeThreads()));
         assertEquals(ErrorKind.Unavailable, open.kind());
         assertTrue(open.getMessage().contains("cgroups in hybrid mode not supported"), open.getMessage());
 

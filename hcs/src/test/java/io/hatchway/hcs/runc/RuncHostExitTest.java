@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.TaskOptions;
@@ -75,7 +76,7 @@ class RuncHostExitTest {
     void anIdALeftoverContainerHoldsIsRefused() throws Exception {
         started("rx-left");
         // A second agent on the same state that did not take the container over (its recovery could not).
-        RuncBackend next = RuncBackend.open(RuncBackend.Config.of("runc", stateDir));
+        RuncBackend next = RuncBackend.open(RuncBackend.Config.of("runc", stateDir), new ComputeThreads());
         try {
             Bundle bundle = bundle("rx-left-again");
             HatchwayException e = assertThrows(HatchwayException.class,
