@@ -58,6 +58,7 @@ final class Container implements ComputeSystem {
     private final ContainerProcess init;
     private final CompletableFuture<Void> stopped;
     private final ContainerExecs execs;
+    private final ContainerRemoval removal;
     private boolean started; // guarded by this
     private boolean closed; // guarded by this
     /** Guards the removal, apart from {@code this}: a delete waits for the runtime. */
@@ -76,6 +77,7 @@ final class Container implements ComputeSystem {
         this.sandbox = sandbox;
         this.started = started;
         this.execs = new ContainerExecs(context, runtime, dir, id, initProcess, execCount);
+        this.removal = new ContainerRemoval(context, runtime, id, dir, cgroup, sandbox);
         ExitWatcher watcher = context.watcher();
         CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor);
         this.initMonitor = initMonitor;
@@ -151,15 +153,15 @@ final class Container implements ComputeSystem {
         return execs.launch(execId, spec, stdio);
     }
 
-    /**
-     * Signals the init process through the runtime; by its pid when the runtime no longer knows the
-     * container (its root went with a removed state directory) but the process still runs.
-     */
     /** Follows an exec found again after a restart; see {@link ContainerExecs#track}. */
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
         return execs.track(monitorDir, monitor);
     }
 
+    /**
+     * Signals the init process through the runtime; by its pid when the runtime no longer knows the
+     * container (its root went with a removed state directory) but the process still runs.
+     */
     private boolean signalInit(int signal) {
         execs.keepExitDir(dir.init());
         try {
@@ -270,9 +272,8 @@ final class Container implements ComputeSystem {
 
     /**
      * Removes the container: after its stop (waited for, bounded; killed first when it still
-     * runs), a plain {@code delete}; {@code delete --force} only for a container that would not
-     * stop or whose plain delete failed. Then the cgroup and the task's state directory go.
-     * Idempotent once it has succeeded; a failed delete throws and leaves everything as it was for
+     * runs), the runtime's delete ({@link ContainerRemoval}), then what the container left on the
+     * host. Idempotent once it has succeeded; a failed delete throws and leaves everything as it was for
      * the next call (a delete is reported only when it happened).
      */
     @Override
@@ -287,40 +288,10 @@ final class Container implements ComputeSystem {
             if (!stopped.isDone()) {
                 terminate();
             }
-            delete(!await(stopped, CLOSE_WAIT));
-            release();
+            removal.delete(!await(stopped, CLOSE_WAIT));
+            removal.release(this);
             released = true;
         }
-    }
-
-    /** The runtime's {@code delete}; a container the runtime does not know counts as deleted. */
-    private void delete(boolean force) {
-        if (!force) {
-            try {
-                runtime.delete(id, false);
-                return;
-            } catch (HatchwayException e) {
-                if (e.kind() == ErrorKind.NotFound) {
-                    return;
-                }
-                log.warn("task '{}': {}; forcing it", id, e.getMessage());
-            }
-        }
-        try {
-            runtime.delete(id, true);
-        } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                throw e.kind().error("task '%s' not deleted: %s", id, e.detail());
-            }
-        }
-    }
-
-    /** Drops what the container leaves on the host once the runtime has deleted it, and its sandbox. */
-    void release() {
-        sandbox.ifPresent(Sandbox::close);
-        cgroup.removeIfEmpty();
-        TaskDir.delete(dir.dir());
-        context.live().remove(id, this);
     }
 
     static boolean await(CompletableFuture<?> future, Duration bound) {

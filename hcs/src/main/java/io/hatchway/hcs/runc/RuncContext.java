@@ -67,11 +67,9 @@ record RuncContext(RuncBackend.Config config, Map<String, OciRuntime> runtimes, 
      */
     void removeContainer(OciRuntime runtime, String containerId) {
         try {
-            runtime.delete(containerId, true);
+            runtime.deleteIfExists(containerId, true);
         } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                log.warn("container '{}' of {}: not removed: {}", containerId, runtime.name(), e.getMessage());
-            }
+            log.warn("container '{}' of {}: not removed: {}", containerId, runtime.name(), e.getMessage());
         }
         cgroups.removeIfEmpty(cgroupsPath(containerId));
     }
