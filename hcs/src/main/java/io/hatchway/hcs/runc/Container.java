@@ -1,6 +1,7 @@
 package io.hatchway.hcs.runc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
@@ -170,7 +171,16 @@ final class Container implements ComputeSystem {
             if (e.kind() != ErrorKind.NotFound) {
                 throw e;
             }
-            return initMonitor.processAlive() && LibC.signal(initMonitor.pid(), signal);
+            return initMonitor.processAlive() && signalByPid(initMonitor.pid(), signal);
+        }
+    }
+
+    /** kill(2), its errno as the contract's kind: the only signal this backend sends by pid and reports. */
+    private static boolean signalByPid(int pid, int signal) {
+        try {
+            return LibC.signal(pid, signal);
+        } catch (LastErrorException e) {
+            throw ErrorKind.Unavailable.error("kill(%d, %d): %s", pid, signal, LibC.message(e));
         }
     }
 
