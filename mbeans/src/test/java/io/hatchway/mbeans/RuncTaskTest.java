@@ -14,6 +14,7 @@ import io.hatchway.hcs.runc.RuncBackend;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -189,7 +190,7 @@ class RuncTaskTest {
                 + "  fi\n"
                 + "done\n"
                 + "exec " + OciRuntime.find("runc").orElseThrow() + " \"$@\"\n");
-        Files.setPosixFilePermissions(failing, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(failing, PosixFilePermissions.fromString("rwxr-xr-x"));
         service.close();
         service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc"))
                 .withBinary("runc", failing), threads), stateDir, MBeanServerFactory.newMBeanServer(), Timeouts.DEFAULT);

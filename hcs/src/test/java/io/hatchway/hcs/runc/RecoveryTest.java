@@ -10,6 +10,7 @@ import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
+import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.cli.OciRuntime;
@@ -206,7 +207,7 @@ class RecoveryTest {
         Path execDir = stateDir.resolve("tasks/rc-orphan-exec/execs/1");
         int conmon = Integer.parseInt(Files.readString(execDir.resolve("conmon.pid")).strip());
         Files.delete(execDir.resolve("monitor.json"));
-        io.hatchway.hcs.linux.LibC.INSTANCE.kill(conmon, 9);
+        LibC.INSTANCE.kill(conmon, 9);
         await().atMost(Duration.ofSeconds(10)).until(() -> io.hatchway.hcs.linux.ProcFs.stat(conmon)
                 .map(st -> st.state() == 'Z').orElse(true));
 
@@ -228,7 +229,7 @@ class RecoveryTest {
         first.create("rc-no-monitor", Bundle.load(bundle.toString()), TaskOptions.DEFAULT, stdio("rc-no-monitor"));
         first.close();
         int conmon = Integer.parseInt(Files.readString(stateDir.resolve("tasks/rc-no-monitor/init/conmon.pid")).strip());
-        io.hatchway.hcs.linux.LibC.INSTANCE.kill(conmon, 9);
+        LibC.INSTANCE.kill(conmon, 9);
         await().atMost(Duration.ofSeconds(10)).until(() -> io.hatchway.hcs.linux.ProcFs.stat(conmon)
                 .map(st -> st.state() == 'Z').orElse(true));
 

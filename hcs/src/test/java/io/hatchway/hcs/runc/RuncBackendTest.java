@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
@@ -17,6 +18,7 @@ import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.oci.Bundle;
+import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.testsupport.BusyboxBundle;
@@ -25,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,7 +81,7 @@ class RuncBackendTest {
     }
 
     private static ProcessSpec process(String... args) {
-        return ProcessSpec.parse(io.hatchway.hcs.oci.Json.write(java.util.Map.of("args", List.of(args))));
+        return ProcessSpec.parse(Json.write(Map.of("args", List.of(args))));
     }
 
     @Test
@@ -296,7 +299,7 @@ class RuncBackendTest {
         // A backend that checks every 50 ms beside inotify, so "still running" below is looked at often.
         Path quickState = dir.resolve("quick-state");
         RuncBackend quick = RuncBackend.open(new RuncBackend.Config("runc", quickState, Duration.ofSeconds(30),
-                Duration.ofMillis(50), List.of(Path.of("/")), java.util.Map.of()), new ComputeThreads());
+                Duration.ofMillis(50), List.of(Path.of("/")), Map.of()), new ComputeThreads());
         List<ComputeSystem> mine = new ArrayList<>();
         ids.add("rt-monitorless");
         try {
@@ -333,8 +336,8 @@ class RuncBackendTest {
 
     @Test
     void crunOnAHybridCgroupHostIsUnavailableWithItsReason() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(OciRuntime.find("crun").isPresent(), "crun is not installed");
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend.cgroups().hybrid(), "this host's cgroups are not hybrid");
+        assumeTrue(OciRuntime.find("crun").isPresent(), "crun is not installed");
+        assumeTrue(backend.cgroups().hybrid(), "this host's cgroups are not hybrid");
         HatchwayException open = assertThrows(HatchwayException.class,
                 () -> RuncBackend.open(RuncBackend.Config.of("crun", dir.resolve("crun-state")), new ComputeThreads()));
         assertEquals(ErrorKind.Unavailable, open.kind());
