@@ -21,43 +21,23 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An agent that goes away and comes back: the first backend object is dropped (as if its JVM had
  * been killed) and a new one on the same state directory recovers what is left. Needs root.
  */
-class RecoveryTest {
+class RecoveryTest extends RuncTest {
     /** Waits for a file in the container's /tmp, then exits with the given status. */
     private static final String WAIT_THEN_EXIT = "while [ ! -e /tmp/%s ]; do sleep 0.05; done; exit %d";
 
-    @TempDir
-    Path dir;
-
-    private RuncFixture runc;
-    private Path stateDir;
     private RuncBackend first;
     private RuncBackend second;
-    private List<ComputeSystem> systems;
-    private List<String> ids;
 
     @BeforeEach
     void open() {
-        runc = RuncFixture.open(dir);
-        stateDir = runc.stateDir;
         first = runc.backend();
-        systems = runc.systems;
-        ids = runc.ids;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (runc != null) {
-            runc.close();
-        }
     }
 
     private Path bundle(String id, String script) throws Exception {

@@ -29,36 +29,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The runc backend against real runc, conmon and busybox containers. Needs root; skips otherwise. */
-class RuncBackendTest {
-    @TempDir
-    Path dir;
-
-    private RuncFixture runc;
-    private Path stateDir;
+class RuncBackendTest extends RuncTest {
     private RuncBackend backend;
-    private List<ComputeSystem> systems;
-    private List<String> ids;
 
     @BeforeEach
     void open() {
-        runc = RuncFixture.open(dir);
-        stateDir = runc.stateDir;
         backend = runc.backend();
-        systems = runc.systems;
-        ids = runc.ids;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (runc != null) {
-            runc.close();
-        }
     }
 
     private ComputeSystem create(String id, String... args) throws Exception {
