@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * cgroup v2, else by the watcher's fallback check). Teardown is the runtime's {@code kill}, a
  * bounded wait, and a plain {@code delete}. Thread-safe: state changes are guarded by this
  * object's monitor.
+ *
+ * <p>A little over 300 lines, kept whole: it is the {@link ComputeSystem} contract of one
+ * container, each operation a few lines over its parts (the execs in {@link ContainerExecs}, the
+ * cgroup in {@link ContainerCgroup}, the sandbox, the removal in {@link ContainerRemoval}); what is
+ * left here is which state allows what, which only this object's monitor can answer.
  */
 final class Container implements ComputeSystem {
     private static final Logger log = LoggerFactory.getLogger(Container.class);
