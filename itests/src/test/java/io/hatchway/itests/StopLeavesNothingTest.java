@@ -120,9 +120,7 @@ class StopLeavesNothingTest {
         try (ChildJvm host = ChildJvm.startHost(jdk.java(), null, "stop-running")) {
             String pid = Long.toString(host.pid());
             Jcmd jcmd = new Jcmd(jdk.home(), host.pid());
-            ChildJvm start = ChildJvm.cli(jdk.java(), "start", pid, "backend=process,port=0,stateDir=" + stateDir);
-            assertEquals(0, start.exitStatus(), "start: " + start.stderr());
-            JolokiaClient jolokia = JolokiaClient.withPasswordFile(host.jolokiaUrl(), stateDir);
+            JolokiaClient jolokia = attach(jdk, host, "process", stateDir);
             jolokia.exec("hatchway:type=TaskService", "createTask", "t",
                     TaskClient.bundle(dir.resolve("bundle"), TaskClient.SLEEP).toString(), "");
             ProcessHandle task = ProcessHandle.of(jolokia.exec("hatchway:type=Task,name=t", "start", "").asLong()).orElseThrow();
@@ -168,9 +166,7 @@ class StopLeavesNothingTest {
         try (ChildJvm host = ChildJvm.startHost(jdk.java(), null, "stop-runc")) {
             String pid = Long.toString(host.pid());
             Jcmd jcmd = new Jcmd(jdk.home(), host.pid());
-            ChildJvm start = ChildJvm.cli(jdk.java(), "start", pid, "backend=runc,port=0,stateDir=" + stateDir);
-            assertEquals(0, start.exitStatus(), "start: " + start.stderr());
-            JolokiaClient jolokia = JolokiaClient.withPasswordFile(host.jolokiaUrl(), stateDir);
+            JolokiaClient jolokia = attach(jdk, host, "runc", stateDir);
             runTask(jolokia, BusyboxBundle.create(dir.resolve("bundle"), "sleep", "600"));
             assertTrue(hatchways(jcmd.threadNames()).contains("hatchway-exit-watcher"),
                     "while Hatchway runs on runc, its exit watcher is there: " + hatchways(jcmd.threadNames()));
@@ -183,6 +179,14 @@ class StopLeavesNothingTest {
         } finally {
             TaskClient.assertNoProcessLeft();
         }
+    }
+
+    /** Starts Hatchway on {@code backend} in {@code host} with the attach CLI; its Jolokia client. */
+    private static JolokiaClient attach(Jdk jdk, ChildJvm host, String backend, Path stateDir) throws Exception {
+        ChildJvm start = ChildJvm.cli(jdk.java(), "start", Long.toString(host.pid()),
+                "backend=" + backend + ",port=0,stateDir=" + stateDir);
+        assertEquals(0, start.exitStatus(), "start: " + start.stderr());
+        return JolokiaClient.withPasswordFile(host.jolokiaUrl(), stateDir);
     }
 
     /** {@link #runTask} on a host-process bundle in {@code bundleDir}. */
