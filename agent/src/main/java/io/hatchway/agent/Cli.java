@@ -1,5 +1,7 @@
 package io.hatchway.agent;
 
+import com.sun.tools.attach.AgentInitializationException;
+import com.sun.tools.attach.AgentLoadException;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
 import com.sun.tools.attach.VirtualMachineDescriptor;
@@ -171,7 +173,7 @@ public final class Cli {
             return 0;
         } catch (IllegalArgumentException e) {
             throw new CliException("bad options: " + e.getMessage());
-        } catch (IOException | com.sun.tools.attach.AgentLoadException | com.sun.tools.attach.AgentInitializationException e) {
+        } catch (IOException | AgentLoadException | AgentInitializationException e) {
             throw new CliException("loading into " + describe(target) + " failed: " + e.getMessage());
         } finally {
             detach(vm);
@@ -188,7 +190,7 @@ public final class Cli {
             awaitProperty(vm, false);
             out.println("Hatchway stopped in " + describe(target) + "; its tasks' processes keep running");
             return 0;
-        } catch (IOException | com.sun.tools.attach.AgentLoadException | com.sun.tools.attach.AgentInitializationException e) {
+        } catch (IOException | AgentLoadException | AgentInitializationException e) {
             throw new CliException("stopping in " + describe(target) + " failed: " + e.getMessage());
         } finally {
             detach(vm);
@@ -325,7 +327,7 @@ public final class Cli {
     static Path jar() {
         try {
             return Path.of(Cli.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
     }

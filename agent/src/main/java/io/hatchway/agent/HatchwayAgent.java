@@ -4,6 +4,7 @@ import io.hatchway.agent.logging.LogSink;
 import io.hatchway.hcs.BackendContext;
 import io.hatchway.hcs.Backends;
 import io.hatchway.hcs.ComputeBackend;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.linux.Jna;
@@ -52,6 +53,8 @@ public final class HatchwayAgent {
     private static final long STOP_WAIT_SECONDS = 2;
 
     private static TaskService service; // guarded by HatchwayAgent.class
+    /** The compute layer's threads, handed to the backend; closed at stop after it. */
+    private static ComputeThreads computeThreads; // guarded by HatchwayAgent.class
     private static JolokiaExposure exposure; // guarded by HatchwayAgent.class; null when Jolokia is off
     private static MBeanServers.Watch platformWatch; // guarded by HatchwayAgent.class
     /** Runs the backend's {@link ComputeBackend#hostExit} when the host exits; removed at stop. */
@@ -90,65 +93,77 @@ public final class HatchwayAgent {
                 throw new IllegalArgumentException("stateDir " + options.stateDir() + ": not writable");
             }
             LogSink.useFile(options.stateDir());
-            ComputeBackend backend = Backends.open(options.backend(),
-                    new BackendContext(options.stateDir(), options.hostExitShutdown()));
-            MBeanServer own = MBeanServers.own();
-            TaskService started = new TaskService(backend, options.stateDir(), own, Timeouts.DEFAULT, new TaskThreads());
+            ComputeThreads threads = new ComputeThreads();
             try {
-                started.start();
-            } catch (RuntimeException e) {
-                started.close();
-                throw e;
+                return Optional.of(serve(options, threads));
+            } catch (Throwable t) { // nothing of this start is left: its backend is closed already
+                threads.close();
+                throw t;
             }
-            JolokiaExposure served = null;
-            if (options.jolokia()) {
-                try {
-                    served = JolokiaExposure.start(new ExposureConfig(options.host(), options.port(), options.auth(),
-                            options.protocol(), options.stateDir(), options.keystore(), options.keystorePassword(),
-                            options.allowOrigin()), own);
-                } catch (IOException | RuntimeException e) { // the agent serves as configured or not at all
-                    started.close();
-                    throw new IllegalArgumentException("Jolokia: " + e.getMessage());
-                }
-                started.setJolokiaUrl(served.url());
-                System.setProperty(JOLOKIA_URL_PROPERTY, served.url());
-                served.passwordFile().ifPresent(file -> System.setProperty(PASSWORD_FILE_PROPERTY, file.toString()));
-            }
-            JolokiaExposure servedAtExit = served;
-            Thread hook = new Thread(() -> {
-                // HotSpot's exit waits up to 300 ms for threads blocked in native code, as Jolokia's
-                // HTTP dispatcher is in its selector: closed first, the host exits as without us.
-                if (servedAtExit != null) {
-                    servedAtExit.close();
-                }
-                backend.hostExit();
-            }, "hatchway-host-exit");
-            try {
-                Runtime.getRuntime().addShutdownHook(hook);
-            } catch (IllegalStateException e) { // the host began to exit meanwhile: nothing is left half-made
-                if (served != null) {
-                    served.close();
-                }
-                started.close();
-                throw new IllegalArgumentException("the host JVM is exiting");
-            }
-            service = started;
-            exposure = served;
-            platformWatch = MBeanServers.watchPlatform(started::mirrorInto);
-            hostExitHook = hook;
-            System.clearProperty(FAILURE_PROPERTY);
-            System.setProperty(AGENT_PROPERTY, started.getVersion());
-            AgentLog.info("started: backend " + backend.name() + ", state and log in " + options.stateDir()
-                    + ", MBeans under " + TaskService.DOMAIN + ":*"
-                    + (served == null ? ", Jolokia off" : ", Jolokia at " + served.url()
-                    + served.passwordFile().map(f -> " (user " + JolokiaExposure.USER + ", password in " + f + ")")
-                            .orElse(" (no authentication)")));
-            return Optional.of(started);
         } catch (IllegalArgumentException | HatchwayException e) {
             return failed(e.getMessage(), null);
         } catch (Throwable t) {
             return failed(t.toString(), t);
         }
+    }
+
+    /** Starts Hatchway on {@code threads}, the compute layer's; a failure closes what it made, them aside. */
+    private static TaskService serve(AgentOptions options, ComputeThreads threads) {
+        ComputeBackend backend = Backends.open(options.backend(),
+                new BackendContext(options.stateDir(), options.hostExitShutdown(), threads));
+        MBeanServer own = MBeanServers.own();
+        TaskService started = new TaskService(backend, options.stateDir(), own, Timeouts.DEFAULT, new TaskThreads());
+        try {
+            started.start();
+        } catch (RuntimeException e) {
+            started.close();
+            throw e;
+        }
+        JolokiaExposure served = null;
+        if (options.jolokia()) {
+            try {
+                served = JolokiaExposure.start(new ExposureConfig(options.host(), options.port(), options.auth(),
+                        options.protocol(), options.stateDir(), options.keystore(), options.keystorePassword(),
+                        options.allowOrigin()), own);
+            } catch (IOException | RuntimeException e) { // the agent serves as configured or not at all
+                started.close();
+                throw new IllegalArgumentException("Jolokia: " + e.getMessage());
+            }
+            started.setJolokiaUrl(served.url());
+            System.setProperty(JOLOKIA_URL_PROPERTY, served.url());
+            served.passwordFile().ifPresent(file -> System.setProperty(PASSWORD_FILE_PROPERTY, file.toString()));
+        }
+        JolokiaExposure servedAtExit = served;
+        Thread hook = new Thread(() -> {
+            // HotSpot's exit waits up to 300 ms for threads blocked in native code, as Jolokia's
+            // HTTP dispatcher is in its selector: closed first, the host exits as without us.
+            if (servedAtExit != null) {
+                servedAtExit.close();
+            }
+            backend.hostExit();
+        }, "hatchway-host-exit");
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+        } catch (IllegalStateException e) { // the host began to exit meanwhile: nothing is left half-made
+            if (served != null) {
+                served.close();
+            }
+            started.close();
+            throw new IllegalArgumentException("the host JVM is exiting");
+        }
+        service = started;
+        computeThreads = threads;
+        exposure = served;
+        platformWatch = MBeanServers.watchPlatform(started::mirrorInto);
+        hostExitHook = hook;
+        System.clearProperty(FAILURE_PROPERTY);
+        System.setProperty(AGENT_PROPERTY, started.getVersion());
+        AgentLog.info("started: backend " + backend.name() + ", state and log in " + options.stateDir()
+                + ", MBeans under " + TaskService.DOMAIN + ":*"
+                + (served == null ? ", Jolokia off" : ", Jolokia at " + served.url()
+                + served.passwordFile().map(f -> " (user " + JolokiaExposure.USER + ", password in " + f + ")")
+                        .orElse(" (no authentication)")));
+        return started;
     }
 
     /** @throws IllegalArgumentException naming {@code stateDir} and why it cannot be created */
@@ -198,13 +213,14 @@ public final class HatchwayAgent {
                 exposure.close();
             }
             service.close();
-            if (!endSharedThreads()) {
+            if (!endComputeThreads()) {
                 reapers = " (their reaper threads, and Hatchway's classes, stay until they exit)";
             }
         } catch (Throwable t) {
             AgentLog.error("stop failed", t);
         } finally {
             service = null;
+            computeThreads = null;
             exposure = null;
             platformWatch = null;
             hostExitHook = null;
@@ -217,14 +233,17 @@ public final class HatchwayAgent {
     }
 
     /**
-     * Shuts the compute layer's shared pools down and, once their threads have ended, releases
-     * JNA's libraries (whose clean-up thread then ends by itself). Waits a little for that, so a
-     * stop usually returns with it done.
+     * Closes the compute layer's threads (those handed to the backend, and the static pools of the
+     * code not yet handed them: {@link Threads}) and, once they have ended, releases JNA's libraries
+     * (whose clean-up thread then ends by itself). Waits a little for that, so a stop usually
+     * returns with it done.
      *
      * @return false when they had not ended in that time: a reaper waits for a process still running
      */
-    private static boolean endSharedThreads() throws InterruptedException, ExecutionException {
-        CompletableFuture<Void> ended = Threads.closeShared().thenRun(Jna::release);
+    private static boolean endComputeThreads() throws InterruptedException, ExecutionException {
+        computeThreads.close();
+        CompletableFuture<Void> ended = CompletableFuture.allOf(computeThreads.ended(), Threads.closeShared())
+                .thenRun(Jna::release);
         try {
             ended.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
             return true;

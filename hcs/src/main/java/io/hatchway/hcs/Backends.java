@@ -33,7 +33,10 @@ public final class Backends {
         return out;
     }
 
-    /** {@link #open(String, BackendContext)} with the default host-exit shutdown wait. */
+    /**
+     * {@link #open(String, BackendContext)} with {@link BackendContext#of}'s context: the default
+     * host-exit shutdown wait, and threads of an owner of their own (for tests and tools).
+     */
     public static ComputeBackend open(String name, Path stateDir) {
         return open(name, BackendContext.of(stateDir));
     }

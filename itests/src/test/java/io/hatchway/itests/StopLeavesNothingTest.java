@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.testsupport.BusyboxBundle;
 import io.hatchway.testsupport.Jcmd;
 import io.hatchway.testsupport.JolokiaClient;
 import io.hatchway.testsupport.Leftovers;
@@ -119,9 +120,7 @@ class StopLeavesNothingTest {
         try (ChildJvm host = ChildJvm.startHost(jdk.java(), null, "stop-running")) {
             String pid = Long.toString(host.pid());
             Jcmd jcmd = new Jcmd(jdk.home(), host.pid());
-            ChildJvm start = ChildJvm.cli(jdk.java(), "start", pid, "backend=process,port=0,stateDir=" + stateDir);
-            assertEquals(0, start.exitStatus(), "start: " + start.stderr());
-            JolokiaClient jolokia = JolokiaClient.withPasswordFile(host.jolokiaUrl(), stateDir);
+            JolokiaClient jolokia = attach(jdk, host, "process", stateDir);
             jolokia.exec("hatchway:type=TaskService", "createTask", "t",
                     TaskClient.bundle(dir.resolve("bundle"), TaskClient.SLEEP).toString(), "");
             ProcessHandle task = ProcessHandle.of(jolokia.exec("hatchway:type=Task,name=t", "start", "").asLong()).orElseThrow();
@@ -153,10 +152,52 @@ class StopLeavesNothingTest {
         }
     }
 
+    /**
+     * On the runc backend, whose exit watcher, exit clean-up and deadlines run on the threads the
+     * agent hands the compute layer: they are there while a container task runs, and none is left
+     * once stop returns.
+     */
+    @Test
+    void aStopAfterAContainerTaskLeavesNoThreadOfTheComputeLayer() throws Exception {
+        BusyboxBundle.assumeContainersWork();
+        Jdk jdk = Jdk.OPENJDK_17; // the threads are the agent's doing, the same on every JDK
+        jdk.assumeInstalled();
+        Path stateDir = dir.resolve("state");
+        try (ChildJvm host = ChildJvm.startHost(jdk.java(), null, "stop-runc")) {
+            String pid = Long.toString(host.pid());
+            Jcmd jcmd = new Jcmd(jdk.home(), host.pid());
+            JolokiaClient jolokia = attach(jdk, host, "runc", stateDir);
+            runTask(jolokia, BusyboxBundle.create(dir.resolve("bundle"), "sleep", "600"));
+            assertTrue(hatchways(jcmd.threadNames()).contains("hatchway-exit-watcher"),
+                    "while Hatchway runs on runc, its exit watcher is there: " + hatchways(jcmd.threadNames()));
+
+            ChildJvm stop = ChildJvm.cli(jdk.java(), "stop", pid);
+            assertEquals(0, stop.exitStatus(), "stop: " + stop.stderr());
+            assertEquals(List.of(), hatchways(jcmd.threadNames()), "no thread of Hatchway's once stop returned");
+            assertEquals(0, host.stop());
+            host.assertNoStackTrace();
+        } finally {
+            TaskClient.assertNoProcessLeft();
+        }
+    }
+
+    /** Starts Hatchway on {@code backend} in {@code host} with the attach CLI; its Jolokia client. */
+    private static JolokiaClient attach(Jdk jdk, ChildJvm host, String backend, Path stateDir) throws Exception {
+        ChildJvm start = ChildJvm.cli(jdk.java(), "start", Long.toString(host.pid()),
+                "backend=" + backend + ",port=0,stateDir=" + stateDir);
+        assertEquals(0, start.exitStatus(), "start: " + start.stderr());
+        return JolokiaClient.withPasswordFile(host.jolokiaUrl(), stateDir);
+    }
+
+    /** {@link #runTask} on a host-process bundle in {@code bundleDir}. */
+    static void runATask(JolokiaClient jolokia, Path bundleDir) throws Exception {
+        runTask(jolokia, TaskClient.bundle(bundleDir, TaskClient.SLEEP));
+    }
+
     /** createTask, start, createExec, start, waitExec, deleteExec, then the task killed and deleted: over Jolokia. */
-    static void runATask(JolokiaClient jolokia, Path bundle) throws Exception {
+    private static void runTask(JolokiaClient jolokia, Path bundle) throws Exception {
         String task = "hatchway:type=Task,name=t";
-        jolokia.exec("hatchway:type=TaskService", "createTask", "t", TaskClient.bundle(bundle, TaskClient.SLEEP).toString(), "");
+        jolokia.exec("hatchway:type=TaskService", "createTask", "t", bundle.toString(), "");
         jolokia.exec(task, "start", "");
         jolokia.exec(task, "createExec", "e1", TaskClient.process("echo hi"));
         jolokia.exec(task, "start", "e1");

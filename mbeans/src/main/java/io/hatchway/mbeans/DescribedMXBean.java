@@ -3,6 +3,9 @@ package io.hatchway.mbeans;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import java.lang.reflect.Method;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.management.Attribute;
 import javax.management.AttributeNotFoundException;
 import javax.management.InvalidAttributeValueException;
@@ -116,12 +119,12 @@ class DescribedMXBean<T> extends StandardMBean {
     }
 
     /** Built once per interface and implementation: every exec registers an MBean of its own. */
-    private static final java.util.Map<java.util.List<Class<?>>, MBeanInfo> INFO =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<List<Class<?>>, MBeanInfo> INFO =
+            new ConcurrentHashMap<>();
 
     @Override
     public MBeanInfo getMBeanInfo() {
-        return INFO.computeIfAbsent(java.util.List.of(type, getImplementationClass()), key -> super.getMBeanInfo());
+        return INFO.computeIfAbsent(List.of(type, getImplementationClass()), key -> super.getMBeanInfo());
     }
 
     @Override

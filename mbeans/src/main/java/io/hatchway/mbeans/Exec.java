@@ -26,6 +26,11 @@ import java.util.concurrent.CompletableFuture;
  * exec-added} (the task holds the monitor while it registers the exec), {@code exec-started},
  * {@code exit}, and {@code delete} after the exec is claimed for deletion, so the events of one
  * exec always come in contract order, and an id is free again only after its delete event.
+ *
+ * <p>Longer than most classes here, and kept whole: every transition (start, exit, kill,
+ * force-exit, the delete's claim and release) is guarded by the one monitor and publishes the one
+ * snapshot, and the event order above holds only because they all sit together; the exec's files
+ * ({@link ExecFiles}) and the snapshot ({@link ExecSnapshot}) stand apart.
  */
 public final class Exec {
     enum State {

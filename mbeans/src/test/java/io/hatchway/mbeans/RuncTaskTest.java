@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.oci.Json;
@@ -13,6 +14,7 @@ import io.hatchway.hcs.runc.RuncBackend;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,8 @@ class RuncTaskTest {
 
     private TaskService service;
     private Path stateDir;
+    /** The threads of the tests' backends, closed after them. */
+    private final ComputeThreads threads = new ComputeThreads();
 
     @BeforeEach
     void start() {
@@ -38,7 +42,7 @@ class RuncTaskTest {
                 + RuncBackend.unusableReason("runc").orElse(""));
         assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "no static busybox at /bin/busybox");
         stateDir = dir.resolve("state");
-        service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc"))), stateDir,
+        service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc")), threads), stateDir,
                 MBeanServerFactory.newMBeanServer(), Timeouts.DEFAULT);
         service.start();
     }
@@ -67,6 +71,7 @@ class RuncTaskTest {
             }
             assertEquals(List.of(), left, "no container outlives its task");
         }
+        threads.close();
     }
 
     private Path bundle(String... args) throws Exception {
@@ -158,7 +163,7 @@ class RuncTaskTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> runc.state("keep").isStopped());
 
-        service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc"))),
+        service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc")), threads),
                 stateDir, MBeanServerFactory.newMBeanServer(), Timeouts.DEFAULT);
         service.start();
         assertEquals(List.of("keep"), service.getTaskIds());
@@ -185,10 +190,10 @@ class RuncTaskTest {
                 + "  fi\n"
                 + "done\n"
                 + "exec " + OciRuntime.find("runc").orElseThrow() + " \"$@\"\n");
-        Files.setPosixFilePermissions(failing, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(failing, PosixFilePermissions.fromString("rwxr-xr-x"));
         service.close();
         service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc"))
-                .withBinary("runc", failing)), stateDir, MBeanServerFactory.newMBeanServer(), Timeouts.DEFAULT);
+                .withBinary("runc", failing), threads), stateDir, MBeanServerFactory.newMBeanServer(), Timeouts.DEFAULT);
         service.start();
         OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
                 stateDir.resolve("runc/runtime/runc"), Duration.ofSeconds(30));
@@ -229,7 +234,7 @@ class RuncTaskTest {
         assertEquals(6, exit.getExitStatus(), "seen by the agent before it went away");
 
         service.close(); // the agent goes away with the exec exited and not deleted
-        service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc"))),
+        service = new TaskService(RuncBackend.open(RuncBackend.Config.of("runc", stateDir.resolve("runc")), threads),
                 stateDir, MBeanServerFactory.newMBeanServer(), Timeouts.DEFAULT);
         service.start();
         Task after = service.task("kept");

@@ -271,7 +271,7 @@ final class TaskFixture implements AutoCloseable {
 
     /**
      * The hatchway-* threads but idle workers of a pool whose threads expire: the process
-     * backend's reapers and the shared background pool (see {@code Threads.shortLived}) wait out a
+     * backend's reapers and the background pool (see {@code ComputeThreads.pool}) wait out a
      * one-second keep-alive and then end on their own. Each test checks these, not to spend that
      * second; {@link #awaitNoHatchwayThread()} waits for all.
      */

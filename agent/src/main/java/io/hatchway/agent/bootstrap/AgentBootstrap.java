@@ -1,6 +1,9 @@
 package io.hatchway.agent.bootstrap;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.lang.instrument.Instrumentation;
+import java.lang.reflect.InvocationTargetException;
 import java.net.URL;
 
 /**
@@ -38,7 +41,7 @@ public final class AgentBootstrap {
         Thread.currentThread().setContextClassLoader(cli);
         try {
             cli.loadClass("io.hatchway.agent.Cli").getMethod("main", String[].class).invoke(null, (Object) args);
-        } catch (java.lang.reflect.InvocationTargetException e) {
+        } catch (InvocationTargetException e) {
             throw e.getCause();
         }
     }
@@ -89,7 +92,7 @@ public final class AgentBootstrap {
     private static void failed(Throwable t) {
         try {
             @SuppressWarnings("resource") // closing it would close fd 2
-            java.io.FileOutputStream stderr = new java.io.FileOutputStream(java.io.FileDescriptor.err);
+            FileOutputStream stderr = new FileOutputStream(FileDescriptor.err);
             stderr.write(("[hatchway] ERROR not started: " + t + System.lineSeparator()).getBytes());
         } catch (Throwable ignored) { // nothing of ours reaches the host
         }

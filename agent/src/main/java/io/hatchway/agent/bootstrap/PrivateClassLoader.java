@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
  * Loads Hatchway and its dependencies (Jackson, slf4j, Jolokia, JNA) from the agent jar's
@@ -99,7 +100,7 @@ final class PrivateClassLoader extends ClassLoader {
 
     /** The jar manifest's {@code Implementation-Version}: Hatchway's version, as its packages report it. */
     private static String version(JarFile jar) throws IOException {
-        java.util.jar.Manifest manifest = jar.getManifest();
+        Manifest manifest = jar.getManifest();
         return manifest == null ? null : manifest.getMainAttributes().getValue("Implementation-Version");
     }
 

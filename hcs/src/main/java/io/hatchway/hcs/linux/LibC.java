@@ -105,8 +105,9 @@ public interface LibC extends Library {
 
     /**
      * kill(2) of a process that may have ended: false when it is gone (ESRCH). The caller makes
-     * sure {@code pid} is still its process (not reaped, so not reused). @throws
-     * io.hatchway.hcs.HatchwayException Unavailable for any other failure
+     * sure {@code pid} is still its process (not reaped, so not reused).
+     *
+     * @throws LastErrorException any other failure, with its errno (see {@link #message})
      */
     static boolean signal(int pid, int signal) {
         if (pid <= 0) { // 0 and -1 would reach a whole process group, or every process
@@ -119,7 +120,7 @@ public interface LibC extends Library {
             if (e.getErrorCode() == ESRCH) {
                 return false;
             }
-            throw io.hatchway.hcs.ErrorKind.Unavailable.error("kill(%d, %d): %s", pid, signal, message(e));
+            throw e;
         }
     }
 

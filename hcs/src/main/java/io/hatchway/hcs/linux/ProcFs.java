@@ -23,6 +23,10 @@ import java.util.function.Predicate;
  * Reads processes from {@code /proc}: each process's state, times and memory, its session, and
  * whether its program is loaded.
  * Every read tolerates a process that exits meanwhile (it is then left out). Thread-safe.
+ *
+ * <p>Kept whole, a little over 300 lines: it is one reader of one file format ({@code stat}) and
+ * of what the process backend asks of it; the session pass ({@link #sessionMembers}) is the
+ * largest part and shares the parsing and the clock of the rest.
  */
 public final class ProcFs {
     private static final Path PROC = Path.of("/proc");

@@ -1,5 +1,6 @@
 package io.hatchway.hcs.process;
 
+import io.hatchway.hcs.BackendContext;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
@@ -46,6 +47,8 @@ public final class ProcessBackend implements ComputeBackend {
     private static final Logger log = LoggerFactory.getLogger(ProcessBackend.class);
     /** After SIGKILL: how long the kernel may take to remove them (a process in uninterruptible sleep waits). */
     static final Duration KILL_WAIT = Duration.ofSeconds(1);
+    /** The backend's name, as the {@code backend} option gives it. */
+    static final String NAME = "process";
     private static final String RUNTIME = "runtime";
     private static final long POLL_NANOS = Duration.ofMillis(10).toNanos();
 
@@ -54,21 +57,18 @@ public final class ProcessBackend implements ComputeBackend {
     private final Set<ProcessSystem> systems = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param stateDir where the tasks' sessions are recorded ({@code <stateDir>/process})
-     * @param shutdown how long tasks get between SIGTERM and SIGKILL at host exit and when a
-     *     previous host's leftovers are ended
+     * The backend of {@code context}: the tasks' sessions recorded under {@code <stateDir>/process};
+     * its {@link BackendContext#hostExitShutdown} between SIGTERM and SIGKILL at host exit and when
+     * a previous host's leftovers are ended.
      */
-    public ProcessBackend(Path stateDir, Duration shutdown) {
-        this.records = stateDir.resolve("process");
-        this.shutdown = Objects.requireNonNull(shutdown);
-        if (shutdown.isNegative()) {
-            throw new IllegalArgumentException("shutdown " + shutdown);
-        }
+    public ProcessBackend(BackendContext context) {
+        this.records = context.stateDir().resolve("process");
+        this.shutdown = context.hostExitShutdown();
     }
 
     @Override
     public String name() {
-        return "process";
+        return NAME;
     }
 
     /** {@code runtime} (runc's), known here only to be refused: the process backend runs no OCI runtime. */

@@ -10,7 +10,7 @@ public final class ProcessProvider implements ComputeBackendProvider {
 
     @Override
     public String name() {
-        return "process";
+        return ProcessBackend.NAME;
     }
 
     /** Always empty: host processes need no root, no runtime and no cgroup. */
@@ -28,6 +28,6 @@ public final class ProcessProvider implements ComputeBackendProvider {
     /** Records the tasks' sessions under {@code <stateDir>/process}. */
     @Override
     public ComputeBackend open(BackendContext context) {
-        return new ProcessBackend(context.stateDir(), context.hostExitShutdown());
+        return new ProcessBackend(context);
     }
 }

@@ -1,6 +1,7 @@
 package io.hatchway.hcs.runc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
@@ -40,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * cgroup v2, else by the watcher's fallback check). Teardown is the runtime's {@code kill}, a
  * bounded wait, and a plain {@code delete}. Thread-safe: state changes are guarded by this
  * object's monitor.
+ *
+ * <p>A little over 300 lines, kept whole: it is the {@link ComputeSystem} contract of one
+ * container, each operation a few lines over its parts (the execs in {@link ContainerExecs}, the
+ * cgroup in {@link ContainerCgroup}, the sandbox, the removal in {@link ContainerRemoval}); what is
+ * left here is which state allows what, which only this object's monitor can answer.
  */
 final class Container implements ComputeSystem {
     private static final Logger log = LoggerFactory.getLogger(Container.class);
@@ -58,6 +64,7 @@ final class Container implements ComputeSystem {
     private final ContainerProcess init;
     private final CompletableFuture<Void> stopped;
     private final ContainerExecs execs;
+    private final ContainerRemoval removal;
     private boolean started; // guarded by this
     private boolean closed; // guarded by this
     /** Guards the removal, apart from {@code this}: a delete waits for the runtime. */
@@ -76,6 +83,7 @@ final class Container implements ComputeSystem {
         this.sandbox = sandbox;
         this.started = started;
         this.execs = new ContainerExecs(context, runtime, dir, id, initProcess, execCount);
+        this.removal = new ContainerRemoval(context, runtime, id, dir, cgroup, sandbox);
         ExitWatcher watcher = context.watcher();
         CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor);
         this.initMonitor = initMonitor;
@@ -152,15 +160,15 @@ final class Container implements ComputeSystem {
         return execs.launch(execId, spec, stdio);
     }
 
-    /**
-     * Signals the init process through the runtime; by its pid when the runtime no longer knows the
-     * container (its root went with a removed state directory) but the process still runs.
-     */
     /** Follows an exec found again after a restart; see {@link ContainerExecs#track}. */
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
         return execs.track(monitorDir, monitor);
     }
 
+    /**
+     * Signals the init process through the runtime; by its pid when the runtime no longer knows the
+     * container (its root went with a removed state directory) but the process still runs.
+     */
     private boolean signalInit(int signal) {
         execs.keepExitDir(dir.init());
         try {
@@ -169,7 +177,16 @@ final class Container implements ComputeSystem {
             if (e.kind() != ErrorKind.NotFound) {
                 throw e;
             }
-            return initMonitor.processAlive() && LibC.signal(initMonitor.pid(), signal);
+            return initMonitor.processAlive() && signalByPid(initMonitor.pid(), signal);
+        }
+    }
+
+    /** kill(2), its errno as the contract's kind: the only signal this backend sends by pid and reports. */
+    private static boolean signalByPid(int pid, int signal) {
+        try {
+            return LibC.signal(pid, signal);
+        } catch (LastErrorException e) {
+            throw ErrorKind.Unavailable.error("kill(%d, %d): %s", pid, signal, LibC.message(e));
         }
     }
 
@@ -272,9 +289,8 @@ final class Container implements ComputeSystem {
 
     /**
      * Removes the container: after its stop (waited for, bounded; killed first when it still
-     * runs), a plain {@code delete}; {@code delete --force} only for a container that would not
-     * stop or whose plain delete failed. Then the cgroup and the task's state directory go.
-     * Idempotent once it has succeeded; a failed delete throws and leaves everything as it was for
+     * runs), the runtime's delete ({@link ContainerRemoval}), then what the container left on the
+     * host. Idempotent once it has succeeded; a failed delete throws and leaves everything as it was for
      * the next call (a delete is reported only when it happened).
      */
     @Override
@@ -289,40 +305,10 @@ final class Container implements ComputeSystem {
             if (!stopped.isDone()) {
                 terminate();
             }
-            delete(!await(stopped, CLOSE_WAIT));
-            release();
+            removal.delete(!await(stopped, CLOSE_WAIT));
+            removal.release(this);
             released = true;
         }
-    }
-
-    /** The runtime's {@code delete}; a container the runtime does not know counts as deleted. */
-    private void delete(boolean force) {
-        if (!force) {
-            try {
-                runtime.delete(id, false);
-                return;
-            } catch (HatchwayException e) {
-                if (e.kind() == ErrorKind.NotFound) {
-                    return;
-                }
-                log.warn("task '{}': {}; forcing it", id, e.getMessage());
-            }
-        }
-        try {
-            runtime.delete(id, true);
-        } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                throw e.kind().error("task '%s' not deleted: %s", id, e.detail());
-            }
-        }
-    }
-
-    /** Drops what the container leaves on the host once the runtime has deleted it, and its sandbox. */
-    void release() {
-        sandbox.ifPresent(Sandbox::close);
-        cgroup.removeIfEmpty();
-        TaskDir.delete(dir.dir());
-        context.live().remove(id, this);
     }
 
     static boolean await(CompletableFuture<?> future, Duration bound) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
-import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.TaskDir.ExecRecord;
@@ -98,7 +97,7 @@ final class ContainerExecs {
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
         CompletableFuture<Long> exit = context.watcher().exitOf(monitorDir.exitFile(taskId), monitor);
         return ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir),
-                () -> exit.whenCompleteAsync((code, error) -> TaskDir.delete(monitorDir.dir()), Threads.background()));
+                () -> exit.whenCompleteAsync((code, error) -> TaskDir.delete(monitorDir.dir()), context.threads().background()));
     }
 
     /**

@@ -1,30 +1,23 @@
 package io.hatchway.hcs.runc;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
-import io.hatchway.hcs.TaskOptions.Isolation;
 import io.hatchway.hcs.linux.LibC;
-import io.hatchway.hcs.linux.LinuxTarget;
 import io.hatchway.hcs.oci.Bundle;
-import io.hatchway.hcs.runc.TaskDir.TaskRecord;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.hcs.runc.conmon.Conmon;
 import io.hatchway.hcs.runc.conmon.ExitWatcher;
-import io.hatchway.hcs.runc.conmon.Monitor;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,16 +97,13 @@ public final class RuncBackend implements ComputeBackend {
 
     private final RuncContext context;
     private final Config config;
-    private final Map<String, OciRuntime> runtimes;
-    private final Map<String, Container> live;
 
-    private RuncBackend(Config config, Map<String, OciRuntime> runtimes, Conmon conmon, CgroupFs cgroups) {
+    private RuncBackend(Config config, Map<String, OciRuntime> runtimes, Conmon conmon, CgroupFs cgroups,
+            ComputeThreads threads) {
         this.context = new RuncContext(config, Collections.unmodifiableMap(new LinkedHashMap<>(runtimes)), conmon, cgroups,
-                new ExitWatcher(config.fallbackInterval()), RuncContext.agentKey(config.stateDir()),
+                new ExitWatcher(config.fallbackInterval(), threads), threads, RuncContext.agentKey(config.stateDir()),
                 new ConcurrentHashMap<>());
         this.config = config;
-        this.runtimes = runtimes;
-        this.live = context.live();
     }
 
     /**
@@ -135,12 +125,13 @@ public final class RuncBackend implements ComputeBackend {
     }
 
     /**
-     * Opens the backend.
+     * Opens the backend, its threads taken from {@code threads}, whose owner closes them after the
+     * backend.
      *
      * @throws HatchwayException InvalidArgument for a runtime other than runc or crun; Unavailable
      *     naming what is missing here (root, the runtime, conmon, a cgroup file system)
      */
-    public static RuncBackend open(Config config) {
+    public static RuncBackend open(Config config, ComputeThreads threads) {
         if (!RUNTIMES.contains(config.runtime())) {
             throw ErrorKind.InvalidArgument.error("runtime '%s': must be one of %s", config.runtime(), RUNTIMES);
         }
@@ -162,7 +153,7 @@ public final class RuncBackend implements ComputeBackend {
                     config.stateDir(), e);
         }
         Conmon conmon = new Conmon(Conmon.find().orElseThrow(), config.commandTimeout());
-        return new RuncBackend(config, runtimes, conmon, CgroupFs.detect());
+        return new RuncBackend(config, runtimes, conmon, CgroupFs.detect(), threads);
     }
 
     /**
@@ -215,8 +206,9 @@ public final class RuncBackend implements ComputeBackend {
     }
 
     /**
-     * Creates task {@code id}'s container with the runtime's {@code create} under conmon. The init
-     * process exists afterwards, waiting for {@link ComputeSystem#start}.
+     * Creates task {@code id}'s container with the runtime's {@code create} under conmon
+     * ({@link ContainerCreate}). The init process exists afterwards, waiting for
+     * {@link ComputeSystem#start}.
      *
      * @throws HatchwayException InvalidArgument for a bundle without a root file system or a process
      *     the runtime cannot launch (e.g. a missing binary: runc looks it up at create);
@@ -230,95 +222,7 @@ public final class RuncBackend implements ComputeBackend {
         Objects.requireNonNull(bundle);
         Objects.requireNonNull(options);
         Objects.requireNonNull(initStdio);
-        OciRuntime runtime = context.runtime(options.option(RUNTIME_OPTION));
-        LinuxTarget.checkProcess(bundle.process());
-        OciProcess.checkTerminal(bundle.process());
-        ObjectNode spec = bundle.config();
-        Path rootfs = rootfs(bundle, spec);
-        String cgroupsPath = cgroupsPath(id);
-        TaskDir dir = context.taskDir(id);
-        checkFree(id, runtime, dir, cgroupsPath);
-
-        TaskRecord record = new TaskRecord(id, bundle.dir().toString(), runtime.name(), options.sandbox(),
-                cgroupsPath, initStdio.stdin().map(Path::toString).orElse(null), initStdio.stdout().toString(),
-                initStdio.stderr().toString(), Instant.now().toString());
-        boolean created = false;
-        Sandbox sandbox = null;
-        try {
-            dir.writeTask(record);
-            ObjectNode process = (ObjectNode) spec.get("process");
-            for (String ours : List.of("stdin", "stdout", "stderr")) {
-                process.remove(ours);
-            }
-            if (options.sandbox()) {
-                sandbox = Sandbox.create(context, runtime, id, dir.sandbox(), spec, rootfs);
-                sandbox.join(spec);
-            }
-            spec.withObjectProperty("root").put("path", rootfs.toString());
-            spec.withObjectProperty("linux").put("cgroupsPath", cgroupsPath);
-            TaskDir.write(dir.bundle().resolve("config.json"), spec);
-            Files.createDirectories(initStdio.stdout().getParent());
-            Files.createDirectories(initStdio.stderr().getParent());
-            Monitor monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), OciProcess.io(initStdio));
-            created = true;
-            Container container = new Container(context, runtime, dir, record, process, Optional.ofNullable(sandbox),
-                    monitor, false, 0);
-            live.put(id, container);
-            return container;
-        } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("task '%s': writing its state under %s: %s", id, dir.dir(), e);
-        } finally {
-            if (!created) {
-                if (sandbox != null) {
-                    sandbox.close();
-                }
-                discard(id, runtime, dir);
-            }
-        }
-    }
-
-    /** The bundle's root file system, which must be a directory. */
-    private static Path rootfs(Bundle bundle, ObjectNode spec) {
-        JsonNode root = spec.path("root").path("path");
-        if (!root.isTextual() || root.asText().isEmpty()) {
-            throw ErrorKind.InvalidArgument.error("bundle '%s': config.json has no root.path", bundle);
-        }
-        Path rootfs = bundle.dir().resolve(root.asText()).normalize();
-        if (!Files.isDirectory(rootfs)) {
-            throw ErrorKind.InvalidArgument.error("bundle '%s': root file system '%s' is not a directory", bundle,
-                    rootfs);
-        }
-        return rootfs;
-    }
-
-    /** Refuses an id the runtime or the cgroup tree already uses; clears a dead predecessor's leftovers. */
-    private void checkFree(String id, OciRuntime runtime, TaskDir dir, String cgroupsPath) {
-        if (live.containsKey(id)) {
-            throw ErrorKind.AlreadyExists.error("task with id: '%s' already exists", id);
-        }
-        // The runtime's own test (runc and crun refuse a create when <root>/<id> exists), without
-        // running it: a `state` command cost about a tenth of createTask + start (issue 5's benchmark).
-        // Under every runtime's root: a task's state directory is per id, whichever runtime runs it.
-        for (OciRuntime any : runtimes.values()) {
-            if (Files.exists(any.root().resolve(id), LinkOption.NOFOLLOW_LINKS)) {
-                throw ErrorKind.AlreadyExists.error("container '%s' already exists in %s (under %s)", id, any.name(),
-                        any.root());
-            }
-        }
-        TaskDir.delete(dir.dir());
-        if (context.cgroups().exists(cgroupsPath)) {
-            context.cgroups().removeIfEmpty(cgroupsPath);
-            if (context.cgroups().exists(cgroupsPath)) {
-                throw ErrorKind.AlreadyExists.error("cgroup %s is in use by processes outside Hatchway's %s root",
-                        cgroupsPath, runtime.name());
-            }
-        }
-    }
-
-    /** Removes what a failed create may have made: the container, its cgroup, its state. */
-    private void discard(String id, OciRuntime runtime, TaskDir dir) {
-        context.removeContainer(runtime, id);
-        TaskDir.delete(dir.dir());
+        return new ContainerCreate(context, id).create(bundle, options, initStdio);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.hatchway.hcs.runc;
 
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
@@ -19,15 +20,16 @@ import org.slf4j.LoggerFactory;
 /**
  * What the parts of one {@link RuncBackend} share, handed to each container, sandbox and the
  * recovery instead of a reference back to the backend: the configuration, the installed
- * runtimes, conmon, the cgroup file systems, the exit watcher and the live containers by task
- * id. Everything in it is thread-safe; the backend owns it and closes the watcher.
+ * runtimes, conmon, the cgroup file systems, the exit watcher, the compute layer's threads and the
+ * live containers by task id. Everything in it is thread-safe; the backend owns it and closes the
+ * watcher (the threads' owner closes them).
  *
  * @param runtimes the installed runtimes by name, each with its {@code --root} under the state directory
  * @param agentKey the state directory's share of every cgroup name (see {@link RuncBackend#cgroupsPath(Path, String)})
  * @param live the containers of this backend by task id, from create (or recovery) until released
  */
 record RuncContext(RuncBackend.Config config, Map<String, OciRuntime> runtimes, Conmon conmon, CgroupFs cgroups,
-        ExitWatcher watcher, String agentKey, Map<String, Container> live) {
+        ExitWatcher watcher, ComputeThreads threads, String agentKey, Map<String, Container> live) {
     private static final Logger log = LoggerFactory.getLogger(RuncContext.class);
     /** Hex digits of the state directory's hash in a cgroup's name: 48 bits, no collision among a host's agents. */
     private static final int AGENT_KEY_LENGTH = 12;
@@ -65,11 +67,9 @@ record RuncContext(RuncBackend.Config config, Map<String, OciRuntime> runtimes, 
      */
     void removeContainer(OciRuntime runtime, String containerId) {
         try {
-            runtime.delete(containerId, true);
+            runtime.deleteIfExists(containerId, true);
         } catch (HatchwayException e) {
-            if (e.kind() != ErrorKind.NotFound) {
-                log.warn("container '{}' of {}: not removed: {}", containerId, runtime.name(), e.getMessage());
-            }
+            log.warn("container '{}' of {}: not removed: {}", containerId, runtime.name(), e.getMessage());
         }
         cgroups.removeIfEmpty(cgroupsPath(containerId));
     }

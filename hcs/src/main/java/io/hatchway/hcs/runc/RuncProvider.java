@@ -37,7 +37,7 @@ public abstract sealed class RuncProvider implements ComputeBackendProvider perm
 
     @Override
     public ComputeBackend open(BackendContext context) {
-        return RuncBackend.open(RuncBackend.Config.of(runtime, context.stateDir().resolve("runc")));
+        return RuncBackend.open(RuncBackend.Config.of(runtime, context.stateDir().resolve("runc")), context.threads());
     }
 
     /** runc: {@code auto}'s first choice. */

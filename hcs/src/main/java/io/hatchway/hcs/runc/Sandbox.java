@@ -7,7 +7,6 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
-import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.oci.Json;
@@ -204,7 +203,7 @@ final class Sandbox {
             Path discard = Path.of("/dev/null");
             Io io = new Io(spec.stdin().map(Path::of), Optional.of(spec.stdout().map(Path::of).orElse(discard)),
                     Optional.of(spec.stderr().map(Path::of).orElse(discard)));
-            deadline = Threads.later(timeout, () -> {
+            deadline = context.threads().later(timeout, () -> {
                 if (!finished.get()) {
                     killed.set(true);
                     killQuietly(pidFile);

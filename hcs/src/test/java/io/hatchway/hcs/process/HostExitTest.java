@@ -130,7 +130,7 @@ class HostExitTest {
 
     @Test
     void atHostExitEveryProcessOfEveryTaskEndsAndItsRecordGoes() throws Exception {
-        ProcessBackend backend = new ProcessBackend(state(), BackendContext.DEFAULT_HOST_EXIT_SHUTDOWN);
+        ProcessBackend backend = new ProcessBackend(BackendContext.of(state()));
         ComputeSystem t1 = create(backend, "t1", "sleep 600 & sleep 600; wait");
         t1.start(stdio("t1"));
         t1.exec("e1", ProcessSpec.parse("{\"args\":[\"sleep\",\"600\"]}"), stdio("e1"));
@@ -155,7 +155,7 @@ class HostExitTest {
 
     @Test
     void whatIgnoresSigtermGetsSigkillAfterTheShutdownWait() throws Exception {
-        ProcessBackend backend = new ProcessBackend(state(), SHORT);
+        ProcessBackend backend = new ProcessBackend(new BackendContext(state(), SHORT));
         // An ignored signal stays ignored across fork and exec: both sleeps ignore SIGTERM.
         ComputeSystem t1 = create(backend, "t1", "trap '' TERM; sleep 600 & sleep 600; wait");
         t1.start(stdio("t1"));
@@ -173,7 +173,7 @@ class HostExitTest {
 
     @Test
     void withNoTaskHostExitDoesNothing() {
-        ProcessBackend backend = new ProcessBackend(state(), SHORT);
+        ProcessBackend backend = new ProcessBackend(new BackendContext(state(), SHORT));
         backend.hostExit();
         assertFalse(Files.exists(state()), "nothing written");
         assertEquals(List.of(), backend.recover());
@@ -181,7 +181,7 @@ class HostExitTest {
 
     @Test
     void deletingATaskRemovesItsRecord() throws Exception {
-        ProcessBackend backend = new ProcessBackend(state(), SHORT);
+        ProcessBackend backend = new ProcessBackend(new BackendContext(state(), SHORT));
         ComputeSystem t1 = create(backend, "t1", "sleep 600");
         t1.start(stdio("t1"));
         assertTrue(Files.exists(state().resolve("process/t1")));
@@ -196,7 +196,7 @@ class HostExitTest {
     void theNextStartEndsWhatADeadHostLeftAndTheIdIsFreeAfterwards() throws Exception {
         List<Proc> procs = leftover("sleep 600 & exec sleep 600", 2);
         Path file = record("t1", ProcFs.bootId(), deadHost(), procs.get(0));
-        ProcessBackend backend = new ProcessBackend(state(), BackendContext.DEFAULT_HOST_EXIT_SHUTDOWN);
+        ProcessBackend backend = new ProcessBackend(BackendContext.of(state()));
 
         assertEquals(List.of(), backend.recover(), "host processes are ended, not recovered");
 
@@ -213,7 +213,7 @@ class HostExitTest {
     void aCreateOfTheIdEndsALeftoverWhoseHostIsGone() throws Exception {
         List<Proc> procs = leftover("sleep 600 & exec sleep 600", 2);
         Path file = record("t1", ProcFs.bootId(), deadHost(), procs.get(0));
-        ProcessBackend backend = new ProcessBackend(state(), SHORT); // no recover(): the host stopped Hatchway, say
+        ProcessBackend backend = new ProcessBackend(new BackendContext(state(), SHORT)); // no recover(): the host stopped Hatchway, say
 
         create(backend, "t1", "exec sleep 600").start(stdio("t1"));
 
@@ -227,7 +227,7 @@ class HostExitTest {
         Proc leader = stranger.get(0);
         // The recorded leader had this pid but started earlier: the pid was reused since.
         Path file = record("t1", ProcFs.bootId(), deadHost(), new Proc(leader.pid(), leader.startTicks() - 1));
-        ProcessBackend backend = new ProcessBackend(state(), SHORT);
+        ProcessBackend backend = new ProcessBackend(new BackendContext(state(), SHORT));
 
         backend.recover();
 
@@ -240,7 +240,7 @@ class HostExitTest {
     void aRecordOfAnotherBootSignalsNothing() throws Exception {
         Proc leader = leftover("exec sleep 600", 1).get(0);
         Path file = record("t1", "another-boot", deadHost(), leader);
-        new ProcessBackend(state(), SHORT).recover();
+        new ProcessBackend(new BackendContext(state(), SHORT)).recover();
         assertTrue(leader.alive());
         assertFalse(Files.exists(file));
     }
@@ -250,7 +250,7 @@ class HostExitTest {
         Proc leader = leftover("exec sleep 600", 1).get(0);
         Proc host = leftover("exec sleep 600", 1).get(0); // plays a host JVM that stopped Hatchway and runs on
         Path file = record("t1", ProcFs.bootId(), host, leader);
-        ProcessBackend backend = new ProcessBackend(state(), SHORT);
+        ProcessBackend backend = new ProcessBackend(new BackendContext(state(), SHORT));
 
         backend.recover();
         assertTrue(leader.alive(), "another live host's task is not this start's to end");

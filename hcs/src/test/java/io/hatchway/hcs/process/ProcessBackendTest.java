@@ -39,7 +39,7 @@ class ProcessBackendTest {
 
     @BeforeEach
     void openBackend() {
-        backend = new ProcessBackend(dir.resolve("state"), BackendContext.DEFAULT_HOST_EXIT_SHUTDOWN);
+        backend = new ProcessBackend(BackendContext.of(dir.resolve("state")));
     }
 
     @AfterEach

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.linux.Mounts;
@@ -42,7 +43,7 @@ class FullStateDiskTest {
         List<ComputeSystem> systems = new ArrayList<>();
         RuncBackend backend = null;
         try {
-            backend = RuncBackend.open(RuncBackend.Config.of("runc", stateDir));
+            backend = RuncBackend.open(RuncBackend.Config.of("runc", stateDir), new ComputeThreads());
             Path bundle = BusyboxBundle.create(dir.resolve("bundle"), "sleep", "600");
             ComputeSystem system = backend.create("fd-task", Bundle.load(bundle.toString()), TaskOptions.DEFAULT,
                     stdio("init"));

@@ -10,6 +10,7 @@ import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
+import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.cli.OciRuntime;
@@ -20,43 +21,23 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An agent that goes away and comes back: the first backend object is dropped (as if its JVM had
  * been killed) and a new one on the same state directory recovers what is left. Needs root.
  */
-class RecoveryTest {
+class RecoveryTest extends RuncTest {
     /** Waits for a file in the container's /tmp, then exits with the given status. */
     private static final String WAIT_THEN_EXIT = "while [ ! -e /tmp/%s ]; do sleep 0.05; done; exit %d";
 
-    @TempDir
-    Path dir;
-
-    private RuncFixture runc;
-    private Path stateDir;
     private RuncBackend first;
     private RuncBackend second;
-    private List<ComputeSystem> systems;
-    private List<String> ids;
 
     @BeforeEach
     void open() {
-        runc = RuncFixture.open(dir);
-        stateDir = runc.stateDir;
         first = runc.backend();
-        systems = runc.systems;
-        ids = runc.ids;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (runc != null) {
-            runc.close();
-        }
     }
 
     private Path bundle(String id, String script) throws Exception {
@@ -206,7 +187,7 @@ class RecoveryTest {
         Path execDir = stateDir.resolve("tasks/rc-orphan-exec/execs/1");
         int conmon = Integer.parseInt(Files.readString(execDir.resolve("conmon.pid")).strip());
         Files.delete(execDir.resolve("monitor.json"));
-        io.hatchway.hcs.linux.LibC.INSTANCE.kill(conmon, 9);
+        LibC.INSTANCE.kill(conmon, 9);
         await().atMost(Duration.ofSeconds(10)).until(() -> io.hatchway.hcs.linux.ProcFs.stat(conmon)
                 .map(st -> st.state() == 'Z').orElse(true));
 
@@ -228,7 +209,7 @@ class RecoveryTest {
         first.create("rc-no-monitor", Bundle.load(bundle.toString()), TaskOptions.DEFAULT, stdio("rc-no-monitor"));
         first.close();
         int conmon = Integer.parseInt(Files.readString(stateDir.resolve("tasks/rc-no-monitor/init/conmon.pid")).strip());
-        io.hatchway.hcs.linux.LibC.INSTANCE.kill(conmon, 9);
+        LibC.INSTANCE.kill(conmon, 9);
         await().atMost(Duration.ofSeconds(10)).until(() -> io.hatchway.hcs.linux.ProcFs.stat(conmon)
                 .map(st -> st.state() == 'Z').orElse(true));
 

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.ProcessDetails;
@@ -16,6 +18,7 @@ import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.oci.Bundle;
+import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.testsupport.BusyboxBundle;
@@ -24,37 +27,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The runc backend against real runc, conmon and busybox containers. Needs root; skips otherwise. */
-class RuncBackendTest {
-    @TempDir
-    Path dir;
-
-    private RuncFixture runc;
-    private Path stateDir;
+class RuncBackendTest extends RuncTest {
     private RuncBackend backend;
-    private List<ComputeSystem> systems;
-    private List<String> ids;
 
     @BeforeEach
     void open() {
-        runc = RuncFixture.open(dir);
-        stateDir = runc.stateDir;
         backend = runc.backend();
-        systems = runc.systems;
-        ids = runc.ids;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (runc != null) {
-            runc.close();
-        }
     }
 
     private ComputeSystem create(String id, String... args) throws Exception {
@@ -77,7 +61,7 @@ class RuncBackendTest {
     }
 
     private static ProcessSpec process(String... args) {
-        return ProcessSpec.parse(io.hatchway.hcs.oci.Json.write(java.util.Map.of("args", List.of(args))));
+        return ProcessSpec.parse(Json.write(Map.of("args", List.of(args))));
     }
 
     @Test
@@ -249,7 +233,7 @@ class RuncBackendTest {
     @Test
     void backendsOnTwoStateDirsNeverShareATaskOfTheSameId() throws Exception {
         Path otherState = dir.resolve("other-state");
-        RuncBackend other = RuncBackend.open(RuncBackend.Config.of("runc", otherState));
+        RuncBackend other = RuncBackend.open(RuncBackend.Config.of("runc", otherState), new ComputeThreads());
         List<ComputeSystem> theirs = new ArrayList<>();
         ids.add("rt-same");
         try {
@@ -297,7 +281,7 @@ class RuncBackendTest {
         // A backend that checks every 50 ms beside inotify, so "still running" below is looked at often.
         Path quickState = dir.resolve("quick-state");
         RuncBackend quick = RuncBackend.open(new RuncBackend.Config("runc", quickState, Duration.ofSeconds(30),
-                Duration.ofMillis(50), List.of(Path.of("/")), java.util.Map.of()));
+                Duration.ofMillis(50), List.of(Path.of("/")), Map.of()), new ComputeThreads());
         List<ComputeSystem> mine = new ArrayList<>();
         ids.add("rt-monitorless");
         try {
@@ -334,10 +318,10 @@ class RuncBackendTest {
 
     @Test
     void crunOnAHybridCgroupHostIsUnavailableWithItsReason() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(OciRuntime.find("crun").isPresent(), "crun is not installed");
-        org.junit.jupiter.api.Assumptions.assumeTrue(backend.cgroups().hybrid(), "this host's cgroups are not hybrid");
+        assumeTrue(OciRuntime.find("crun").isPresent(), "crun is not installed");
+        assumeTrue(backend.cgroups().hybrid(), "this host's cgroups are not hybrid");
         HatchwayException open = assertThrows(HatchwayException.class,
-                () -> RuncBackend.open(RuncBackend.Config.of("crun", dir.resolve("crun-state"))));
+                () -> RuncBackend.open(RuncBackend.Config.of("crun", dir.resolve("crun-state")), new ComputeThreads()));
         assertEquals(ErrorKind.Unavailable, open.kind());
         assertTrue(open.getMessage().contains("cgroups in hybrid mode not supported"), open.getMessage());
 

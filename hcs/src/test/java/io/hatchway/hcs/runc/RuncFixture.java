@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
@@ -37,6 +38,8 @@ public final class RuncFixture implements AutoCloseable {
     public final List<ComputeSystem> systems = new ArrayList<>();
     public final List<String> ids = new ArrayList<>();
     private final List<RuncBackend> backends = new ArrayList<>();
+    /** The threads of the fixture's backends, closed after them. */
+    private final ComputeThreads threads = new ComputeThreads();
 
     private RuncFixture(Path dir) {
         this.dir = dir;
@@ -56,7 +59,7 @@ public final class RuncFixture implements AutoCloseable {
 
     /** A backend of {@code config}, closed by {@link #close()}. */
     public RuncBackend backend(RuncBackend.Config config) {
-        RuncBackend backend = RuncBackend.open(config);
+        RuncBackend backend = RuncBackend.open(config, threads);
         backends.add(backend);
         return backend;
     }
@@ -79,7 +82,11 @@ public final class RuncFixture implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        stopAll(systems, stateDir, ids, backends.toArray(RuncBackend[]::new));
+        try {
+            stopAll(systems, stateDir, ids, backends.toArray(RuncBackend[]::new));
+        } finally {
+            threads.close();
+        }
     }
 
     /**

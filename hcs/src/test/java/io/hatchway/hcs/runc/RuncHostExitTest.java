@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.TaskOptions;
@@ -13,42 +14,21 @@ import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The runc backend's host-exit policy: its containers stay at host exit (to be recovered by the next
  * start), and an id a leftover container holds under the agent's runtime roots is refused, not
  * doubled. Needs root, runc, conmon and busybox; skips otherwise.
  */
-class RuncHostExitTest {
-    @TempDir
-    Path dir;
-
-    private RuncFixture runc;
-    private Path stateDir;
+class RuncHostExitTest extends RuncTest {
     private RuncBackend backend;
-    private List<ComputeSystem> systems;
-    private List<String> ids;
 
     @BeforeEach
     void open() {
-        runc = RuncFixture.open(dir);
-        stateDir = runc.stateDir;
         backend = runc.backend();
-        systems = runc.systems;
-        ids = runc.ids;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (runc != null) {
-            runc.close();
-        }
     }
 
     /** A bundle of a {@code sleep 600} for task {@code id}, which the fixture then checks at close. */
@@ -75,7 +55,7 @@ class RuncHostExitTest {
     void anIdALeftoverContainerHoldsIsRefused() throws Exception {
         started("rx-left");
         // A second agent on the same state that did not take the container over (its recovery could not).
-        RuncBackend next = RuncBackend.open(RuncBackend.Config.of("runc", stateDir));
+        RuncBackend next = RuncBackend.open(RuncBackend.Config.of("runc", stateDir), new ComputeThreads());
         try {
             Bundle bundle = bundle("rx-left-again");
             HatchwayException e = assertThrows(HatchwayException.class,

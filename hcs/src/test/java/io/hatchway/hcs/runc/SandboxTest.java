@@ -23,40 +23,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Isolated tasks: the sandbox container, execInHost, live shares, guest stacks. Needs root. */
-class SandboxTest {
+class SandboxTest extends RuncTest {
     private static final TaskOptions SANDBOX = TaskOptions.parse("{\"isolation\":\"sandbox\"}", Set.of());
 
-    @TempDir
-    Path dir;
-
-    private RuncFixture runc;
-    private Path stateDir;
     private Path allowed;
     private RuncBackend backend;
-    private List<ComputeSystem> systems;
-    private List<String> ids;
 
     @BeforeEach
     void open() throws Exception {
-        runc = RuncFixture.open(dir);
-        stateDir = runc.stateDir;
         allowed = Files.createDirectories(dir.resolve("allowed"));
         backend = runc.backend(RuncBackend.Config.of("runc", stateDir).withShareRoots(List.of(allowed)));
-        systems = runc.systems;
-        ids = runc.ids;
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (runc != null) {
-            runc.close();
-        }
     }
 
     private ComputeSystem sandboxed(String id, String... args) throws Exception {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
@@ -33,7 +34,7 @@ class SigkilledAgentTest {
 
     /** The child JVM: starts the task, says "ready", and waits to be killed. */
     public static void main(String[] args) throws Exception {
-        RuncBackend backend = RuncBackend.open(RuncBackend.Config.of("runc", Path.of(args[0])));
+        RuncBackend backend = RuncBackend.open(RuncBackend.Config.of("runc", Path.of(args[0])), new ComputeThreads());
         Path out = Path.of(args[2]);
         var system = backend.create("sk-task", Bundle.load(args[1]), TaskOptions.DEFAULT,
                 new Stdio(Optional.empty(), out, out));
@@ -82,7 +83,7 @@ class SigkilledAgentTest {
         Files.writeString(bundle.resolve("rootfs/tmp/go"), "");
         await().atMost(Duration.ofSeconds(30)).until(() -> runc.state("sk-task").isStopped());
 
-        RuncBackend backend = RuncBackend.open(RuncBackend.Config.of("runc", stateDir));
+        RuncBackend backend = RuncBackend.open(RuncBackend.Config.of("runc", stateDir), new ComputeThreads());
         try {
             List<RecoveredSystem> recovered = backend.recover();
             assertEquals(List.of("sk-task"), recovered.stream().map(RecoveredSystem::id).toList());

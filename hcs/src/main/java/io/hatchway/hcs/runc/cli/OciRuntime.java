@@ -139,6 +139,21 @@ public final class OciRuntime {
         check(force ? List.of("delete", "--force", id) : List.of("delete", id), id);
     }
 
+    /**
+     * {@link #delete}, where a container the runtime does not know counts as deleted.
+     *
+     * @throws HatchwayException Unavailable when the runtime refused
+     */
+    public void deleteIfExists(String id, boolean force) {
+        try {
+            delete(id, force);
+        } catch (HatchwayException e) {
+            if (e.kind() != ErrorKind.NotFound) {
+                throw e;
+            }
+        }
+    }
+
     /** {@code state}: the container's state. @throws HatchwayException NotFound when it does not exist */
     public ContainerState state(String id) {
         return parse(check(List.of("state", id), id), new TypeReference<ContainerState>() { }, "state", id);

@@ -14,6 +14,7 @@ import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -156,7 +157,7 @@ public final class Conmon {
             try {
                 Files.createDirectories(dir.exitDir());
                 return;
-            } catch (java.nio.file.NoSuchFileException e) {
+            } catch (NoSuchFileException e) {
                 if (attempt == 3) {
                     throw e;
                 }

@@ -1,10 +1,13 @@
 package io.hatchway.hcs.runc.conmon;
 
 import io.hatchway.hcs.ComputeProcess;
+import io.hatchway.hcs.ComputeThreads;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
@@ -41,17 +44,15 @@ public final class ExitWatcher implements AutoCloseable {
     private final Set<Waiter<?>> waiters = new HashSet<>(); // guarded by this
     private volatile boolean closed;
 
-    /** Starts the watching thread ({@code hatchway-exit-watcher}, a daemon). */
-    public ExitWatcher(Duration fallback) {
+    /** Starts the watching thread, {@code hatchway-exit-watcher}, one of {@code threads}. */
+    public ExitWatcher(Duration fallback, ComputeThreads threads) {
         this.fallback = fallback;
         try {
             this.watchService = FileSystems.getDefault().newWatchService();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
-        this.thread = new Thread(this::run, "hatchway-exit-watcher");
-        thread.setDaemon(true);
-        thread.start();
+        this.thread = threads.watch("hatchway-exit-watcher", this::run);
     }
 
     /**
@@ -89,7 +90,7 @@ public final class ExitWatcher implements AutoCloseable {
         try {
             long code = Long.parseLong(Files.readString(exitFile).strip());
             return Optional.of(code < 0 ? ComputeProcess.UNKNOWN_EXIT_CODE : code);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | NumberFormatException e) {
             return Optional.of(ComputeProcess.UNKNOWN_EXIT_CODE);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.runc.cli.Io;
 import io.hatchway.hcs.runc.cli.OciRuntime;
@@ -60,7 +61,7 @@ class ConmonTest {
             assertTrue(monitor.monitorAlive(), "the monitor is the child that stays");
         } finally {
             if (monitor.conmonPid() > 1) {
-                io.hatchway.hcs.linux.LibC.INSTANCE.kill(monitor.conmonPid(), 9);
+                LibC.INSTANCE.kill(monitor.conmonPid(), 9);
             }
         }
     }
