@@ -262,13 +262,13 @@ final class Profile {
             double cpuBefore = jvm.cpuMillis();
             Map<String, Long> cpu;
             try {
-                cpu = profile(jvm, lib.get(), event, CPU_INTERVAL_NS, ctx.work.resolve(label.hashCode() + "-cpu.collapsed"),
+                cpu = profile(jvm, lib.get(), event, CPU_INTERVAL_NS, ctx.work.resolve(slug(label) + "-cpu.collapsed"),
                         execs, load, false);
             } catch (Exception e) {
                 event = "itimer";
                 cpuBefore = jvm.cpuMillis();
-                cpu = profile(jvm, lib.get(), event, CPU_INTERVAL_NS, ctx.work.resolve(label.hashCode()
-                        + "-cpu.collapsed"), execs, load, false);
+                cpu = profile(jvm, lib.get(), event, CPU_INTERVAL_NS, ctx.work.resolve(slug(label) + "-cpu.collapsed"),
+                        execs, load, false);
             }
             double cpuMs = jvm.cpuMillis() - cpuBefore;
             long samples = cpu.values().stream().mapToLong(Long::longValue).sum();
@@ -279,8 +279,8 @@ final class Profile {
             b.notes.add(String.format(Locale.ROOT, "CPU: %s samples every %.0f ms of CPU, all threads (%d samples, %.1f"
                     + " per exec), spread over the JVM's CPU of the profiled pass (%.2f ms per exec, profiler included)",
                     event, CPU_INTERVAL_NS / 1e6, samples, samples / (double) execs, cpuMs / execs));
-            Map<String, Long> wall = profile(jvm, lib.get(), "wall", WALL_INTERVAL_NS, ctx.work.resolve(label.hashCode()
-                    + "-wall.collapsed"), execs, load, true);
+            Map<String, Long> wall = profile(jvm, lib.get(), "wall", WALL_INTERVAL_NS,
+                    ctx.work.resolve(slug(label) + "-wall.collapsed"), execs, load, true);
             long all = wall.values().stream().mapToLong(Long::longValue).sum();
             wall.forEach((phase, n) -> b.wallShare.put(phase, all == 0 ? 0 : 100.0 * n / all));
             b.notes.add(String.format(Locale.ROOT, "wall: samples every %.0f ms of the request threads (RMI connection,"
@@ -289,6 +289,22 @@ final class Profile {
             b.notes.add("no profile: " + e);
         }
         return b;
+    }
+
+    /** The stacks' file name: {@code profile-<first word of the load>}. */
+    private static String slug(String label) {
+        return "profile-" + label.split(" ")[0].replaceAll("[^A-Za-z0-9]", "");
+    }
+
+    /** Copies the stacks of this run's profiles ({@code profile-*.collapsed}, async-profiler's collapsed format) to {@code out}. */
+    static void keepStacks(Context ctx, Path out) {
+        try (var files = Files.list(ctx.work)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("profile-")).toList()) {
+                Files.copy(f, out.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            System.err.println("bench: the profiles' stacks were not kept: " + e);
+        }
     }
 
     private static final long CPU_INTERVAL_NS = 1_000_000;
