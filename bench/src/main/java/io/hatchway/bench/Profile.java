@@ -85,8 +85,9 @@ final class Profile {
 
     /** Frames that mean a request thread is serving a request (RMI call, HTTP exchange), not idle. */
     private static final Pattern IN_REQUEST = Pattern.compile("Transport\\.serviceCall|ServerImpl\\$Exchange\\.run"
-            + "|ServerImpl\\.Exchange\\.run|JolokiaHandler\\.handle");
-    private static final Pattern REQUEST_THREAD = Pattern.compile("RMI TCP Connection|hatchway-jolokia-http");
+            + "|io\\.hatchway\\.jolokia\\.JolokiaHandler\\.");
+    /** RMI's connection threads; Jolokia's readers, and its long-wait threads where a bulk with waitExec is served. */
+    private static final Pattern REQUEST_THREAD = Pattern.compile("RMI TCP Connection|hatchway-jolokia-(http|wait)");
 
     /** One load's breakdown: CPU ms per exec by phase, wall shares of the request threads, CPU per exec. */
     static final class Breakdown {
@@ -99,6 +100,7 @@ final class Profile {
         String referenceLabel = "";
         final Map<String, Double> cpuMsPerExec = new LinkedHashMap<>();
         final Map<String, Double> wallShare = new LinkedHashMap<>();
+        final Map<String, Double> wallMs = new LinkedHashMap<>();
         double cpuProfiledMsPerExec;
         final List<String> notes = new ArrayList<>();
 
@@ -113,22 +115,20 @@ final class Profile {
             out.append(String.format(Locale.ROOT, "%n    CPU per exec: agent JVM %s ms, runtime %s ms%s", num(agentCpuMsPerExec),
                     num(runtimeCpuMsPerExec), referenceLabel.isEmpty() ? ""
                             : "; " + referenceLabel + " " + num(referenceCpuMsPerExec) + " ms"));
-            out.append(String.format(Locale.ROOT, "%n    %-68s %11s %12s %11s", "phase", "CPU ms/exec", "wall % req.",
-                    "≈ wall ms"));
+            out.append(String.format(Locale.ROOT, "%n    %-68s %11s %12s %12s", "phase", "CPU ms/exec", "wall ms/exec",
+                    "wall % req."));
             for (String phase : phases()) {
                 double cpu = cpuMsPerExec.getOrDefault(phase, 0.0);
                 double wall = wallShare.getOrDefault(phase, 0.0);
                 if (cpu < 0.005 && wall < 0.05) {
                     continue;
                 }
-                out.append(String.format(Locale.ROOT, "%n    %-68s %11.2f %11.1f%% %11.2f", phase, cpu, wall,
-                        wall * wallMsPerExec / 100));
+                out.append(String.format(Locale.ROOT, "%n    %-68s %11.2f %12.2f %11.1f%%", phase, cpu,
+                        wallMs.getOrDefault(phase, 0.0), wall));
             }
             double walls = wallShare.values().stream().mapToDouble(Double::doubleValue).sum();
-            out.append(String.format(Locale.ROOT, "%n    %-68s %11.2f %11.1f%% %11.2f", "total", cpuProfiledMsPerExec,
-                    walls, walls * wallMsPerExec / 100));
-            out.append("\n    (≈ wall ms: the phase's share of the request threads' samples times the round trip, whose"
-                    + " client side the samples do not see: an upper bound)");
+            out.append(String.format(Locale.ROOT, "%n    %-68s %11.2f %12.2f %11.1f%%", "total", cpuProfiledMsPerExec,
+                    wallMs.values().stream().mapToDouble(Double::doubleValue).sum(), walls));
             notes.forEach(n -> out.append("\n    ").append(n));
             return out.toString();
         }
@@ -260,7 +260,7 @@ final class Profile {
             // over the JVM's CPU time of the same pass, so the phases add up to what /proc counts.
             String event = "cpu";
             double cpuBefore = jvm.cpuMillis();
-            Map<String, Long> cpu;
+            Pass cpu;
             try {
                 cpu = profile(jvm, lib.get(), event, CPU_INTERVAL_NS, ctx.work.resolve(slug(label) + "-cpu.collapsed"),
                         execs, load, false);
@@ -271,20 +271,24 @@ final class Profile {
                         execs, load, false);
             }
             double cpuMs = jvm.cpuMillis() - cpuBefore;
-            long samples = cpu.values().stream().mapToLong(Long::longValue).sum();
-            for (Map.Entry<String, Long> e : cpu.entrySet()) {
+            long samples = cpu.byPhase().values().stream().mapToLong(Long::longValue).sum();
+            for (Map.Entry<String, Long> e : cpu.byPhase().entrySet()) {
                 b.cpuMsPerExec.put(e.getKey(), samples == 0 ? 0 : cpuMs * e.getValue() / samples / execs);
             }
             b.cpuProfiledMsPerExec = cpuMs / execs;
             b.notes.add(String.format(Locale.ROOT, "CPU: %s samples every %.0f ms of CPU, all threads (%d samples, %.1f"
                     + " per exec), spread over the JVM's CPU of the profiled pass (%.2f ms per exec, profiler included)",
                     event, CPU_INTERVAL_NS / 1e6, samples, samples / (double) execs, cpuMs / execs));
-            Map<String, Long> wall = profile(jvm, lib.get(), "wall", WALL_INTERVAL_NS,
+            Pass wall = profile(jvm, lib.get(), "wall", WALL_INTERVAL_NS,
                     ctx.work.resolve(slug(label) + "-wall.collapsed"), execs, load, true);
-            long all = wall.values().stream().mapToLong(Long::longValue).sum();
-            wall.forEach((phase, n) -> b.wallShare.put(phase, all == 0 ? 0 : 100.0 * n / all));
-            b.notes.add(String.format(Locale.ROOT, "wall: samples every %.0f ms of the request threads (RMI connection,"
-                    + " Jolokia HTTP) while they serve a request (%d samples)", WALL_INTERVAL_NS / 1e6, all));
+            long all = wall.byPhase().values().stream().mapToLong(Long::longValue).sum();
+            wall.byPhase().forEach((phase, n) -> {
+                b.wallShare.put(phase, all == 0 ? 0 : 100.0 * n / all);
+                b.wallMs.put(phase, n * wall.msPerTick() / execs);
+            });
+            b.notes.add(String.format(Locale.ROOT, "wall: the request threads (RMI connections, Jolokia's readers and"
+                    + " long-wait threads) while they serve a request, sampled every %.0f ms asked, %.2f ms got (%d"
+                    + " samples)", WALL_INTERVAL_NS / 1e6, wall.msPerTick(), all));
         } catch (Exception e) {
             b.notes.add("no profile: " + e);
         }
@@ -310,10 +314,19 @@ final class Profile {
     private static final long CPU_INTERVAL_NS = 1_000_000;
     private static final long WALL_INTERVAL_NS = 1_000_000;
 
-    /** One profiled pass: samples by phase (wall: request threads serving a request only). */
-    private static Map<String, Long> profile(HostJvm jvm, Path lib, String event, long intervalNs, Path out, int execs,
+    /** A profiled pass: samples by phase, and the pass's wall time per sample of one thread. */
+    record Pass(Map<String, Long> byPhase, double msPerTick) {
+    }
+
+    /**
+     * One profiled pass: samples by phase (wall: request threads serving a request only). The wall
+     * clock profiler samples every thread at each tick, so a thread's samples times the pass's
+     * duration over the ticks (the most samples any thread got) is the thread's time.
+     */
+    private static Pass profile(HostJvm jvm, Path lib, String event, long intervalNs, Path out, int execs,
             Alternation.ThrowingRunnable load, boolean requestsOnly) throws Exception {
         command(jvm, lib, "start,event=" + event + ",interval=" + intervalNs + ",threads");
+        long started = System.nanoTime();
         try {
             for (int i = 0; i < execs; i++) {
                 load.run();
@@ -321,7 +334,9 @@ final class Profile {
         } finally {
             command(jvm, lib, "stop,file=" + out + ",collapsed");
         }
+        double ms = (System.nanoTime() - started) / 1e6;
         Map<String, Long> byPhase = new LinkedHashMap<>();
+        Map<String, Long> byThread = new java.util.HashMap<>();
         for (String line : Files.readAllLines(out)) {
             int space = line.lastIndexOf(' ');
             if (space < 0) {
@@ -330,6 +345,7 @@ final class Profile {
             long count = Long.parseLong(line.substring(space + 1).strip());
             List<String> frames = new ArrayList<>(List.of(line.substring(0, space).split(";")));
             String thread = frames.isEmpty() ? "" : frames.remove(0);
+            byThread.merge(thread, count, Long::sum);
             frames.replaceAll(f -> f.replace('/', '.'));
             if (requestsOnly && !(REQUEST_THREAD.matcher(thread).find()
                     && frames.stream().anyMatch(f -> IN_REQUEST.matcher(f).find()))) {
@@ -342,7 +358,8 @@ final class Profile {
                 }
             }
         }
-        return byPhase;
+        long ticks = byThread.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        return new Pass(byPhase, ticks == 0 ? 0 : ms / ticks);
     }
 
     private static void command(HostJvm jvm, Path lib, String command) throws Exception {

@@ -111,8 +111,8 @@ final class Report {
         }
         if (figures.stream().anyMatch(f -> f.breakdown != null)) {
             out.append("\n\nWhere the agent's own part goes: the figure's load run back to back in the agent's JVM,"
-                    + " profiled (CPU ms per exec by phase; wall: share of the time the request threads spend serving"
-                    + " the requests, by phase). Runtime CPU: conmon, runc and the process (cgroups).");
+                    + " profiled (CPU ms per exec by phase, all threads; wall ms per exec by phase of the request"
+                    + " threads while they serve the requests, and its share). Runtime CPU: conmon, runc and the process (cgroups).");
             for (Figure f : figures) {
                 if (f.breakdown != null) {
                     out.append("\n").append(f.name).append(" —").append(f.breakdown.table());
@@ -206,6 +206,8 @@ final class Report {
         b.cpuMsPerExec.forEach((k, v) -> cpu.put(k, round(v)));
         ObjectNode wall = o.putObject("wall_percent_of_requests_by_phase");
         b.wallShare.forEach((k, v) -> wall.put(k, round(v)));
+        ObjectNode wallMs = o.putObject("wall_ms_per_exec_by_phase");
+        b.wallMs.forEach((k, v) -> wallMs.put(k, round(v)));
         b.notes.forEach(o.withArray("notes")::add);
     }
 
