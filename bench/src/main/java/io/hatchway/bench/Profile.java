@@ -276,6 +276,13 @@ final class Profile {
                 b.cpuMsPerExec.put(e.getKey(), samples == 0 ? 0 : cpuMs * e.getValue() / samples / execs);
             }
             b.cpuProfiledMsPerExec = cpuMs / execs;
+            double jit = b.cpuMsPerExec.getOrDefault("JVM: JIT compilers", 0.0);
+            if (jit > 0.2 * b.cpuProfiledMsPerExec) {
+                b.notes.add(String.format(Locale.ROOT, "the JIT's compilers take %.0f%% of this CPU: the agent's JVM is"
+                        + " still warming up (an exec runs thousands of methods a few times each; C2 gets to them"
+                        + " over thousands of execs), which the figure's own samples pay too", 100 * jit
+                        / b.cpuProfiledMsPerExec));
+            }
             b.notes.add(String.format(Locale.ROOT, "CPU: %s samples every %.0f ms of CPU, all threads (%d samples, %.1f"
                     + " per exec), spread over the JVM's CPU of the profiled pass (%.2f ms per exec, profiler included)",
                     event, CPU_INTERVAL_NS / 1e6, samples, samples / (double) execs, cpuMs / execs));
