@@ -138,6 +138,7 @@ public final class Bench {
         } finally {
             if (cleaned.compareAndSet(false, true)) {
                 System.out.println("bench: cleaning up");
+                Profile.keepStacks(ctx, out);
                 ctx.cleanUp();
                 report.leftovers.addAll(Sweep.run(ctx));
                 Runtime.getRuntime().removeShutdownHook(hook);

@@ -42,6 +42,8 @@ final class Figure {
      * conmon, or the protocol's round trips alone), so a missed target shows what limits it.
      */
     final List<Samples> alternatives = new ArrayList<>();
+    /** Where the agent's part of this figure's load goes, by phase, and its CPU per exec; null when not profiled. */
+    Profile.Breakdown breakdown;
 
     Figure(String name, String unit, Goal goal, double target, String hatchwaySide, String referenceSide) {
         this.name = name;

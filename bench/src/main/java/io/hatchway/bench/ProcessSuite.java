@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -43,6 +44,7 @@ final class ProcessSuite {
         Path bundle = bundle(ctx.work.resolve("process-bundle"), List.of("/bin/sleep", "3600"), ctx.marker());
         Context.Host host = ctx.startHost("process", ctx.dir("process-state"), List.of());
         ctx.onCleanup("process backend host", host.jvm()::close);
+        Optional<Path> hostCgroup = Profile.cpuCgroup(ctx, host.jvm(), "process-host");
         TaskClient tasks = host.tasks();
         String task = "bp-" + ctx.runId;
         tasks.createTask(task, bundle.toString(), "");
@@ -86,6 +88,18 @@ final class ProcessSuite {
                 samples.get(JMX).medianMs() - samples.get(POSIX_SPAWN).medianMs() - samples.get(JMX_FLOOR).medianMs(),
                 (samples.get(JMX).medianMs() - samples.get(POSIX_SPAWN).medianMs() + samples.get(SETSID).medianMs())
                         / samples.get(SPAWN).medianMs()));
+        int profiled = ctx.iterations(300, 30);
+        vsSpawn.breakdown = Profile.measure(ctx, host.jvm(), "process exec over JMX (this figure's load)", profiled,
+                () -> {
+                    long code = tasks.execRoundTrip(task, "p" + execs.incrementAndGet(), process);
+                    check(code == 0, "exec exited with " + code);
+                }, hostCgroup, Optional.empty());
+        double children = Profile.childrenCpuMs();
+        for (int i = 0; i < profiled; i++) {
+            spawn("/bin/true");
+        }
+        vsSpawn.breakdown.referenceLabel = "the reference's child (/bin/true from ProcessBuilder)";
+        vsSpawn.breakdown.referenceCpuMsPerExec = (Profile.childrenCpuMs() - children) / profiled;
         jolokiaVsJmx.alternatives.add(samples.get(JOLOKIA_FLOOR));
         jolokiaVsJmx.alternatives.add(samples.get(JMX_FLOOR));
         jolokiaVsJmx.hatchway = samples.get(JOLOKIA);

@@ -109,6 +109,16 @@ final class Report {
                                 : num(a.medianMs() / f.reference.medianMs()) + " x"));
             }
         }
+        if (figures.stream().anyMatch(f -> f.breakdown != null)) {
+            out.append("\n\nWhere the agent's own part goes: the figure's load run back to back in the agent's JVM,"
+                    + " profiled (CPU ms per exec by phase, all threads; wall ms per exec by phase of the request"
+                    + " threads while they serve the requests, and its share). Runtime CPU: conmon, runc and the process (cgroups).");
+            for (Figure f : figures) {
+                if (f.breakdown != null) {
+                    out.append("\n").append(f.name).append(" —").append(f.breakdown.table());
+                }
+            }
+        }
         out.append("\n\nFootprint of the idle agent (host JVM with vs without it):\n");
         footprint.forEach((k, v) -> out.append("    ").append(k).append(": ").append(v).append('\n'));
         out.append("\nMachine: ");
@@ -165,6 +175,9 @@ final class Report {
             f.skipped().ifPresent(why -> o.put("skipped", why));
             f.failed().ifPresent(why -> o.put("failed", why));
             f.notes.forEach(o.withArray("notes")::add);
+            if (f.breakdown != null) {
+                breakdown(o.putObject("breakdown"), f.breakdown);
+            }
         }
         ObjectNode skipped = root.putObject("skipped");
         for (Figure f : figures) {
@@ -177,6 +190,25 @@ final class Report {
         leftovers.forEach(left::add);
         root.put("total_seconds", Math.round(totalSeconds));
         Files.writeString(file, JolokiaClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+    }
+
+    private static void breakdown(ObjectNode o, Profile.Breakdown b) {
+        o.put("load", b.load);
+        o.put("execs", b.execs);
+        o.put("wall_ms_per_exec", round(b.wallMsPerExec));
+        o.put("agent_cpu_ms_per_exec", round(b.agentCpuMsPerExec));
+        o.put("runtime_cpu_ms_per_exec", round(b.runtimeCpuMsPerExec));
+        if (!b.referenceLabel.isEmpty()) {
+            o.put("reference_cpu_label", b.referenceLabel);
+            o.put("reference_cpu_ms_per_exec", round(b.referenceCpuMsPerExec));
+        }
+        ObjectNode cpu = o.putObject("cpu_ms_per_exec_by_phase");
+        b.cpuMsPerExec.forEach((k, v) -> cpu.put(k, round(v)));
+        ObjectNode wall = o.putObject("wall_percent_of_requests_by_phase");
+        b.wallShare.forEach((k, v) -> wall.put(k, round(v)));
+        ObjectNode wallMs = o.putObject("wall_ms_per_exec_by_phase");
+        b.wallMs.forEach((k, v) -> wallMs.put(k, round(v)));
+        b.notes.forEach(o.withArray("notes")::add);
     }
 
     private static void samples(ObjectNode o, String field, Samples s) {

@@ -80,11 +80,12 @@ final class RuncSuite {
                 }
             }
         });
+        Optional<Path> hostCgroup = Profile.cpuCgroup(ctx, host.jvm(), "runc-host");
         TaskClient tasks = host.tasks();
         String task = "br-" + ctx.runId;
         tasks.createTask(task, bundle.toString(), "");
         ctx.onCleanup("task " + task, () -> tasks.deleteTask(task));
-        tasks.start(task, "");
+        int taskPid = tasks.start(task, "");
 
         // The runc CLI's side: a container of the same root file system under a root of its own.
         RuncCli cli = new RuncCli(ctx.dir("runc-cli-root"), errors);
@@ -143,6 +144,21 @@ final class RuncSuite {
                 + " − conmon launch − Jolokia floor, medians) is %.1f ms",
                 execSamples.get(CONMON_EXEC).medianMs() / execSamples.get(RUNC_EXEC).medianMs(), agentPart));
         figures.execVsCli.note(memoryPerLiveExec(tasks, task, cli, cliContainer));
+        int profiled = ctx.iterations(100, 20);
+        Profile.Breakdown breakdown = Profile.measure(ctx, host.jvm(), "runc exec over Jolokia (this figure's load)",
+                profiled, () -> execOverJolokia(host.jolokia(), task, "p" + execs.incrementAndGet(), process), hostCgroup,
+                Profile.cpuCgroupOf(taskPid));
+        Optional<Path> cliCgroup = Optional.of(Path.of("/sys/fs/cgroup/cpuacct" + ctx.cgroup(cliContainer)))
+                .filter(Files::isDirectory);
+        double children = Profile.childrenCpuMs();
+        double cliContainerCpu = Profile.usageMs(cliCgroup);
+        for (int i = 0; i < profiled; i++) {
+            cli.exec(cliContainer, "/bin/true");
+        }
+        breakdown.referenceLabel = "runc exec from a shell (runc and its init, the process)";
+        breakdown.referenceCpuMsPerExec = (Profile.childrenCpuMs() - children + Profile.usageMs(cliCgroup)
+                - cliContainerCpu) / profiled;
+        figures.execVsCli.breakdown = breakdown;
         if (containerd != null) {
             figures.execVsCtr.hatchway = execSamples.get(HATCHWAY_EXEC);
             figures.execVsCtr.reference = execSamples.get(CTR_EXEC);

@@ -63,58 +63,54 @@ final class ExposureMetrics {
     private static final List<String> STATES = List.of("created", "running", "exited");
     private static final Logger log = LoggerFactory.getLogger(ExposureMetrics.class);
 
-    private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final Histogram operations;
-    private final ExpositionFormatWriter prometheusText;
-    private final ExpositionFormatWriter openMetrics;
-    private final String unavailable; // null when serving
+    private final MBeanServer mbeans;
+    /*
+     * The library's part (registry, histogram, format writers) is made at the first hatchway
+     * operation or the first scrape, whichever comes first, not at the exposure's start: loading
+     * and setting up the Prometheus classes is tens of milliseconds of the start-up every host
+     * pays, scraped or not. Only Library's code names the library's classes, so none of them
+     * loads before then.
+     */
+    private volatile Library library; // null until made
+    private volatile String unavailable; // set when the library did not start
 
     private ExposureMetrics(MBeanServer mbeans) {
-        // Properties of our own, not PrometheusProperties.get(): the library's defaults come from
-        // io.prometheus.* system properties, environment variables and files of the host's.
-        PrometheusProperties properties = PrometheusProperties.builder().build();
-        operations = Histogram.builder(properties)
-                .name("hatchway_operation_duration_seconds")
-                .help("Time taken by operations of Hatchway's MBeans invoked over this HTTP server")
-                .unit(Unit.SECONDS)
-                .labelNames("mbean", "operation")
-                .classicOnly()
-                .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
-                .withoutExemplars()
-                .build();
-        registry.register(operations);
-        registry.register(new TaskFigures(mbeans));
-        prometheusText = PrometheusTextFormatWriter.create();
-        openMetrics = OpenMetricsTextFormatWriter.create();
-        unavailable = null;
-    }
-
-    private ExposureMetrics(String unavailable) {
-        operations = null;
-        prometheusText = null;
-        openMetrics = null;
-        this.unavailable = unavailable;
+        this.mbeans = mbeans;
     }
 
     /**
-     * Figures of the MBeans in {@code mbeans}. Never fails: should the library not start (its
-     * properties class, loaded once per class loader, refuses an {@code io.prometheus.*} system
-     * property of the host's it does not know), {@code /metrics} answers Unavailable, saying why,
-     * and Jolokia serves as ever.
+     * Figures of the MBeans in {@code mbeans}, made when first needed. Never fails: should the
+     * library not start (its properties class, loaded once per class loader, refuses an
+     * {@code io.prometheus.*} system property of the host's it does not know), {@code /metrics}
+     * answers Unavailable, saying why, and Jolokia serves as ever.
      */
     static ExposureMetrics of(MBeanServer mbeans) {
-        try {
-            return new ExposureMetrics(mbeans);
-        } catch (RuntimeException | LinkageError e) {
-            log.warn("{} is not served: the Prometheus client library did not start", PATH, e);
-            return new ExposureMetrics("the Prometheus client library did not start: "
-                    + ErrorAnswers.withoutClassNames(String.valueOf(e.getMessage())) + " (details in hatchway.log)");
+        return new ExposureMetrics(mbeans);
+    }
+
+    /** The library's part, made now if it is not yet; null when the library did not start. */
+    private Library library() {
+        Library made = library;
+        if (made != null || unavailable != null) {
+            return made;
+        }
+        synchronized (this) {
+            if (library == null && unavailable == null) {
+                try {
+                    library = new Library(mbeans);
+                } catch (RuntimeException | LinkageError e) {
+                    log.warn("{} is not served: the Prometheus client library did not start", PATH, e);
+                    unavailable = "the Prometheus client library did not start: "
+                            + ErrorAnswers.withoutClassNames(String.valueOf(e.getMessage())) + " (details in hatchway.log)";
+                }
+            }
+            return library;
         }
     }
 
     /** Why the figures are not served, when they are not. */
     Optional<String> unavailable() {
-        return Optional.ofNullable(unavailable);
+        return library() == null ? Optional.of(unavailable) : Optional.empty();
     }
 
     /**
@@ -123,9 +119,6 @@ final class ExposureMetrics {
      * operation that does not exist); everything else passes as it is.
      */
     MBeanServer timed(MBeanServer mbeans) {
-        if (operations == null) {
-            return mbeans;
-        }
         InvocationHandler timing = (proxy, method, arguments) -> {
             ObjectName target = method.getName().equals("invoke") && arguments != null && arguments.length == 4
                     && arguments[0] instanceof ObjectName name && DOMAIN.equals(name.getDomain()) ? name : null;
@@ -140,8 +133,11 @@ final class ExposureMetrics {
                 throw e.getCause();
             } finally {
                 if (target != null && operationRan && target.getKeyProperty("type") != null) {
-                    operations.labelValues(target.getKeyProperty("type"), String.valueOf(arguments[1]))
-                            .observe((System.nanoTime() - started) / 1e9);
+                    Library figures = library();
+                    if (figures != null) {
+                        figures.observe(target.getKeyProperty("type"), String.valueOf(arguments[1]),
+                                (System.nanoTime() - started) / 1e9);
+                    }
                 }
             }
         };
@@ -151,16 +147,56 @@ final class ExposureMetrics {
 
     /** The content type of the format {@code accept} (a request's {@code Accept} header, may be null) gets. */
     String contentType(String accept) {
-        return writer(accept).getContentType();
+        return library().contentType(accept);
     }
 
     /** Writes every figure, as read now, in the format {@code accept} asks for. */
     void write(OutputStream out, String accept) throws IOException {
-        writer(accept).write(out, registry.scrape());
+        library().write(out, accept);
     }
 
-    private ExpositionFormatWriter writer(String accept) {
-        return accept != null && openMetrics.accepts(accept) ? openMetrics : prometheusText;
+    /** The Prometheus client library's part: a registry of this exposure's own, its histogram and writers. */
+    private static final class Library {
+        private final PrometheusRegistry registry = new PrometheusRegistry();
+        private final Histogram operations;
+        private final ExpositionFormatWriter prometheusText;
+        private final ExpositionFormatWriter openMetrics;
+
+        Library(MBeanServer mbeans) {
+            // Properties of our own, not PrometheusProperties.get(): the library's defaults come from
+            // io.prometheus.* system properties, environment variables and files of the host's.
+            PrometheusProperties properties = PrometheusProperties.builder().build();
+            operations = Histogram.builder(properties)
+                    .name("hatchway_operation_duration_seconds")
+                    .help("Time taken by operations of Hatchway's MBeans invoked over this HTTP server")
+                    .unit(Unit.SECONDS)
+                    .labelNames("mbean", "operation")
+                    .classicOnly()
+                    .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+                            300)
+                    .withoutExemplars()
+                    .build();
+            registry.register(operations);
+            registry.register(new TaskFigures(mbeans));
+            prometheusText = PrometheusTextFormatWriter.create();
+            openMetrics = OpenMetricsTextFormatWriter.create();
+        }
+
+        void observe(String mbean, String operation, double seconds) {
+            operations.labelValues(mbean, operation).observe(seconds);
+        }
+
+        String contentType(String accept) {
+            return writer(accept).getContentType();
+        }
+
+        void write(OutputStream out, String accept) throws IOException {
+            writer(accept).write(out, registry.scrape());
+        }
+
+        private ExpositionFormatWriter writer(String accept) {
+            return accept != null && openMetrics.accepts(accept) ? openMetrics : prometheusText;
+        }
     }
 
     private static ObjectName name(String name) {
