@@ -70,7 +70,7 @@ final class ContainerExecs {
         try {
             monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir, OciProcess.io(stdio));
         } catch (HatchwayException e) {
-            TaskDir.delete(monitorDir.dir());
+            monitorDir.delete();
             throw e;
         }
         ContainerProcess tracked = track(monitorDir, monitor);
@@ -98,7 +98,7 @@ final class ContainerExecs {
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
         CompletableFuture<Long> exit = context.watcher().exitOf(monitorDir.exitFile(taskId), monitor);
         return ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir),
-                () -> exit.whenCompleteAsync((code, error) -> TaskDir.delete(monitorDir.dir()), Threads.background()));
+                () -> exit.whenCompleteAsync((code, error) -> monitorDir.delete(), Threads.background()));
     }
 
     /**
