@@ -295,7 +295,8 @@ final class Profile {
             });
             b.notes.add(String.format(Locale.ROOT, "wall: the request threads (RMI connections, Jolokia's readers and"
                     + " long-wait threads) while they serve a request, sampled every %.0f ms asked, %.2f ms got (%d"
-                    + " samples)", WALL_INTERVAL_NS / 1e6, wall.msPerTick(), all));
+                    + " samples); sampling every thread slows the pass to %.2f ms per exec: compare the shares",
+                    WALL_INTERVAL_NS / 1e6, wall.msPerTick(), all, wall.ms() / execs));
         } catch (Exception e) {
             b.notes.add("no profile: " + e);
         }
@@ -322,7 +323,7 @@ final class Profile {
     private static final long WALL_INTERVAL_NS = 1_000_000;
 
     /** A profiled pass: samples by phase, and the pass's wall time per sample of one thread. */
-    record Pass(Map<String, Long> byPhase, double msPerTick) {
+    record Pass(Map<String, Long> byPhase, double msPerTick, double ms) {
     }
 
     /**
@@ -334,17 +335,27 @@ final class Profile {
             Alternation.ThrowingRunnable load, boolean requestsOnly) throws Exception {
         command(jvm, lib, "start,event=" + event + ",interval=" + intervalNs + ",threads");
         long started = System.nanoTime();
+        long ended;
         try {
             for (int i = 0; i < execs; i++) {
                 load.run();
             }
         } finally {
+            ended = System.nanoTime(); // the stop (writing the stacks) is no part of the pass
             command(jvm, lib, "stop,file=" + out + ",collapsed");
         }
-        double ms = (System.nanoTime() - started) / 1e6;
+        return classify(Files.readAllLines(out), (ended - started) / 1e6, requestsOnly);
+    }
+
+    /**
+     * Samples by phase from async-profiler's collapsed stacks ({@code [thread tid=n];frame;...;leaf count},
+     * Java frames as {@code a/b/C.method}) of a pass that took {@code ms}; with {@code requestsOnly},
+     * only the samples of request threads serving a request.
+     */
+    static Pass classify(List<String> collapsed, double ms, boolean requestsOnly) {
         Map<String, Long> byPhase = new LinkedHashMap<>();
         Map<String, Long> byThread = new java.util.HashMap<>();
-        for (String line : Files.readAllLines(out)) {
+        for (String line : collapsed) {
             int space = line.lastIndexOf(' ');
             if (space < 0) {
                 continue;
@@ -366,7 +377,7 @@ final class Profile {
             }
         }
         long ticks = byThread.values().stream().mapToLong(Long::longValue).max().orElse(0);
-        return new Pass(byPhase, ticks == 0 ? 0 : ms / ticks);
+        return new Pass(byPhase, ticks == 0 ? 0 : ms / ticks, ms);
     }
 
     private static void command(HostJvm jvm, Path lib, String command) throws Exception {

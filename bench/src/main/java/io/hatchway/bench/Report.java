@@ -196,11 +196,11 @@ final class Report {
         o.put("load", b.load);
         o.put("execs", b.execs);
         o.put("wall_ms_per_exec", round(b.wallMsPerExec));
-        o.put("agent_cpu_ms_per_exec", round(b.agentCpuMsPerExec));
-        o.put("runtime_cpu_ms_per_exec", round(b.runtimeCpuMsPerExec));
+        putMeasured(o, "agent_cpu_ms_per_exec", b.agentCpuMsPerExec);
+        putMeasured(o, "runtime_cpu_ms_per_exec", b.runtimeCpuMsPerExec); // null: no cpuacct cgroup here
         if (!b.referenceLabel.isEmpty()) {
             o.put("reference_cpu_label", b.referenceLabel);
-            o.put("reference_cpu_ms_per_exec", round(b.referenceCpuMsPerExec));
+            putMeasured(o, "reference_cpu_ms_per_exec", b.referenceCpuMsPerExec);
         }
         ObjectNode cpu = o.putObject("cpu_ms_per_exec_by_phase");
         b.cpuMsPerExec.forEach((k, v) -> cpu.put(k, round(v)));
@@ -209,6 +209,14 @@ final class Report {
         ObjectNode wallMs = o.putObject("wall_ms_per_exec_by_phase");
         b.wallMs.forEach((k, v) -> wallMs.put(k, round(v)));
         b.notes.forEach(o.withArray("notes")::add);
+    }
+
+    private static void putMeasured(ObjectNode o, String field, double v) {
+        if (Double.isNaN(v)) {
+            o.putNull(field);
+        } else {
+            o.put(field, round(v));
+        }
     }
 
     private static void samples(ObjectNode o, String field, Samples s) {

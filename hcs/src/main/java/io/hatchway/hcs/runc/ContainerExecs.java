@@ -69,7 +69,7 @@ final class ContainerExecs {
         try {
             monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir, OciProcess.io(stdio));
         } catch (HatchwayException e) {
-            TaskDir.delete(monitorDir.dir());
+            monitorDir.delete();
             throw e;
         }
         ContainerProcess tracked = track(monitorDir, monitor);
@@ -97,7 +97,7 @@ final class ContainerExecs {
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
         CompletableFuture<Long> exit = context.watcher().exitOf(monitorDir.exitFile(taskId), monitor);
         return ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir),
-                () -> exit.whenCompleteAsync((code, error) -> TaskDir.delete(monitorDir.dir()), context.threads().background()));
+                () -> exit.whenCompleteAsync((code, error) -> monitorDir.delete(), context.threads().background()));
     }
 
     /**

@@ -133,7 +133,11 @@ class RecoveryTest extends RuncTest {
         assertEquals(6, exitCode(kept), "seen by the agent before it went away");
         assertEquals(7, exitCode(released));
         released.release(); // its exec was deleted: nothing of it is to be found again
-        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(stateDir.resolve("tasks/rc-exited/execs/2")));
+        Path releasedDir = stateDir.resolve("tasks/rc-exited/execs/2");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(releasedDir)
+                && !Files.exists(io.hatchway.hcs.runc.conmon.MonitorDir.exitDirsOf(releasedDir)));
+        assertTrue(Files.isDirectory(io.hatchway.hcs.runc.conmon.MonitorDir.exitDirsOf(
+                stateDir.resolve("tasks/rc-exited/execs/1"))), "the kept exec's exit directory stays");
 
         List<RecoveredSystem> recovered = restart();
         assertEquals(1, recovered.size());
