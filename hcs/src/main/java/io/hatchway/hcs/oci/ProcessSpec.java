@@ -25,6 +25,7 @@ public final class ProcessSpec {
     private final List<String> env;
     private final String cwd;
     private final boolean terminal;
+    private final ConsoleSize consoleSize;
     private final Integer uid;
     private final Integer gid;
     private final String stdin;
@@ -56,6 +57,7 @@ public final class ProcessSpec {
             throw ErrorKind.InvalidArgument.error("%s.terminal: must be true or false", what);
         }
         this.terminal = term != null && term.asBoolean();
+        this.consoleSize = consoleSize(oci.get("consoleSize"), what + ".consoleSize");
         JsonNode user = oci.get("user");
         if (user != null && !user.isNull() && !user.isObject()) {
             throw ErrorKind.InvalidArgument.error("%s.user: must be an object", what);
@@ -94,6 +96,15 @@ public final class ProcessSpec {
 
     public boolean terminal() {
         return terminal;
+    }
+
+    /** The terminal's size at start ({@code consoleSize}), when the spec gives one. */
+    public Optional<ConsoleSize> consoleSize() {
+        return Optional.ofNullable(consoleSize);
+    }
+
+    /** OCI's {@code consoleSize}: columns and rows. */
+    public record ConsoleSize(int width, int height) {
     }
 
     public Optional<Integer> uid() {
@@ -150,6 +161,21 @@ public final class ProcessSpec {
             throw ErrorKind.InvalidArgument.error("%s: '%s' holds a NUL character", what, value.replace('\0', '?'));
         }
         return value;
+    }
+
+    private static ConsoleSize consoleSize(JsonNode node, String what) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw ErrorKind.InvalidArgument.error("%s: must be an object", what);
+        }
+        Integer width = optionalId(node.get("width"), what + ".width");
+        Integer height = optionalId(node.get("height"), what + ".height");
+        if (width == null || height == null || width > 65535 || height > 65535) {
+            throw ErrorKind.InvalidArgument.error("%s: width and height must be given, 0 to 65535", what);
+        }
+        return new ConsoleSize(width, height);
     }
 
     private static Integer optionalId(JsonNode node, String what) {

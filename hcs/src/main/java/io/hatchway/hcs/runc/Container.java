@@ -9,6 +9,7 @@ import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.LinuxTarget;
 import io.hatchway.hcs.linux.ProcFs;
@@ -65,7 +66,8 @@ final class Container implements ComputeSystem {
     private boolean released; // guarded by release
 
     Container(RuncContext context, OciRuntime runtime, TaskDir dir, TaskRecord record, ObjectNode initProcess,
-            Optional<Sandbox> sandbox, Monitor initMonitor, boolean started, int execCount) {
+            Optional<Sandbox> sandbox, Monitor initMonitor, boolean started, int execCount,
+            Optional<ChildStdio> initStreams) {
         this.context = context;
         this.id = record.id();
         this.runtime = runtime;
@@ -79,7 +81,7 @@ final class Container implements ComputeSystem {
         ExitWatcher watcher = context.watcher();
         CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor);
         this.initMonitor = initMonitor;
-        this.init = new ContainerProcess(initMonitor.pid(), initExit, this::signalInit);
+        this.init = new ContainerProcess(initMonitor.pid(), initExit, this::signalInit, initStreams);
         // Stopped: the init process's exit is known and nothing else is left in the cgroup (an
         // exec may outlive the init process where the container shares a pid namespace).
         this.stopped = initExit.thenCompose(code -> watcher.when(
@@ -157,7 +159,7 @@ final class Container implements ComputeSystem {
      */
     /** Follows an exec found again after a restart; see {@link ContainerExecs#track}. */
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
-        return execs.track(monitorDir, monitor);
+        return execs.track(monitorDir, monitor, Optional.empty());
     }
 
     private boolean signalInit(int signal) {

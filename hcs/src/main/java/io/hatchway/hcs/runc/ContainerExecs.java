@@ -5,6 +5,7 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.Threads;
+import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.TaskDir.ExecRecord;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -67,13 +69,15 @@ final class ContainerExecs {
             throw ErrorKind.Unavailable.error("exec in task '%s': writing %s: %s", taskId, monitorDir.dir(), e);
         }
         Monitor monitor;
+        ChildStdio streams;
         try {
-            monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir, OciProcess.io(stdio));
+            streams = Conmon.open(stdio, "exec in " + taskId);
+            monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir, streams);
         } catch (HatchwayException e) {
             TaskDir.delete(monitorDir.dir());
             throw e;
         }
-        ContainerProcess tracked = track(monitorDir, monitor);
+        ContainerProcess tracked = track(monitorDir, monitor, Optional.of(streams));
         awaitExec(tracked.pid());
         return tracked;
     }
@@ -95,10 +99,11 @@ final class ContainerExecs {
      * layer releases the process (its exec is deleted) or the task goes: an agent started again
      * finds an exec that exited and was not deleted yet with its real status.
      */
-    ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
+    ContainerProcess track(MonitorDir monitorDir, Monitor monitor, Optional<ChildStdio> streams) {
         CompletableFuture<Long> exit = context.watcher().exitOf(monitorDir.exitFile(taskId), monitor);
         return ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir),
-                () -> exit.whenCompleteAsync((code, error) -> TaskDir.delete(monitorDir.dir()), Threads.background()));
+                () -> exit.whenCompleteAsync((code, error) -> TaskDir.delete(monitorDir.dir()), Threads.background()),
+                streams);
     }
 
     /**

@@ -3,9 +3,11 @@ package io.hatchway.hcs.runc;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -14,8 +16,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code kill}, as containerd's runc shim does) or an exec (signalled with kill(2) on its host
  * pid). Its exit status is the one conmon writes (128+N for a death by signal N). Thread-safe.
  *
- * <p>Standard input is a file the process reads to its end; there is no pipe to close, so
- * {@link #closeStdin} has nothing to do. No console: processes with a terminal are refused earlier.
+ * <p>A given stdin reaches the process through a pipe the JVM feeds ({@link ChildStdio}), which
+ * {@link #closeStdin} closes; a process found again after a restart lost that feed with the JVM
+ * that held it (its stdin is at its end), and one without stdin reads {@code /dev/null}. No
+ * console: processes with a terminal are refused earlier.
  */
 final class ContainerProcess implements ComputeProcess {
     /** How a signal reaches the process; false when it had already exited. */
@@ -28,16 +32,21 @@ final class ContainerProcess implements ComputeProcess {
     private final Signaller signaller;
     private final Runnable release;
     private final AtomicBoolean released = new AtomicBoolean();
+    private final Optional<ChildStdio> streams;
 
-    ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller) {
-        this(pid, exited, signaller, () -> { });
+    /** @param streams the streams it was launched with, finished once it has exited; empty once found again */
+    ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller, Optional<ChildStdio> streams) {
+        this(pid, exited, signaller, () -> { }, streams);
     }
 
-    private ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller, Runnable release) {
+    private ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller, Runnable release,
+            Optional<ChildStdio> streams) {
         this.pid = pid;
         this.exited = exited;
         this.signaller = signaller;
         this.release = release;
+        this.streams = streams;
+        streams.ifPresent(launched -> exited.whenComplete((code, error) -> launched.finish()));
     }
 
     /**
@@ -47,7 +56,7 @@ final class ContainerProcess implements ComputeProcess {
      * is released.
      */
     static ContainerProcess exec(Monitor monitor, CompletableFuture<Long> exited, Runnable beforeSignal,
-            Runnable release) {
+            Runnable release, Optional<ChildStdio> streams) {
         int pid = monitor.pid();
         return new ContainerProcess(pid, exited, signal -> {
             if (exited.isDone() || !monitor.processAlive()) {
@@ -55,7 +64,7 @@ final class ContainerProcess implements ComputeProcess {
             }
             beforeSignal.run();
             return LibC.signal(pid, signal);
-        }, release);
+        }, release, streams);
     }
 
     @Override
@@ -93,6 +102,7 @@ final class ContainerProcess implements ComputeProcess {
 
     @Override
     public void closeStdin() {
+        streams.ifPresent(ChildStdio::closeStdin);
     }
 
     @Override

@@ -2,12 +2,9 @@ package io.hatchway.hcs.runc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ErrorKind;
-import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
-import io.hatchway.hcs.runc.cli.Io;
 import java.io.IOException;
-import java.util.Optional;
 import java.util.Set;
 
 /** The OCI {@code process} objects the runc backend hands the runtime, and what it refuses in one. Stateless. */
@@ -44,10 +41,5 @@ final class OciProcess {
         }
         process.put("terminal", false);
         return process;
-    }
-
-    /** A process's streams as the runtime's command takes them. */
-    static Io io(Stdio stdio) {
-        return new Io(stdio.stdin(), Optional.of(stdio.stdout()), Optional.of(stdio.stderr()));
     }
 }

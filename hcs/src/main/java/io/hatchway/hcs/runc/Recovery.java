@@ -143,7 +143,7 @@ final class Recovery {
         int execCount = execDirs.stream().mapToInt(d -> Integer.parseInt(d.dir().getFileName().toString()))
                 .max().orElse(0);
         Container container = new Container(context, runtime, dir, record, process, sandbox, monitor.get(), started,
-                execCount);
+                execCount, Optional.empty());
         live.put(id, container);
 
         List<RecoveredSystem.Process> execs = new ArrayList<>();

@@ -10,6 +10,7 @@ import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.TaskOptions.Isolation;
+import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
@@ -257,10 +258,11 @@ public final class RuncBackend implements ComputeBackend {
             TaskDir.write(dir.bundle().resolve("config.json"), spec);
             Files.createDirectories(initStdio.stdout().getParent());
             Files.createDirectories(initStdio.stderr().getParent());
-            Monitor monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), OciProcess.io(initStdio));
+            ChildStdio streams = Conmon.open(initStdio, "create of " + id);
+            Monitor monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), streams);
             created = true;
             Container container = new Container(context, runtime, dir, record, process, Optional.ofNullable(sandbox),
-                    monitor, false, 0);
+                    monitor, false, 0, Optional.of(streams));
             live.put(id, container);
             return container;
         } catch (IOException e) {

@@ -5,11 +5,11 @@ import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Pipe;
 import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.oci.Json;
-import io.hatchway.hcs.runc.cli.Io;
 import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.io.IOException;
@@ -72,29 +72,59 @@ public final class Conmon {
     }
 
     /**
+     * {@code stdio} opened for a launch ({@code what}) under conmon (a given stdin through a pipe
+     * the JVM feeds, so that it can be closed).
+     *
+     * @throws HatchwayException Unavailable when a file cannot be opened; DeadlineExceeded for a FIFO
+     *     whose other end did not open within {@link io.hatchway.hcs.Stdio#PEER_TIMEOUT}
+     */
+    public static ChildStdio open(io.hatchway.hcs.Stdio stdio, String what) {
+        try {
+            return ChildStdio.open(stdio);
+        } catch (PosixSpawn.SpawnException e) {
+            throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
+        }
+    }
+
+    /**
      * Runs {@code runtime create} of container {@code containerId} from {@code bundle} under a new
      * conmon. Returns once the container is created (its init process waits for {@code start}).
-     * The init process's streams are {@code io}.
+     * The init process's streams are {@code streams}, now this launch's: started when conmon runs,
+     * abandoned when it could not be.
      *
      * @throws HatchwayException InvalidArgument when the runtime cannot launch the process (missing
      *     binary, bad cwd), Unavailable for any other failure of conmon or the runtime (their own
      *     message), DeadlineExceeded when conmon did not report within the timeout (it is killed)
      */
-    public Monitor create(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, Io io) {
-        return launch(runtime, containerId, bundle, Optional.empty(), dir, io);
+    public Monitor create(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams) {
+        return launch(runtime, containerId, bundle, Optional.empty(), dir, streams);
     }
 
     /**
      * Runs {@code runtime exec --detach} of {@code dir.processFile()} in container {@code containerId}
      * under a new conmon. Returns once the process runs. Errors as {@link #create}.
      */
-    public Monitor exec(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, Io io) {
-        return launch(runtime, containerId, bundle, Optional.of(dir.processFile()), dir, io);
+    public Monitor exec(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams) {
+        return launch(runtime, containerId, bundle, Optional.of(dir.processFile()), dir, streams);
     }
 
     private Monitor launch(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
-            MonitorDir dir, Io io) {
-        String what = (processFile.isPresent() ? "exec in " : "create of ") + containerId;
+            MonitorDir dir, ChildStdio streams) {
+        boolean spawned = false;
+        try {
+            Monitor monitor = launch(runtime, containerId, bundle, processFile, dir, streams,
+                    (processFile.isPresent() ? "exec in " : "create of ") + containerId);
+            spawned = true;
+            return monitor;
+        } finally {
+            if (!spawned) {
+                streams.abandon();
+            }
+        }
+    }
+
+    private Monitor launch(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
+            MonitorDir dir, ChildStdio streams, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             Files.createDirectories(dir.dir());
@@ -113,12 +143,12 @@ public final class Conmon {
             int launcher;
             try {
                 launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir), environment(),
-                        dir.dir(), new PosixSpawn.Streams(io.stdin().orElse(DEV_NULL), io.stdout().orElse(DEV_NULL),
-                                io.stderr().orElse(DEV_NULL)), List.of(sync.writeFd()));
+                        dir.dir(), streams.child(), List.of(sync.writeFd()));
             } catch (PosixSpawn.SpawnException e) {
                 throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
             }
             sync.closeWriteEnd();
+            streams.started();
             // conmon forks at once and its first process exits; the second runs the runtime and reports.
             Optional<String> line = sync.readLine(left(deadline));
             OptionalLong launcherExit = PosixSpawn.waitFor(launcher, line.isPresent() ? left(deadline) : Duration.ZERO);
@@ -132,7 +162,7 @@ public final class Conmon {
             }
             if (launcherExit.getAsLong() != 0) {
                 throw ErrorKind.Unavailable.error("conmon: %s: exited with status %d (its message is in %s)", what,
-                        launcherExit.getAsLong(), io.stderr().map(Path::toString).orElse("/dev/null"));
+                        launcherExit.getAsLong(), streams.stdio().stderr());
             }
             int pid = parseReport(line.get(), dir, what, runtime);
             Monitor monitor = Monitor.of(pid, Monitor.readPid(dir.conmonPidFile()).orElse(0));
@@ -144,8 +174,6 @@ public final class Conmon {
             throw ErrorKind.Unavailable.error("conmon: %s: %s", what, LibC.message(e));
         }
     }
-
-    private static final Path DEV_NULL = Path.of("/dev/null");
 
     /**
      * Makes {@code dir}'s exit directory. Another task's delete may remove an empty parent of it
