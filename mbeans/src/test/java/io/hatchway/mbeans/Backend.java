@@ -89,7 +89,7 @@ enum Backend {
             boolean keepsExitStatusOnFullDisk, Optional<String> imageName, int reuseRounds, int stopRounds,
             boolean terminals) {
         static final Facts HOST_PROCESSES = new Facts(false, false, false, true, Optional.empty(), 200, 30, true);
-        static final Facts CONTAINERS = new Facts(true, true, true, false, Optional.of("busybox"), 15, 5, false);
+        static final Facts CONTAINERS = new Facts(true, true, true, false, Optional.of("busybox"), 15, 5, true);
 
         /** A backend's facts where it offers no terminals (what one says until it does). */
         Facts(boolean initIsPidOne, boolean createResolvesBinary, boolean recoversTasks,

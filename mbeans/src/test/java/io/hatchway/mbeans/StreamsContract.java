@@ -225,6 +225,28 @@ abstract class StreamsContract extends BackendContract {
     }
 
     @Test
+    @DisplayName("Where tasks outlive the agent, a tty exec does too: what it printed before, while no agent ran and"
+            + " after comes through once each, a resizePty after the restart reaches it, its exit status is its own")
+    void terminalThroughARestart() throws Exception {
+        assumeTrue(backend.terminals() && backend.recoversTasks(), "this backend's tasks do not outlive the agent");
+        TaskMXBean task = hatchway.started(TID);
+        task.createExec(EXEC, Bundles.processNode(shell("echo before; sleep 1; echo during; trap 'stty size; exit 7'"
+                + " WINCH; echo ready; while :; do sleep 0.05; done")).put("terminal", true).toString());
+        task.start(EXEC);
+        TaskFixture.eventually("the exec printed").until(() -> hatchway.exec(TID, EXEC).getStdout().startsWith("before"));
+
+        hatchway.restart();
+        ExecMXBean exec = hatchway.exec(TID, EXEC);
+        TaskFixture.eventually("the exec is ready").until(() -> exec.getStdout().contains("ready"));
+        assertEquals("before\r\nduring\r\nready\r\n", exec.getStdout());
+        TaskMXBean after = hatchway.task(TID);
+        after.resizePty(EXEC, 120, 40);
+        assertEquals(7, awaitExit(after, EXEC).getExitStatus());
+        assertEquals("before\r\nduring\r\nready\r\n40 120\r\n", exec.getStdout());
+        assertEquals(7, after.deleteExec(EXEC).getExitStatus());
+    }
+
+    @Test
     @DisplayName("A tty exec with FIFO streams: what the test writes reaches the terminal (echoed, then copied by"
             + " cat), the output reaches the test's reader; closeIO types end-of-file, cat exits 0 and the reader"
             + " sees the end")

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * exited, {@link #finish} drains the output within {@link #DRAIN} and closes every descriptor;
  * the relay threads end with it. Thread-safe.
  */
-public final class ChildStdio {
+public final class ChildStdio implements ProcessStreams {
     /** How long the output of a process that exited is still copied (CONTRACT.md: stdio drain after exit). */
     public static final Duration DRAIN = Duration.ofSeconds(1);
 
@@ -164,6 +164,11 @@ public final class ChildStdio {
         }
     }
 
+    @Override
+    public void detach() {
+        stopRelays();
+    }
+
     private void stopRelays() {
         for (Relay relay : new Relay[] {stdinRelay, outputRelay}) {
             if (relay != null) {
@@ -179,6 +184,7 @@ public final class ChildStdio {
         }
     }
 
+    @Override
     public boolean terminal() {
         return pty != null;
     }
@@ -188,6 +194,7 @@ public final class ChildStdio {
      * the end-of-file character is typed once, what the stdin file still sends no longer relayed.
      * Idempotent.
      */
+    @Override
     public void closeStdin() {
         if (!inputClosed.compareAndSet(false, true)) {
             return;
@@ -202,7 +209,11 @@ public final class ChildStdio {
     }
 
     /** Resizes the terminal (the process gets SIGWINCH); nothing once it is closed. */
+    @Override
     public void resize(int width, int height) {
+        if (pty == null) {
+            throw new IllegalStateException("no terminal");
+        }
         pty.resize(width, height);
     }
 
@@ -210,6 +221,7 @@ public final class ChildStdio {
      * After the process has exited: input stops, the output still there is relayed within
      * {@link #DRAIN}, then every descriptor is closed. @return completes then, never exceptionally
      */
+    @Override
     public CompletionStage<Void> finish() {
         Relay in = stdinRelay;
         if (in != null) {

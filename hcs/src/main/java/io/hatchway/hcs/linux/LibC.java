@@ -62,6 +62,9 @@ public interface LibC extends Library {
     int F_GETFL = 3;
     int F_SETFL = 4;
     int WNOHANG = 1;
+    /** socket(2): a local socket, and the kind conmon's attach socket is. */
+    int AF_UNIX = 1;
+    int SOCK_SEQPACKET = 5;
     /** poll(2) events. */
     short POLLIN = 1;
     short POLLOUT = 4;
@@ -95,6 +98,12 @@ public interface LibC extends Library {
      * columns and two pixel counts (or null).
      */
     int openpty(int[] master, int[] slave, Pointer name, Pointer termios, short[] winsize) throws LastErrorException;
+
+    /** socket(2). */
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    /** connect(2); {@code address} is a {@code struct sockaddr_un}. */
+    int connect(int fd, byte[] address, int length) throws LastErrorException;
 
     /** ioctl(2) whose argument is a {@code struct winsize} ({@link #TIOCSWINSZ}, {@link #TIOCGWINSZ}). */
     int ioctl(int fd, long request, short[] winsize) throws LastErrorException;

@@ -27,6 +27,11 @@ public final class Relay {
     private volatile boolean stopping;
     private volatile long drainDeadline; // System.nanoTime(); 0 while not draining
 
+    /** The relays' threads, for copies of another kind (a log followed into a file). */
+    public static java.util.concurrent.Executor threads() {
+        return THREADS;
+    }
+
     private Relay(int from, int to) {
         this.from = from;
         this.to = to;

@@ -9,7 +9,7 @@ import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
-import io.hatchway.hcs.linux.ChildStdio;
+import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.LinuxTarget;
 import io.hatchway.hcs.linux.ProcFs;
@@ -17,6 +17,7 @@ import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
 import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.hcs.runc.conmon.Console;
 import io.hatchway.hcs.runc.conmon.ExitWatcher;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
@@ -59,6 +60,7 @@ final class Container implements ComputeSystem {
     private final ContainerProcess init;
     private final CompletableFuture<Void> stopped;
     private final ContainerExecs execs;
+    private final Optional<ProcessStreams> initStreams;
     private boolean started; // guarded by this
     private boolean closed; // guarded by this
     /** Guards the removal, apart from {@code this}: a delete waits for the runtime. */
@@ -67,7 +69,7 @@ final class Container implements ComputeSystem {
 
     Container(RuncContext context, OciRuntime runtime, TaskDir dir, TaskRecord record, ObjectNode initProcess,
             Optional<Sandbox> sandbox, Monitor initMonitor, boolean started, int execCount,
-            Optional<ChildStdio> initStreams) {
+            Optional<ProcessStreams> initStreams) {
         this.context = context;
         this.id = record.id();
         this.runtime = runtime;
@@ -82,6 +84,7 @@ final class Container implements ComputeSystem {
         CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor);
         this.initMonitor = initMonitor;
         this.init = new ContainerProcess(initMonitor.pid(), initExit, this::signalInit, initStreams);
+        this.initStreams = initStreams;
         // Stopped: the init process's exit is known and nothing else is left in the cgroup (an
         // exec may outlive the init process where the container shares a pid namespace).
         this.stopped = initExit.thenCompose(code -> watcher.when(
@@ -122,7 +125,7 @@ final class Container implements ComputeSystem {
 
     @Override
     public void checkProcess(ProcessSpec spec) {
-        OciProcess.checkTerminal(spec);
+        // a terminal is conmon's (Console); nothing else of a process is refused before the runtime sees it
     }
 
     @Override
@@ -157,9 +160,16 @@ final class Container implements ComputeSystem {
      * Signals the init process through the runtime; by its pid when the runtime no longer knows the
      * container (its root went with a removed state directory) but the process still runs.
      */
+    /** The agent stops: it lets go of the streams it serves for the container's processes, which run on. */
+    void detachStreams() {
+        initStreams.ifPresent(ProcessStreams::detach);
+        execs.detach();
+    }
+
     /** Follows an exec found again after a restart; see {@link ContainerExecs#track}. */
-    ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
-        return execs.track(monitorDir, monitor, Optional.empty());
+    ContainerProcess track(MonitorDir monitorDir, Monitor monitor, Stdio stdio) {
+        return execs.track(monitorDir, monitor, Console.resume(monitorDir, monitorDir.dir(), stdio)
+                .map(ProcessStreams.class::cast));
     }
 
     private boolean signalInit(int signal) {

@@ -12,11 +12,13 @@ import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.TaskOptions.Isolation;
 import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.hcs.runc.conmon.Conmon;
+import io.hatchway.hcs.runc.conmon.Console;
 import io.hatchway.hcs.runc.conmon.ExitWatcher;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import java.io.IOException;
@@ -231,7 +233,6 @@ public final class RuncBackend implements ComputeBackend {
         Objects.requireNonNull(options);
         Objects.requireNonNull(initStdio);
         OciRuntime runtime = context.runtime(options.option(RUNTIME_OPTION));
-        OciProcess.checkTerminal(bundle.process());
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);
         String cgroupsPath = cgroupsPath(id);
@@ -258,8 +259,18 @@ public final class RuncBackend implements ComputeBackend {
             TaskDir.write(dir.bundle().resolve("config.json"), spec);
             Files.createDirectories(initStdio.stdout().getParent());
             Files.createDirectories(initStdio.stderr().getParent());
-            ChildStdio streams = Conmon.open(initStdio, "create of " + id);
-            Monitor monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), streams);
+            ProcessStreams streams;
+            Monitor monitor;
+            if (bundle.process().terminal()) {
+                Console console = Conmon.console(dir.init(), dir.bundle(), initStdio, "create of " + id);
+                streams = console;
+                monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(),
+                        Conmon.open(Conmon.ownStdio(initStdio), "create of " + id), console);
+            } else {
+                ChildStdio stdio = Conmon.open(initStdio, "create of " + id);
+                streams = stdio;
+                monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), stdio);
+            }
             created = true;
             Container container = new Container(context, runtime, dir, record, process, Optional.ofNullable(sandbox),
                     monitor, false, 0, Optional.of(streams));
@@ -337,6 +348,7 @@ public final class RuncBackend implements ComputeBackend {
     /** Stops watching for exits. Containers keep running; an agent started again finds them. */
     @Override
     public void close() {
+        context.live().values().forEach(Container::detachStreams);
         context.watcher().close();
     }
 

@@ -5,6 +5,7 @@ import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Pipe;
@@ -76,14 +77,32 @@ public final class Conmon {
      * the JVM feeds, so that it can be closed).
      *
      * @throws HatchwayException Unavailable when a file cannot be opened; DeadlineExceeded for a FIFO
-     *     whose other end did not open within {@link io.hatchway.hcs.Stdio#PEER_TIMEOUT}
+     *     whose other end did not open within {@link Stdio#PEER_TIMEOUT}
      */
-    public static ChildStdio open(io.hatchway.hcs.Stdio stdio, String what) {
+    public static ChildStdio open(Stdio stdio, String what) {
         try {
             return ChildStdio.open(stdio);
         } catch (PosixSpawn.SpawnException e) {
             throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
         }
+    }
+
+    /**
+     * The terminal, conmon's, of a launch ({@code what}) whose log and attach socket go into
+     * {@code dir} and whose control FIFO into {@code controlDir}: {@code stdio}'s stdin typed into
+     * it, its output copied into {@code stdio}'s stdout. Errors as {@link #open}.
+     */
+    public static Console console(MonitorDir dir, Path controlDir, Stdio stdio, String what) {
+        try {
+            return Console.open(dir, controlDir, stdio);
+        } catch (PosixSpawn.SpawnException e) {
+            throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
+        }
+    }
+
+    /** conmon's own streams where the process has a terminal: no input, its messages into stderr. */
+    public static Stdio ownStdio(Stdio stdio) {
+        return new Stdio(Optional.empty(), Stdio.DEV_NULL, stdio.stderr());
     }
 
     /**
@@ -97,7 +116,16 @@ public final class Conmon {
      *     message), DeadlineExceeded when conmon did not report within the timeout (it is killed)
      */
     public Monitor create(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams) {
-        return launch(runtime, containerId, bundle, Optional.empty(), dir, streams);
+        return launch(runtime, containerId, bundle, Optional.empty(), dir, streams, Optional.empty());
+    }
+
+    /**
+     * {@link #create} of a container whose init process has a terminal, conmon's: {@code streams}
+     * are conmon's own, {@code console} the process's (followed once conmon runs).
+     */
+    public Monitor create(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams,
+            Console console) {
+        return launch(runtime, containerId, bundle, Optional.empty(), dir, streams, Optional.of(console));
     }
 
     /**
@@ -105,26 +133,34 @@ public final class Conmon {
      * under a new conmon. Returns once the process runs. Errors as {@link #create}.
      */
     public Monitor exec(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams) {
-        return launch(runtime, containerId, bundle, Optional.of(dir.processFile()), dir, streams);
+        return launch(runtime, containerId, bundle, Optional.of(dir.processFile()), dir, streams, Optional.empty());
+    }
+
+    /** {@link #exec} of a process with a terminal, as {@link #create(OciRuntime, String, Path, MonitorDir, ChildStdio, Console)}. */
+    public Monitor exec(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams,
+            Console console) {
+        return launch(runtime, containerId, bundle, Optional.of(dir.processFile()), dir, streams, Optional.of(console));
     }
 
     private Monitor launch(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
-            MonitorDir dir, ChildStdio streams) {
+            MonitorDir dir, ChildStdio streams, Optional<Console> console) {
         boolean spawned = false;
         try {
-            Monitor monitor = launch(runtime, containerId, bundle, processFile, dir, streams,
+            Monitor monitor = launch(runtime, containerId, bundle, processFile, dir, streams, console,
                     (processFile.isPresent() ? "exec in " : "create of ") + containerId);
             spawned = true;
+            console.ifPresent(Console::follow);
             return monitor;
         } finally {
             if (!spawned) {
                 streams.abandon();
+                console.ifPresent(Console::abandon);
             }
         }
     }
 
     private Monitor launch(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
-            MonitorDir dir, ChildStdio streams, String what) {
+            MonitorDir dir, ChildStdio streams, Optional<Console> console, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             Files.createDirectories(dir.dir());
@@ -142,7 +178,7 @@ public final class Conmon {
         try (Pipe sync = Pipe.openWithoutBreaking()) {
             int launcher;
             try {
-                launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir), environment(),
+                launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir, console), environment(),
                         dir.dir(), streams.child(), List.of(sync.writeFd()));
             } catch (PosixSpawn.SpawnException e) {
                 throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
@@ -197,19 +233,30 @@ public final class Conmon {
     }
 
 
+    /*
+     * A terminal is conmon's (--terminal): it passes the runtime a console socket, takes the
+     * terminal's master from it and copies what the process prints into a k8s-file log (passthrough
+     * logging has no terminal: conmon refuses a tty there, TIOCSTI). Its control FIFO (resizes) is
+     * made in the directory given as the bundle, which for an exec is the exec's own directory, so
+     * that every exec has its own; the runtime's exec does not read it.
+     */
     private List<String> argv(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
-            MonitorDir dir) {
+            MonitorDir dir, Optional<Console> console) {
         List<String> argv = new ArrayList<>(List.of(binary.toString(),
                 "--api-version", "1",
                 "-c", containerId,
                 "-u", dir.dir().getFileName().toString(),
                 "-n", containerId,
                 "-r", runtime.binary().toString(),
-                "-b", bundle.toString(),
+                "-b", (console.isPresent() && processFile.isPresent() ? dir.dir() : bundle).toString(),
                 "-p", dir.pidFile().toString(),
                 "-P", dir.conmonPidFile().toString(),
-                "--exit-dir", dir.exitDir().toString(),
-                "-l", "passthrough"));
+                "--exit-dir", dir.exitDir().toString()));
+        if (console.isPresent()) {
+            argv.addAll(Console.conmonArgs(dir, console.get().typesInput()));
+        } else {
+            argv.addAll(List.of("-l", "passthrough"));
+        }
         List<String> runtimeArgs = new ArrayList<>(runtime.globalArgs());
         runtimeArgs.addAll(List.of("--log", dir.runtimeLog().toString()));
         for (String arg : runtimeArgs) {
