@@ -120,6 +120,7 @@ final class Sandbox {
             linux.put("rootfsPropagation", "rslave");
             TaskDir.write(dir.resolve("bundle/config.json"), spec);
             MonitorDir init = monitorDir(dir);
+            Files.createDirectories(init.dir()); // for its logs, opened before conmon runs
             Monitor monitor = context.conmon().create(runtime, id, dir.resolve("bundle"), init,
                     Conmon.open(new Stdio(Optional.empty(), init.dir().resolve("stdout.log"),
                             init.dir().resolve("stderr.log")), "create of " + id));
