@@ -28,6 +28,14 @@ class ProcessSpecTest {
     }
 
     @Test
+    void readsTheConsoleSize() {
+        assertEquals(Optional.of(new ProcessSpec.ConsoleSize(80, 24)),
+                ProcessSpec.parse("{\"args\":[\"sh\"],\"terminal\":true,\"consoleSize\":{\"height\":24,\"width\":80}}")
+                        .consoleSize());
+        assertEquals(Optional.empty(), ProcessSpec.parse("{\"args\":[\"sh\"]}").consoleSize());
+    }
+
+    @Test
     void defaultsTheWorkingDirectoryToRoot() {
         assertEquals("/", ProcessSpec.parse("{\"args\":[\"true\"]}").cwd());
     }
@@ -40,7 +48,10 @@ class ProcessSpecTest {
         "{\"args\":[\"true\"],\"user\":{\"uid\":-1}}", "{\"args\":[\"true\"],\"user\":{\"uid\":\"root\"}}",
         "{\"args\":[\"true\"]} trailing", "{\"args\":[\"true\"],\"stdout\":\"rel\"}",
         "{\"args\":[\"true\"],\"stdin\":\"\"}", "{\"args\":[\"echo\",\"a\\u0000b\"]}",
-        "{\"args\":[\"true\"],\"cwd\":\"/tmp\\u0000x\"}"
+        "{\"args\":[\"true\"],\"cwd\":\"/tmp\\u0000x\"}", "{\"args\":[\"true\"],\"consoleSize\":80}",
+        "{\"args\":[\"true\"],\"consoleSize\":{\"width\":80}}",
+        "{\"args\":[\"true\"],\"consoleSize\":{\"width\":-1,\"height\":24}}",
+        "{\"args\":[\"true\"],\"consoleSize\":{\"width\":70000,\"height\":24}}"
     })
     void refusesMalformedProcesses(String json) {
         HatchwayException e = assertThrows(HatchwayException.class, () -> ProcessSpec.parse(json));
