@@ -247,6 +247,30 @@ abstract class StreamsContract extends BackendContract {
     }
 
     @Test
+    @DisplayName("A tty exec printing 6 MB: its output is copied to its last line, and what the copy and the kept"
+            + " output hold on the state directory's disk stays bounded")
+    void terminalPrintingMuch() throws Exception {
+        TaskMXBean task = hatchway.started(TID);
+        assumeTrue(backend.terminals(), "this backend offers no terminals (the terminal test checks its answer)");
+        task.createExec(EXEC, Bundles.processNode(shell("yes 0123456789012345678901234567890123456789 | head -c 6000000;"
+                + " echo; echo end")).put("terminal", true).toString());
+        task.start(EXEC);
+        assertEquals(0, awaitExit(task, EXEC).getExitStatus());
+        assertTrue(hatchway.exec(TID, EXEC).getStdout().endsWith("0123456789012345678\r\nend\r\n"), "copied to the end");
+        TaskFixture.eventually("the kept output is freed down to its cap").until(
+                () -> allocatedBytes(hatchway.stateDir) < 4 << 20);
+        task.deleteExec(EXEC);
+    }
+
+    /** The disk space the files under {@code dir} take (holes not counted). */
+    private static long allocatedBytes(Path dir) throws IOException, InterruptedException {
+        Process du = new ProcessBuilder("du", "-s", "-B1", dir.toString()).start();
+        String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, du.waitFor());
+        return Long.parseLong(out.split("\\s+")[0]);
+    }
+
+    @Test
     @DisplayName("A tty exec with FIFO streams: what the test writes reaches the terminal (echoed, then copied by"
             + " cat), the output reaches the test's reader; closeIO types end-of-file, cat exits 0 and the reader"
             + " sees the end")

@@ -3,26 +3,17 @@ package io.hatchway.hcs.runc.conmon;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import io.hatchway.hcs.Stdio;
-import io.hatchway.hcs.linux.AtomicFile;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.linux.Relay;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The terminal of a process under conmon ({@code conmon --terminal}): conmon holds the terminal's
@@ -30,40 +21,32 @@ import java.util.concurrent.locks.LockSupport;
  * monitor directory, k8s-file lines {@code <time> stdout <F|P> <text>}) and takes resizes on its
  * control FIFO ({@code ctl} in its bundle directory, {@code 1 <rows> <columns>}); it keeps the
  * exit status as for any process. The JVM copies the log's text into the exec's stdout, as the
- * process wrote it (a terminal's {@code \r\n} included), on a {@code hatchway-relay-*} thread,
- * and records how far it got ({@code console.offset}), so an agent started again goes on from
- * there: output written while no agent ran is not lost, and what was copied is not copied twice
- * (unless the agent died between a copy and its record). A given stdin is typed into the terminal
+ * process wrote it (a terminal's {@code \r\n} included; {@link ConsoleLog}), and records how far
+ * it got ({@code console.offset}), so an agent started again goes on from there: output written
+ * while no agent ran is not lost, and what was copied is not copied twice (unless the agent died
+ * between a copy and its record). A given stdin is typed into the terminal
  * through conmon's attach socket. Thread-safe.
  */
 public final class Console implements ProcessStreams {
     static final String LOG = "console.log";
     private static final String OFFSET = "console.offset";
-    private static final Duration POLL = Duration.ofMillis(20);
     /** How long the log is still read once the process has exited. */
     private static final Duration DRAIN = Duration.ofSeconds(1);
     private static final byte EOT = 4;
+    /** conmon's log is started anew past this size ({@code --log-size-max}): the disk is not filled by it. */
+    private static final long LOG_SIZE_MAX = 1 << 20;
 
-    private final Path log;
-    private final Path offsetFile;
+    private final ConsoleLog copy;
     private final Path control;
-    private final int stdout;
     private final Optional<Path> attach;
     private final int input; // the stdin file's descriptor, until its relay starts; -1 without one
     private final AtomicBoolean inputClosed = new AtomicBoolean();
-    private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private volatile Relay stdinRelay;
     private volatile Relay attachDrain;
-    private volatile long drainDeadline; // System.nanoTime(); 0 while the process runs
-    private volatile Thread follower;
-    private volatile boolean detached; // stop copying now, the rest is the next agent's
 
     private Console(MonitorDir dir, Path controlDir, int stdout, Optional<Path> attach, int input) {
-        this.log = dir.dir().resolve(LOG);
-        this.offsetFile = dir.dir().resolve(OFFSET);
+        this.copy = new ConsoleLog(dir.dir().resolve(LOG), dir.dir().resolve(OFFSET), stdout);
         this.control = controlDir.resolve("ctl");
-        this.stdout = stdout;
-        LibC.INSTANCE.fcntl(stdout, LibC.F_SETFL, LibC.INSTANCE.fcntl(stdout, LibC.F_GETFL, 0) | LibC.O_NONBLOCK);
         this.attach = attach;
         this.input = input;
     }
@@ -71,7 +54,8 @@ public final class Console implements ProcessStreams {
     /** conmon's arguments for a terminal whose log and attach socket are in {@code dir}. */
     static java.util.List<String> conmonArgs(MonitorDir dir, boolean stdin) {
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--terminal",
-                "-l", "k8s-file:" + dir.dir().resolve(LOG), "--socket-dir-path", dir.dir().toString(),
+                "-l", "k8s-file:" + dir.dir().resolve(LOG), "--log-size-max", Long.toString(LOG_SIZE_MAX),
+                "--socket-dir-path", dir.dir().toString(),
                 "--leave-stdin-open"));
         if (stdin) {
             args.add("--stdin");
@@ -123,7 +107,7 @@ public final class Console implements ProcessStreams {
 
     /** conmon runs: the log is followed into stdout, the stdin file typed into the terminal. */
     void follow() {
-        Relay.threads().execute(this::copyLog);
+        copy.start();
         if (input >= 0) {
             try {
                 int socket = connect(attach.get());
@@ -138,7 +122,7 @@ public final class Console implements ProcessStreams {
 
     /** conmon could not be launched: the files go. */
     void abandon() {
-        LibC.INSTANCE.close(stdout);
+        copy.abandon();
         if (input >= 0) {
             LibC.INSTANCE.close(input);
         }
@@ -194,7 +178,7 @@ public final class Console implements ProcessStreams {
 
     @Override
     public void resize(int width, int height) {
-        if (ended.isDone()) {
+        if (copy.ended().toCompletableFuture().isDone()) {
             return;
         }
         try {
@@ -212,124 +196,21 @@ public final class Console implements ProcessStreams {
 
     @Override
     public void detach() {
-        detached = true;
-        finish();
+        stopRelays();
+        copy.stop();
     }
 
     @Override
     public CompletionStage<Void> finish() {
+        stopRelays();
+        return copy.drain(DRAIN);
+    }
+
+    private void stopRelays() {
         for (Relay relay : new Relay[] {stdinRelay, attachDrain}) {
             if (relay != null) {
                 relay.stop();
             }
-        }
-        drainDeadline = System.nanoTime() + DRAIN.toNanos();
-        Thread copying = follower;
-        if (copying != null) {
-            LockSupport.unpark(copying);
-        }
-        return ended;
-    }
-
-    /** Copies the log's text into stdout until the process has exited and the log is read to its end. */
-    private void copyLog() {
-        follower = Thread.currentThread();
-        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        try {
-            long offset = readOffset();
-            int quiet = 0; // reads in a row at the log's end once the process has exited
-            FileChannel channel = null;
-            try {
-                while (!detached) {
-                    long deadline = drainDeadline;
-                    if (channel == null) {
-                        try {
-                            channel = FileChannel.open(log, StandardOpenOption.READ);
-                        } catch (NoSuchFileException e) { // not made yet
-                        }
-                    }
-                    int read = channel == null ? 0 : channel.read(buffer.clear(), offset + line.size());
-                    if (read > 0) {
-                        offset = copyLines(buffer.flip(), line, offset);
-                        quiet = 0;
-                        continue;
-                    }
-                    if (deadline != 0 && (++quiet > 2 || System.nanoTime() - deadline > 0)) {
-                        return; // exited, and nothing more came for a while
-                    }
-                    LockSupport.parkNanos(POLL.toNanos());
-                }
-            } finally {
-                if (channel != null) {
-                    channel.close();
-                }
-            }
-        } catch (IOException | RuntimeException e) { // the copy ends; the log keeps what was not copied
-        } finally {
-            follower = null;
-            LibC.INSTANCE.close(stdout);
-            ended.complete(null);
-        }
-    }
-
-    /**
-     * Copies the text of every whole line in {@code bytes} ({@code line} holds the part of one read
-     * before) and records how far it got. @return the offset of the first byte not yet copied
-     */
-    private long copyLines(ByteBuffer bytes, ByteArrayOutputStream line, long offset) throws IOException {
-        ByteArrayOutputStream text = new ByteArrayOutputStream();
-        while (bytes.hasRemaining()) {
-            byte b = bytes.get();
-            if (b != '\n') {
-                line.write(b);
-                continue;
-            }
-            offset += line.size() + 1;
-            text.writeBytes(textOf(line.toString(StandardCharsets.UTF_8)));
-            line.reset();
-        }
-        if (text.size() > 0) {
-            write(text.toByteArray());
-            AtomicFile.write(offsetFile, Long.toString(offset));
-        }
-        return offset;
-    }
-
-    /** A k8s-file line's text: after the time, the stream and the tag; a full line ({@code F}) gets its newline back. */
-    static byte[] textOf(String line) {
-        String[] fields = line.split(" ", 4);
-        if (fields.length < 3) {
-            return new byte[0];
-        }
-        String text = fields.length == 4 ? fields[3] : "";
-        return (fields[2].equals("P") ? text : text + "\n").getBytes(StandardCharsets.UTF_8);
-    }
-
-    private void write(byte[] bytes) {
-        try (Memory memory = new Memory(bytes.length)) {
-            memory.write(0, bytes, 0, bytes.length);
-            long done = 0;
-            long until = System.nanoTime() + DRAIN.toNanos();
-            while (done < bytes.length) {
-                try {
-                    done += LibC.INSTANCE.write(stdout, memory.share(done), bytes.length - done);
-                } catch (LastErrorException e) {
-                    if ((e.getErrorCode() != LibC.EAGAIN && e.getErrorCode() != LibC.EINTR)
-                            || System.nanoTime() - until > 0) {
-                        return; // a reader that is gone or does not read: the log keeps it
-                    }
-                    LockSupport.parkNanos(POLL.toNanos());
-                }
-            }
-        }
-    }
-
-    private long readOffset() {
-        try {
-            return Long.parseLong(Files.readString(offsetFile).strip());
-        } catch (IOException | NumberFormatException e) {
-            return 0;
         }
     }
 }
