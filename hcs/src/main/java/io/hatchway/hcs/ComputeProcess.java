@@ -44,13 +44,19 @@ public interface ComputeProcess {
     default void release() {
     }
 
-    /** Closes the process's standard input. Idempotent. */
+    /**
+     * Closes the process's standard input: a program reading it sees end-of-file, even while the
+     * stdin file's own writer stays open (on a terminal the end-of-file character is typed). Nothing
+     * for a process without stdin ({@link Stdio}: it reads end-of-file already). Idempotent; never
+     * blocks.
+     */
     void closeStdin();
 
     /**
-     * Resizes the process's console.
+     * Resizes the process's terminal to {@code width} columns and {@code height} rows; the process
+     * gets SIGWINCH. Once the process has exited, nothing. Never blocks for long.
      *
-     * @throws HatchwayException NotImplemented where consoles are not supported
+     * @throws HatchwayException FailedPrecondition when the process has no terminal
      */
     void resizeConsole(int width, int height);
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.testsupport.JolokiaClient;
 import io.hatchway.testsupport.TaskClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +94,58 @@ class TaskCliTest {
         JsonNode result = JolokiaClient.JSON.readTree(json.stdout().get(0));
         assertEquals("hi\n", result.get("stdout").asText());
         assertEquals(0, result.get("exitStatus").asInt());
+    }
+
+    @Test
+    void execOnATerminalIsInteractiveFollowsTheTerminalsSizeAndExitsWithTheExecsStatus() throws Exception {
+        Path script = Path.of("/usr/bin/script");
+        Assumptions.assumeTrue(Files.isExecutable(script), "a local terminal for the CLI needs util-linux's script");
+        Path resize = dir.resolve("resize-now");
+        String cli = String.join(" ", java.toString(), "-jar", ChildJvm.agentJar().toString(), "exec", pid, "t1", "-t",
+                "--id", "tty", "--env", "PATH=/usr/bin:/bin", "--env", TaskClient.MARKER, "--", "sh");
+        // script gives the CLI a terminal of 77x21; a background job resizes it to 100x30 when told.
+        String session = "stty cols 77 rows 21; before=$(stty -g); (while [ ! -e " + resize + " ]; do sleep 0.1; done;"
+                + " stty cols 100 rows 30 < /dev/tty) & " + cli + "; echo EXIT=$?;"
+                + " [ \"$(stty -g)\" = \"$before\" ] && echo RESTORED";
+        Process terminal = new ProcessBuilder(script.toString(), "-qec", session, "/dev/null")
+                .redirectErrorStream(true).start();
+        StringBuffer seen = new StringBuffer();
+        Thread reader = new Thread(() -> {
+            try (var output = terminal.getInputStream()) {
+                byte[] buffer = new byte[4096];
+                for (int n; (n = output.read(buffer)) > 0; ) {
+                    seen.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) { // ended
+            }
+        });
+        reader.start();
+        try (var typing = terminal.getOutputStream()) {
+            awaitSeen(seen, "# ");
+            typing.write("tty; stty size\n".getBytes());
+            typing.flush();
+            awaitSeen(seen, "21 77\r\n");
+            assertTrue(seen.toString().contains("/dev/pts/"), "the exec's stdin is a terminal: " + seen);
+
+            Files.createFile(resize);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(700)).until(() -> {
+                typing.write("stty size\n".getBytes());
+                typing.flush();
+                return seen.toString().contains("30 100\r\n");
+            });
+            typing.write("exit 4\n".getBytes());
+            typing.flush();
+            awaitSeen(seen, "RESTORED");
+        } finally {
+            terminal.destroy();
+            reader.join(10_000);
+        }
+        assertTrue(seen.toString().contains("EXIT=4"), "the CLI's status is the exec's: " + seen);
+        assertEquals(0, jolokia.read("hatchway:type=Task,name=t1", "ExecIds").size(), "the exec is deleted");
+    }
+
+    private static void awaitSeen(StringBuffer seen, String text) {
+        Awaitility.await(text).atMost(Duration.ofSeconds(60)).until(() -> seen.toString().contains(text));
     }
 
     @Test

@@ -82,11 +82,21 @@ enum Backend {
      * @param reuseRounds rounds of the id-reuse races: a container costs a hundred times what a host
      *     process does.
      * @param stopRounds rounds of the sampling-while-stopping race, for the same reason.
+     * @param terminals whether a process can have a terminal ({@code terminal: true}); where not,
+     *     such a process is NotImplemented at create.
      */
     record Facts(boolean initIsPidOne, boolean createResolvesBinary, boolean recoversTasks,
-            boolean keepsExitStatusOnFullDisk, Optional<String> imageName, int reuseRounds, int stopRounds) {
-        static final Facts HOST_PROCESSES = new Facts(false, false, false, true, Optional.empty(), 200, 30);
-        static final Facts CONTAINERS = new Facts(true, true, true, false, Optional.of("busybox"), 15, 5);
+            boolean keepsExitStatusOnFullDisk, Optional<String> imageName, int reuseRounds, int stopRounds,
+            boolean terminals) {
+        static final Facts HOST_PROCESSES = new Facts(false, false, false, true, Optional.empty(), 200, 30, true);
+        static final Facts CONTAINERS = new Facts(true, true, true, false, Optional.of("busybox"), 15, 5, true);
+
+        /** A backend's facts where it offers no terminals (what one says until it does). */
+        Facts(boolean initIsPidOne, boolean createResolvesBinary, boolean recoversTasks,
+                boolean keepsExitStatusOnFullDisk, Optional<String> imageName, int reuseRounds, int stopRounds) {
+            this(initIsPidOne, createResolvesBinary, recoversTasks, keepsExitStatusOnFullDisk, imageName, reuseRounds,
+                    stopRounds, false);
+        }
     }
 
     final String name;
@@ -133,6 +143,11 @@ enum Backend {
     /** See {@link Facts#createResolvesBinary}. */
     boolean createResolvesBinary() {
         return facts.createResolvesBinary();
+    }
+
+    /** See {@link Facts#terminals}. */
+    boolean terminals() {
+        return facts.terminals();
     }
 
     /** See {@link Facts#recoversTasks}. */

@@ -11,6 +11,8 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Mounts;
+import io.hatchway.hcs.oci.Json;
+import io.hatchway.testsupport.Leftovers;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -159,6 +161,145 @@ abstract class StreamsContract extends BackendContract {
         assertEquals(0, awaitExit(task, EXEC).getExitStatus());
         write.get(TaskFixture.WAIT_MILLIS, TimeUnit.MILLISECONDS);
         assertEquals("through the fifos\n", read.get(TaskFixture.WAIT_MILLIS, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    @DisplayName("closeIO(stdin) ends the input of a running exec whose stdin FIFO's writer stays open: cat exits 0")
+    void closeIOEndsTheInput() throws Exception {
+        Path in = fifo("stdin.fifo");
+        TaskMXBean task = hatchway.started(TID);
+        task.createExec(EXEC, Bundles.processNode(shell("cat")).put("stdin", in.toString()).toString());
+        CompletableFuture<Integer> start = CompletableFuture.supplyAsync(() -> task.start(EXEC), callers);
+        try (OutputStream writer = Files.newOutputStream(in)) { // held open until the exec has exited
+            start.get(TaskFixture.WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            writer.write("read before the close\n".getBytes(StandardCharsets.UTF_8));
+            writer.flush();
+            ExecMXBean exec = hatchway.exec(TID, EXEC);
+            TaskFixture.eventually("cat copied its input").until(
+                    () -> exec.getStdout().equals("read before the close\n"));
+            assertEquals("running", task.state(EXEC).getStatus(), "cat reads on while its writer is there");
+
+            task.closeIO(EXEC, true);
+            assertEquals(0, awaitExit(task, EXEC).getExitStatus());
+            task.closeIO(EXEC, true); // exited: nothing to do
+        }
+        assertEquals(0, task.deleteExec(EXEC).getExitStatus());
+    }
+
+    // terminals
+
+    /** A tty exec's script: whether stdin is a tty, its size, then its size again at the first SIGWINCH. */
+    private static final String TTY_SCRIPT = "[ -t 0 ] && echo tty; stty size; trap 'stty size; exit 5' WINCH;"
+            + " echo ready; while :; do sleep 0.05; done";
+
+    @Test
+    @DisplayName("A tty exec sees isatty(0) and consoleSize; resizePty changes the size (SIGWINCH trapped); its output"
+            + " reaches the kept stdout with a terminal's line ends; resizePty once exited is ignored; nothing of"
+            + " the terminal is left after delete (where the backend offers no terminals, NotImplemented)")
+    void terminal() throws Exception {
+        TaskMXBean task = hatchway.started(TID);
+        String tty = Bundles.processNode(shell(TTY_SCRIPT)).put("terminal", true)
+                .set("consoleSize", Json.MAPPER.readTree("{\"width\":100,\"height\":30}")).toString();
+        if (!backend.terminals()) {
+            hatchway.assertRefused(ErrorKind.NotImplemented, () -> task.createExec(EXEC, tty));
+            return;
+        }
+        long descriptors = Leftovers.openDescriptors();
+        task.createExec(EXEC, tty);
+        ExecMXBean exec = hatchway.exec(TID, EXEC);
+        assertTrue(exec.isTerminal());
+        task.resizePty(EXEC, 90, 20); // created: ignored
+        task.start(EXEC);
+        TaskFixture.eventually("the exec is ready").until(() -> exec.getStdout().contains("ready"));
+        assertEquals("tty\r\n30 100\r\nready\r\n", exec.getStdout());
+
+        task.resizePty(EXEC, 120, 40);
+        assertEquals(5, awaitExit(task, EXEC).getExitStatus());
+        assertEquals("tty\r\n30 100\r\nready\r\n40 120\r\n", exec.getStdout());
+        assertEquals("", exec.getStderr());
+        task.resizePty(EXEC, 80, 24); // exited: ignored
+        task.deleteExec(EXEC);
+        TaskFixture.eventually("the terminal's descriptors and relay threads are gone").until(
+                () -> Leftovers.openDescriptors() <= descriptors
+                        && Leftovers.workingThreadsNamed("hatchway-relay-").isEmpty());
+    }
+
+    @Test
+    @DisplayName("Where tasks outlive the agent, a tty exec does too: what it printed before, while no agent ran and"
+            + " after comes through once each, a resizePty after the restart reaches it, its exit status is its own")
+    void terminalThroughARestart() throws Exception {
+        assumeTrue(backend.terminals() && backend.recoversTasks(), "this backend's tasks do not outlive the agent");
+        TaskMXBean task = hatchway.started(TID);
+        task.createExec(EXEC, Bundles.processNode(shell("echo before; sleep 1; echo during; trap 'stty size; exit 7'"
+                + " WINCH; echo ready; while :; do sleep 0.05; done")).put("terminal", true).toString());
+        task.start(EXEC);
+        TaskFixture.eventually("the exec printed").until(() -> hatchway.exec(TID, EXEC).getStdout().startsWith("before"));
+
+        hatchway.restart();
+        ExecMXBean exec = hatchway.exec(TID, EXEC);
+        TaskFixture.eventually("the exec is ready").until(() -> exec.getStdout().contains("ready"));
+        assertEquals("before\r\nduring\r\nready\r\n", exec.getStdout());
+        TaskMXBean after = hatchway.task(TID);
+        after.resizePty(EXEC, 120, 40);
+        assertEquals(7, awaitExit(after, EXEC).getExitStatus());
+        assertEquals("before\r\nduring\r\nready\r\n40 120\r\n", exec.getStdout());
+        assertEquals(7, after.deleteExec(EXEC).getExitStatus());
+    }
+
+    @Test
+    @DisplayName("A tty exec printing 6 MB: its output is copied to its last line, and what the copy and the kept"
+            + " output hold on the state directory's disk stays bounded")
+    void terminalPrintingMuch() throws Exception {
+        TaskMXBean task = hatchway.started(TID);
+        assumeTrue(backend.terminals(), "this backend offers no terminals (the terminal test checks its answer)");
+        task.createExec(EXEC, Bundles.processNode(shell("yes 0123456789012345678901234567890123456789 | head -c 6000000;"
+                + " echo; echo end")).put("terminal", true).toString());
+        task.start(EXEC);
+        assertEquals(0, awaitExit(task, EXEC).getExitStatus());
+        assertTrue(hatchway.exec(TID, EXEC).getStdout().endsWith("0123456789012345678\r\nend\r\n"), "copied to the end");
+        TaskFixture.eventually("the kept output is freed down to its cap").until(
+                () -> allocatedBytes(hatchway.stateDir) < 4 << 20);
+        task.deleteExec(EXEC);
+    }
+
+    /** The disk space the files under {@code dir} take (holes not counted). */
+    private static long allocatedBytes(Path dir) throws IOException, InterruptedException {
+        Process du = new ProcessBuilder("du", "-s", "-B1", dir.toString()).start();
+        String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, du.waitFor());
+        return Long.parseLong(out.split("\\s+")[0]);
+    }
+
+    @Test
+    @DisplayName("A tty exec with FIFO streams: what the test writes reaches the terminal (echoed, then copied by"
+            + " cat), the output reaches the test's reader; closeIO types end-of-file, cat exits 0 and the reader"
+            + " sees the end")
+    void terminalThroughFifos() throws Exception {
+        TaskMXBean task = hatchway.started(TID);
+        assumeTrue(backend.terminals(), "this backend offers no terminals (the terminal test checks its answer)");
+        Path in = fifo("stdin.fifo");
+        Path out = fifo("stdout.fifo");
+        task.createExec(EXEC, Bundles.processNode("cat").put("terminal", true).put("stdin", in.toString())
+                .put("stdout", out.toString()).toString());
+        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readString(out); // until the terminal is closed
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, callers);
+        CompletableFuture<Integer> start = CompletableFuture.supplyAsync(() -> task.start(EXEC), callers);
+        try (OutputStream writer = Files.newOutputStream(in)) {
+            start.get(TaskFixture.WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            writer.write("typed\n".getBytes(StandardCharsets.UTF_8));
+            writer.flush();
+            Thread.sleep(300);
+            assertEquals("running", task.state(EXEC).getStatus(), "a terminal's input goes on with its writer");
+            task.closeIO(EXEC, true);
+            assertEquals(0, awaitExit(task, EXEC).getExitStatus());
+        }
+        assertEquals("typed\r\ntyped\r\n", read.get(TaskFixture.WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        task.deleteExec(EXEC);
     }
 
     @Test

@@ -31,7 +31,7 @@ public final class TaskCli {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> EVENT_FIELDS =
             List.of("taskId", "execId", "id", "bundle", "pid", "exitStatus", "exitedAt");
-    private static final Set<String> FLAGS = Set.of("--json", "--all", "--stderr", "-f", "--read-only");
+    private static final Set<String> FLAGS = Set.of("--json", "--all", "--stderr", "-f", "--read-only", "-t");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -47,7 +47,7 @@ public final class TaskCli {
         Map<String, String> verbs = new LinkedHashMap<>();
         verbs.put("tasks", "");
         verbs.put("ps", "<task>");
-        verbs.put("exec", "<task> [--id <exec>] [--env K=V]... [--cwd <dir>] -- <command> [<arg>...]");
+        verbs.put("exec", "<task> [-t] [--id <exec>] [--env K=V]... [--cwd <dir>] -- <command> [<arg>...]");
         verbs.put("kill", "<task> [--exec <exec>] [--signal <n>] [--all]");
         verbs.put("delete", "<task> [--exec <exec>]");
         verbs.put("stats", "<task>");
@@ -135,6 +135,9 @@ public final class TaskCli {
             args.env.forEach(env::add);
         }
         args.option("--cwd").ifPresent(cwd -> process.put("cwd", cwd));
+        if (args.terminal) {
+            return terminalExec(task, execId, process);
+        }
         agent.exec(task, "createExec", Duration.ZERO, execId, process.toString());
         Thread cleanup = new Thread(() -> abandon(task, execId), "hatchway-cli-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
@@ -152,6 +155,38 @@ public final class TaskCli {
                 out.print(stdout);
                 err.print(stderr);
             }
+            return status >= 0 && status <= 255 ? (int) status : 255;
+        } catch (ClientException e) {
+            abandon(task, execId);
+            throw e;
+        } finally {
+            removeHook(cleanup);
+        }
+    }
+
+    /** {@code exec -t}: the exec on a terminal, the local one raw meanwhile ({@link TerminalExec}). */
+    private int terminalExec(String task, String execId, ObjectNode process) throws ClientException {
+        Thread cleanup = new Thread(() -> abandon(task, execId), "hatchway-cli-cleanup");
+        try {
+            long status = new TerminalExec(out, System.in).run(process, new TerminalExec.Session() {
+                @Override
+                public void start(ObjectNode withTerminal) throws ClientException {
+                    agent.exec(task, "createExec", Duration.ZERO, execId, withTerminal.toString());
+                    Runtime.getRuntime().addShutdownHook(cleanup);
+                    agent.exec(task, "start", Duration.ZERO, execId);
+                }
+
+                @Override
+                public void resize(int width, int height) throws ClientException {
+                    agent.exec(task, "resizePty", Duration.ZERO, execId, width, height);
+                }
+
+                @Override
+                public long awaitExit() throws ClientException {
+                    return TaskCli.this.awaitExit(task, execId);
+                }
+            });
+            agent.exec(task, "deleteExec", Duration.ZERO, execId);
             return status >= 0 && status <= 255 ? (int) status : 255;
         } catch (ClientException e) {
             abandon(task, execId);
@@ -360,6 +395,7 @@ public final class TaskCli {
         boolean stderr;
         boolean follow;
         boolean readOnly;
+        boolean terminal;
 
         static Arguments parse(List<String> words) throws ClientException {
             Arguments args = new Arguments();
@@ -375,6 +411,7 @@ public final class TaskCli {
                         case "--all" -> args.all = true;
                         case "--stderr" -> args.stderr = true;
                         case "-f" -> args.follow = true;
+                        case "-t" -> args.terminal = true;
                         default -> args.readOnly = true;
                     }
                 } else if (word.startsWith("-") && word.length() > 1) {

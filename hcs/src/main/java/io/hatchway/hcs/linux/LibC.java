@@ -3,6 +3,7 @@ package io.hatchway.hcs.linux;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
 
 /**
  * The few libc calls the JDK does not offer, through JNA. Out-parameters are Java arrays (JNA
@@ -18,6 +19,12 @@ public interface LibC extends Library {
     /** open(2) of a FIFO's write end, non-blocking, while it has no reader. */
     int ENXIO = 6;
     int EOPNOTSUPP = 95;
+    /** read(2)/write(2) of a non-blocking descriptor that is not ready. */
+    int EAGAIN = 11;
+    /** read(2) of a pseudo-terminal's master once no process holds its slave open. */
+    int EIO = 5;
+    /** write(2) into a pipe whose read end is closed (the JVM ignores SIGPIPE). */
+    int EPIPE = 32;
     /** fallocate(2) modes: free a range's blocks, the file's size unchanged. */
     int FALLOC_FL_KEEP_SIZE = 1;
     int FALLOC_FL_PUNCH_HOLE = 2;
@@ -55,6 +62,15 @@ public interface LibC extends Library {
     int F_GETFL = 3;
     int F_SETFL = 4;
     int WNOHANG = 1;
+    /** socket(2): a local socket, and the kind conmon's attach socket is. */
+    int AF_UNIX = 1;
+    int SOCK_SEQPACKET = 5;
+    /** poll(2) events. */
+    short POLLIN = 1;
+    short POLLOUT = 4;
+    /** ioctl(2) of a terminal: set / get its window size ({@code struct winsize}: rows, columns, 2 × pixels). */
+    long TIOCSWINSZ = 0x5414;
+    long TIOCGWINSZ = 0x5413;
     /** pidfd_open(2); new system calls have the same number on every architecture. */
     long SYS_PIDFD_OPEN = 434;
 
@@ -72,6 +88,25 @@ public interface LibC extends Library {
     int fallocate(int fd, int mode, long offset, long length) throws LastErrorException;
 
     long read(int fd, Memory buffer, long count) throws LastErrorException;
+
+    /** write(2) of {@code count} bytes from {@code buffer}. */
+    long write(int fd, Pointer buffer, long count) throws LastErrorException;
+
+    /**
+     * openpty(3) (in libc since glibc 2.34): a pseudo-terminal's master and slave, each a
+     * one-element array; {@code name} and {@code termios} may be null, {@code winsize} is rows,
+     * columns and two pixel counts (or null).
+     */
+    int openpty(int[] master, int[] slave, Pointer name, Pointer termios, short[] winsize) throws LastErrorException;
+
+    /** socket(2). */
+    int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    /** connect(2); {@code address} is a {@code struct sockaddr_un}. */
+    int connect(int fd, byte[] address, int length) throws LastErrorException;
+
+    /** ioctl(2) whose argument is a {@code struct winsize} ({@link #TIOCSWINSZ}, {@link #TIOCGWINSZ}). */
+    int ioctl(int fd, long request, short[] winsize) throws LastErrorException;
 
     int pipe2(int[] fds, int flags) throws LastErrorException;
 

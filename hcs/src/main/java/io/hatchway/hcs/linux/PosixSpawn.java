@@ -65,6 +65,8 @@ public final class PosixSpawn {
 
         int posix_spawn_file_actions_adddup2(Pointer actions, int fd, int newFd);
 
+        int posix_spawn_file_actions_addopen(Pointer actions, int fd, String path, int flags, int mode);
+
         int posix_spawn_file_actions_addchdir_np(Pointer actions, String path); // glibc 2.29
 
         int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from); // glibc 2.34
@@ -93,14 +95,76 @@ public final class PosixSpawn {
         return env;
     }
 
+    /** What the child's standard streams are: 0, 1 and 2. */
+    public sealed interface ChildStreams {
+        /** Descriptors of the JVM's (they stay the caller's to close). */
+        record Descriptors(int stdin, int stdout, int stderr) implements ChildStreams {
+        }
+
+        /**
+         * A pseudo-terminal's slave, opened by the child itself once it leads its new session, so
+         * that it becomes the session's controlling terminal (glibc runs setsid before the file
+         * actions); all three streams.
+         */
+        record Terminal(Path slave) implements ChildStreams {
+        }
+    }
+
     /**
-     * Where the child's standard streams come from and go: stdin read, stdout and stderr appended
-     * to; a FIFO among them is waited for at most {@code peerTimeout} (see {@link #spawn}).
+     * The files of a {@link Stdio} opened for a child, stdin read, stdout and stderr appended to:
+     * the caller's until closed, or each taken over with {@link #take}. Not thread-safe.
      */
-    public record Streams(Path stdin, Path stdout, Path stderr, Duration peerTimeout) {
-        /** Streams whose FIFOs wait {@link Stdio#PEER_TIMEOUT} for their other ends. */
-        public Streams(Path stdin, Path stdout, Path stderr) {
-            this(stdin, stdout, stderr, Stdio.PEER_TIMEOUT);
+    public static final class OpenStreams implements AutoCloseable {
+        private final int[] fds = {-1, -1, -1};
+
+        private OpenStreams() {
+        }
+
+        /** The descriptor of stream {@code n} (0, 1, 2), now the caller's to close. */
+        public int take(int n) {
+            int fd = fds[n];
+            fds[n] = -1;
+            return fd;
+        }
+
+        /** All three, for a spawn; they stay this object's. */
+        public ChildStreams.Descriptors descriptors() {
+            return new ChildStreams.Descriptors(fds[0], fds[1], fds[2]);
+        }
+
+        @Override
+        public void close() {
+            for (int n = 0; n < fds.length; n++) {
+                if (fds[n] >= 0) {
+                    LibC.INSTANCE.close(take(n));
+                }
+            }
+        }
+    }
+
+    /**
+     * Opens {@code stdio}'s files as a child takes them (an empty stdin as {@link Stdio#DEV_NULL}).
+     * No open blocks the caller: a FIFO waits for its other end (a writer for stdin, a reader for
+     * stdout and stderr) at most {@code peerTimeout}, all three together.
+     *
+     * @throws SpawnException a file cannot be opened; none is left open
+     * @throws HatchwayException DeadlineExceeded naming the FIFO whose other end did not appear in
+     *     time; none is left open
+     */
+    public static OpenStreams open(Stdio stdio, Duration peerTimeout) throws SpawnException {
+        OpenStreams streams = new OpenStreams();
+        boolean done = false;
+        try {
+            long deadline = System.nanoTime() + peerTimeout.toNanos();
+            streams.fds[0] = movedAboveTargets(openReadEnd("stdin", stdio.stdinOrNull(), deadline, peerTimeout));
+            streams.fds[1] = movedAboveTargets(openWriteEnd("stdout", stdio.stdout(), deadline, peerTimeout));
+            streams.fds[2] = movedAboveTargets(openWriteEnd("stderr", stdio.stderr(), deadline, peerTimeout));
+            done = true;
+            return streams;
+        } finally {
+            if (!done) {
+                streams.close();
+            }
         }
     }
 
@@ -120,26 +184,38 @@ public final class PosixSpawn {
 
     /**
      * Runs {@code executable} with {@code argv} (its {@code argv[0]} included) and exactly
-     * {@code env}, in {@code cwd}, as the leader of a new session. The streams are opened here, by
-     * the JVM, so a file that cannot be opened is reported as such and nothing is started. No open
-     * blocks the caller: a FIFO waits for its other end (a writer for stdin, a reader for stdout
-     * and stderr) at most the streams' {@code peerTimeout}, all three together.
+     * {@code env}, in {@code cwd}, as the leader of a new session, its streams {@code stdio}'s
+     * files, opened here by the JVM ({@link #open}, FIFOs waited for {@link Stdio#PEER_TIMEOUT}), so
+     * a file that cannot be opened is reported as such and nothing is started.
      *
      * @return the child's pid
      * @throws SpawnException nothing was started
      * @throws HatchwayException DeadlineExceeded naming the FIFO whose other end did not appear in
      *     time; nothing was started
      */
-    public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Streams streams)
+    public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Stdio stdio)
             throws SpawnException {
-        return spawn(executable, argv, env, cwd, streams, List.of());
+        return spawn(executable, argv, env, cwd, stdio, Stdio.PEER_TIMEOUT, List.of());
     }
 
     /**
-     * {@link #spawn(Path, List, List, Path, Streams)} that also hands the child the JVM's
-     * descriptors {@code passed} as its 3, 4, ... (they stay the caller's to close).
+     * {@link #spawn(Path, List, List, Path, Stdio)} that waits {@code peerTimeout} for FIFOs and
+     * also hands the child the JVM's descriptors {@code passed} as its 3, 4, ... (they stay the
+     * caller's to close).
      */
-    public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Streams streams,
+    public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Stdio stdio,
+            Duration peerTimeout, List<Integer> passed) throws SpawnException {
+        try (OpenStreams streams = open(stdio, peerTimeout)) {
+            return spawn(executable, argv, env, cwd, streams.descriptors(), passed);
+        }
+    }
+
+    /**
+     * Runs {@code executable} as {@link #spawn(Path, List, List, Path, Stdio)} does, its standard
+     * streams {@code streams}, and the JVM's descriptors {@code passed} as its 3, 4, ... (all stay
+     * the caller's to close).
+     */
+    public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, ChildStreams streams,
             List<Integer> passed) throws SpawnException {
         Spawn libc = Spawn.INSTANCE;
         try (Memory actions = new Memory(FILE_ACTIONS_SIZE); Memory attributes = new Memory(ATTRIBUTES_SIZE);
@@ -149,29 +225,33 @@ public final class PosixSpawn {
     }
 
     private static int spawn(Spawn libc, Memory actions, Memory attributes, Memory empty, Memory all, Path executable,
-            List<String> argv, List<String> env, Path cwd, Streams streams, List<Integer> passed) throws SpawnException {
-        List<Integer> fds = new ArrayList<>(3);
+            List<String> argv, List<String> env, Path cwd, ChildStreams streams, List<Integer> passed)
+            throws SpawnException {
+        List<Integer> copies = new ArrayList<>();
         check(libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
         try {
             check(libc.posix_spawnattr_init(attributes), "posix_spawnattr_init");
             try {
-                long deadline = System.nanoTime() + streams.peerTimeout().toNanos();
-                fds.add(movedAboveTargets(openReadEnd("stdin", streams.stdin(), deadline, streams.peerTimeout())));
-                fds.add(movedAboveTargets(openWriteEnd("stdout", streams.stdout(), deadline, streams.peerTimeout())));
-                fds.add(movedAboveTargets(openWriteEnd("stderr", streams.stderr(), deadline, streams.peerTimeout())));
-                List<Integer> given = new ArrayList<>(fds);
-                for (int fd : passed) {
-                    int above = aboveTargets(fd);
-                    if (above != fd) {
-                        fds.add(above); // our copy, closed with the streams
+                List<Integer> given = new ArrayList<>();
+                if (streams instanceof ChildStreams.Descriptors fds) {
+                    for (int fd : List.of(fds.stdin(), fds.stdout(), fds.stderr())) {
+                        given.add(copiedAboveTargets(fd, copies));
                     }
-                    given.add(above);
+                } else if (streams instanceof ChildStreams.Terminal terminal) {
+                    check(libc.posix_spawn_file_actions_addopen(actions, 0, terminal.slave().toString(), LibC.O_RDWR, 0),
+                            "addopen");
+                    check(libc.posix_spawn_file_actions_adddup2(actions, 0, 1), "adddup2");
+                    check(libc.posix_spawn_file_actions_adddup2(actions, 0, 2), "adddup2");
                 }
-                for (int target = 0; target < given.size(); target++) { // dup2 clears the copy's close-on-exec
-                    check(libc.posix_spawn_file_actions_adddup2(actions, given.get(target), target), "adddup2");
+                int first = 3 - given.size(); // passed ones go to 3, 4, ... after the streams
+                for (int fd : passed) {
+                    given.add(copiedAboveTargets(fd, copies));
+                }
+                for (int n = 0; n < given.size(); n++) { // dup2 clears the copy's close-on-exec
+                    check(libc.posix_spawn_file_actions_adddup2(actions, given.get(n), first + n), "adddup2");
                 }
                 check(libc.posix_spawn_file_actions_addchdir_np(actions, cwd.toString()), "addchdir_np");
-                check(libc.posix_spawn_file_actions_addclosefrom_np(actions, given.size()), "addclosefrom_np");
+                check(libc.posix_spawn_file_actions_addclosefrom_np(actions, 3 + passed.size()), "addclosefrom_np");
 
                 libc.sigemptyset(empty);
                 libc.sigfillset(all);
@@ -193,8 +273,17 @@ public final class PosixSpawn {
             }
         } finally {
             libc.posix_spawn_file_actions_destroy(actions);
-            fds.forEach(LibC.INSTANCE::close);
+            copies.forEach(LibC.INSTANCE::close);
         }
+    }
+
+    /** {@code fd}, or where it is among the dup2 targets a copy of it above them, noted in {@code copies}. */
+    private static int copiedAboveTargets(int fd, List<Integer> copies) throws SpawnException {
+        int above = aboveTargets(fd);
+        if (above != fd) {
+            copies.add(above);
+        }
+        return above;
     }
 
     /*

@@ -45,8 +45,8 @@ public final class ProcessSpec {
     private final String stdout;
     private final String stderr;
 
-    /** A console's size in character cells, as OCI's {@code consoleSize} gives it. */
-    public record ConsoleSize(int height, int width) {
+    /** A console's size in character cells (columns and rows), as OCI's {@code consoleSize} gives it. */
+    public record ConsoleSize(int width, int height) {
     }
 
     private ProcessSpec(ObjectNode oci, String what) {
@@ -131,6 +131,11 @@ public final class ProcessSpec {
         return terminal;
     }
 
+    /** The terminal's size at start ({@code consoleSize}), when the spec gives one. */
+    public Optional<ConsoleSize> consoleSize() {
+        return Optional.ofNullable(consoleSize);
+    }
+
     public Optional<Integer> uid() {
         return Optional.ofNullable(uid);
     }
@@ -142,11 +147,6 @@ public final class ProcessSpec {
     /** The user by name ({@code user.username}), which is how a Windows process names its user. */
     public Optional<String> username() {
         return Optional.ofNullable(username);
-    }
-
-    /** The console's initial size, for a process with a terminal. */
-    public Optional<ConsoleSize> consoleSize() {
-        return Optional.ofNullable(consoleSize);
     }
 
     /** File for standard input, or empty when the caller named none. */
@@ -207,24 +207,27 @@ public final class ProcessSpec {
         }
     }
 
-    private static ConsoleSize consoleSize(JsonNode node, String what) {
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isObject()) {
-            throw ErrorKind.InvalidArgument.error("%s: must be an object with a height and a width", what);
-        }
-        Integer height = optionalId(node.get("height"), what + ".height");
-        Integer width = optionalId(node.get("width"), what + ".width");
-        return new ConsoleSize(height == null ? 0 : height, width == null ? 0 : width);
-    }
-
     /** C strings end at the first NUL: a value holding one would reach the process cut short. */
     private static String withoutNul(String value, String what) {
         if (value.indexOf('\0') >= 0) {
             throw ErrorKind.InvalidArgument.error("%s: '%s' holds a NUL character", what, value.replace('\0', '?'));
         }
         return value;
+    }
+
+    private static ConsoleSize consoleSize(JsonNode node, String what) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw ErrorKind.InvalidArgument.error("%s: must be an object", what);
+        }
+        Integer width = optionalId(node.get("width"), what + ".width");
+        Integer height = optionalId(node.get("height"), what + ".height");
+        if (width == null || height == null || width > 65535 || height > 65535) {
+            throw ErrorKind.InvalidArgument.error("%s: width and height must be given, 0 to 65535", what);
+        }
+        return new ConsoleSize(width, height);
     }
 
     private static Integer optionalId(JsonNode node, String what) {

@@ -4,6 +4,7 @@ import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Threads;
+import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.PosixSpawn;
 import java.util.concurrent.CompletableFuture;
@@ -13,7 +14,7 @@ import java.util.concurrent.ExecutorService;
 /**
  * A host process the JVM started as the leader of a session of its own ({@link PosixSpawn}). A
  * reaper thread waits for it, so it never lingers as a zombie, and reports 128+N for a death by
- * signal N, as CONTRACT.md wants. Signals go through kill(2) to this process alone, as a
+ * signal N, as CONTRACT.md wants, once its output is relayed ({@link ChildStdio#finish}). Signals go through kill(2) to this process alone, as a
  * container's would; {@link #kill} takes its whole session down, children orphaned earlier included.
  */
 final class HostProcess implements ComputeProcess {
@@ -22,17 +23,23 @@ final class HostProcess implements ComputeProcess {
 
     private final int pid;
     private final ProcessSystem system;
+    private final ChildStdio streams;
     private final CompletableFuture<Long> exited = new CompletableFuture<>();
+    private volatile boolean reaped;
 
-    HostProcess(int pid, ProcessSystem system) {
+    /** Process {@code pid}, just spawned with {@code streams}, which it finishes once it has exited. */
+    HostProcess(int pid, ProcessSystem system, ChildStdio streams) {
         this.pid = pid;
         this.system = system;
+        this.streams = streams;
         REAPERS.execute(() -> {
             long code = UNKNOWN_EXIT_CODE;
             try {
                 code = PosixSpawn.waitFor(pid);
             } finally {
-                exited.complete(code);
+                reaped = true;
+                long status = code;
+                streams.finish().whenComplete((done, error) -> exited.complete(status));
             }
         });
     }
@@ -47,7 +54,7 @@ final class HostProcess implements ComputeProcess {
         // Until the reaper has collected it the pid stays ours. Between this check and kill(2) it
         // could in theory be reaped and reused: accepted, the window is microseconds and pid reuse
         // takes a full wrap of the pid space.
-        return !exited.isDone() && LibC.signal(pid, signal);
+        return !reaped && LibC.signal(pid, signal);
     }
 
     @Override
@@ -63,11 +70,14 @@ final class HostProcess implements ComputeProcess {
 
     @Override
     public void closeStdin() {
-        // Nothing to close: stdin is a file (or /dev/null) only the process holds open.
+        streams.closeStdin();
     }
 
     @Override
     public void resizeConsole(int width, int height) {
-        throw ErrorKind.NotImplemented.error("the process backend has no consoles");
+        if (!streams.terminal()) {
+            throw ErrorKind.FailedPrecondition.error("process %d has no terminal", pid);
+        }
+        streams.resize(width, height); // once exited, nothing: the terminal is closed
     }
 }

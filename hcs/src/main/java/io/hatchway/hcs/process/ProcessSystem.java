@@ -8,6 +8,7 @@ import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.LinuxTarget;
 import io.hatchway.hcs.linux.PathSearch;
@@ -41,8 +42,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * host processes have no container to hold them. That is the process backend's limit.
  */
 final class ProcessSystem implements ComputeSystem {
-    private static final Path NO_INPUT = Path.of("/dev/null");
-
     private final String id;
     private final Bundle bundle;
     private final SessionRecord record;
@@ -85,9 +84,6 @@ final class ProcessSystem implements ComputeSystem {
     @Override
     public void checkProcess(ProcessSpec spec) {
         LinuxTarget.checkProcess(spec);
-        if (spec.terminal()) {
-            throw ErrorKind.NotImplemented.error("terminal: the process backend has no consoles");
-        }
         int uid = LibC.INSTANCE.getuid();
         if (spec.uid().isPresent() && spec.uid().get() != uid) {
             throw ErrorKind.InvalidArgument.error(
@@ -127,16 +123,22 @@ final class ProcessSystem implements ComputeSystem {
 
     private HostProcess launch(ProcessSpec spec, Stdio stdio) {
         int pid;
+        ChildStdio streams = null;
         try {
-            pid = PosixSpawn.spawn(executable(spec), spec.args(), spec.env(), Path.of(spec.cwd()),
-                    new PosixSpawn.Streams(stdio.stdin().orElse(NO_INPUT), stdio.stdout(), stdio.stderr()));
+            Path executable = executable(spec);
+            ProcessSpec.ConsoleSize size = spec.consoleSize().orElse(new ProcessSpec.ConsoleSize(0, 0));
+            streams = spec.terminal() ? ChildStdio.openTerminal(stdio, size.width(), size.height()) : ChildStdio.open(stdio);
+            pid = PosixSpawn.spawn(executable, spec.args(), spec.env(), Path.of(spec.cwd()), streams.child(), List.of());
         } catch (PosixSpawn.SpawnException e) {
+            abandon(streams);
             throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", spec.args().get(0), e.getMessage());
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            abandon(streams);
             throw ErrorKind.Unavailable.error("the process backend cannot start processes here (glibc 2.34 or later"
                     + " is needed): %s", e);
         }
-        HostProcess host = new HostProcess(pid, this);
+        streams.started();
+        HostProcess host = new HostProcess(pid, this, streams);
         long startTicks = awaitExec(pid);
         sessions.put(pid, startTicks);
         if (startTicks > 0) { // 0: gone already, nothing to record
@@ -153,6 +155,12 @@ final class ProcessSystem implements ComputeSystem {
             stopIfEmpty();
         });
         return host;
+    }
+
+    private static void abandon(ChildStdio streams) {
+        if (streams != null) {
+            streams.abandon();
+        }
     }
 
     /**

@@ -10,6 +10,7 @@ import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.LinuxTarget;
 import io.hatchway.hcs.linux.ProcFs;
@@ -17,6 +18,7 @@ import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
 import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.hcs.runc.conmon.Console;
 import io.hatchway.hcs.runc.conmon.ExitWatcher;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
@@ -65,6 +67,7 @@ final class Container implements ComputeSystem {
     private final CompletableFuture<Void> stopped;
     private final ContainerExecs execs;
     private final ContainerRemoval removal;
+    private final Optional<ProcessStreams> initStreams;
     private boolean started; // guarded by this
     private boolean closed; // guarded by this
     /** Guards the removal, apart from {@code this}: a delete waits for the runtime. */
@@ -72,7 +75,8 @@ final class Container implements ComputeSystem {
     private boolean released; // guarded by release
 
     Container(RuncContext context, OciRuntime runtime, TaskDir dir, TaskRecord record, ObjectNode initProcess,
-            Optional<Sandbox> sandbox, Monitor initMonitor, boolean started, int execCount) {
+            Optional<Sandbox> sandbox, Monitor initMonitor, boolean started, int execCount,
+            Optional<ProcessStreams> initStreams) {
         this.context = context;
         this.id = record.id();
         this.runtime = runtime;
@@ -87,7 +91,8 @@ final class Container implements ComputeSystem {
         ExitWatcher watcher = context.watcher();
         CompletableFuture<Long> initExit = watcher.exitOf(dir.init().exitFile(id), initMonitor);
         this.initMonitor = initMonitor;
-        this.init = new ContainerProcess(initMonitor.pid(), initExit, this::signalInit);
+        this.init = new ContainerProcess(initMonitor.pid(), initExit, this::signalInit, initStreams);
+        this.initStreams = initStreams;
         // Stopped: the init process's exit is known and nothing else is left in the cgroup (an
         // exec may outlive the init process where the container shares a pid namespace).
         this.stopped = initExit.thenCompose(code -> watcher.when(
@@ -129,7 +134,7 @@ final class Container implements ComputeSystem {
     @Override
     public void checkProcess(ProcessSpec spec) {
         LinuxTarget.checkProcess(spec);
-        OciProcess.checkTerminal(spec);
+        // a terminal is conmon's (Console); nothing else of a process is refused before the runtime sees it
     }
 
     @Override
@@ -160,9 +165,16 @@ final class Container implements ComputeSystem {
         return execs.launch(execId, spec, stdio);
     }
 
+    /** The agent stops: it lets go of the streams it serves for the container's processes, which run on. */
+    void detachStreams() {
+        initStreams.ifPresent(ProcessStreams::detach);
+        execs.detach();
+    }
+
     /** Follows an exec found again after a restart; see {@link ContainerExecs#track}. */
-    ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
-        return execs.track(monitorDir, monitor);
+    ContainerProcess track(MonitorDir monitorDir, Monitor monitor, Stdio stdio) {
+        return execs.track(monitorDir, monitor, Console.resume(monitorDir, monitorDir.dir(), stdio)
+                .map(ProcessStreams.class::cast));
     }
 
     /**

@@ -5,10 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
+import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LinuxTarget;
+import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.hcs.runc.conmon.Conmon;
+import io.hatchway.hcs.runc.conmon.Console;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +47,6 @@ final class ContainerCreate {
     Container create(Bundle bundle, TaskOptions options, Stdio initStdio) {
         OciRuntime runtime = context.runtime(options.option(RuncBackend.RUNTIME_OPTION));
         LinuxTarget.checkProcess(bundle.process());
-        OciProcess.checkTerminal(bundle.process());
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);
         checkFree(runtime);
@@ -68,10 +71,21 @@ final class ContainerCreate {
             TaskDir.write(dir.bundle().resolve("config.json"), spec);
             Files.createDirectories(initStdio.stdout().getParent());
             Files.createDirectories(initStdio.stderr().getParent());
-            Monitor monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), OciProcess.io(initStdio));
+            ProcessStreams streams;
+            Monitor monitor;
+            if (bundle.process().terminal()) {
+                Console console = Conmon.console(dir.init(), dir.bundle(), initStdio, "create of " + id);
+                streams = console;
+                monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(),
+                        Conmon.open(Conmon.ownStdio(initStdio), "create of " + id), console);
+            } else {
+                ChildStdio stdio = Conmon.open(initStdio, "create of " + id);
+                streams = stdio;
+                monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), stdio);
+            }
             created = true;
             Container container = new Container(context, runtime, dir, record, process, Optional.ofNullable(sandbox),
-                    monitor, false, 0);
+                    monitor, false, 0, Optional.of(streams));
             context.live().put(id, container);
             return container;
         } catch (IOException e) {

@@ -4,17 +4,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.linux.ChildStdio;
+import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.TaskDir.ExecRecord;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.hcs.runc.conmon.Conmon;
+import io.hatchway.hcs.runc.conmon.Console;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -35,6 +41,8 @@ final class ContainerExecs {
     private final String taskId;
     private final ObjectNode initProcess;
     private final AtomicInteger count;
+    /** The streams the JVM serves for execs that run. */
+    private final Set<ProcessStreams> served = ConcurrentHashMap.newKeySet();
 
     /** @param count the number of the last exec launched (recovery starts after those found) */
     ContainerExecs(RuncContext context, OciRuntime runtime, TaskDir dir, String taskId, ObjectNode initProcess,
@@ -66,13 +74,24 @@ final class ContainerExecs {
             throw ErrorKind.Unavailable.error("exec in task '%s': writing %s: %s", taskId, monitorDir.dir(), e);
         }
         Monitor monitor;
+        ProcessStreams streams;
+        String what = "exec in " + taskId;
         try {
-            monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir, OciProcess.io(stdio));
+            if (spec.terminal()) {
+                Console console = Conmon.console(monitorDir, monitorDir.dir(), stdio, what);
+                streams = console;
+                monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir,
+                        Conmon.open(Conmon.ownStdio(stdio), what), console);
+            } else {
+                ChildStdio files = Conmon.open(stdio, what);
+                streams = files;
+                monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir, files);
+            }
         } catch (HatchwayException e) {
             monitorDir.delete();
             throw e;
         }
-        ContainerProcess tracked = track(monitorDir, monitor);
+        ContainerProcess tracked = track(monitorDir, monitor, Optional.of(streams));
         awaitExec(tracked.pid());
         return tracked;
     }
@@ -94,10 +113,19 @@ final class ContainerExecs {
      * layer releases the process (its exec is deleted) or the task goes: an agent started again
      * finds an exec that exited and was not deleted yet with its real status.
      */
-    ContainerProcess track(MonitorDir monitorDir, Monitor monitor) {
+    ContainerProcess track(MonitorDir monitorDir, Monitor monitor, Optional<ProcessStreams> streams) {
         CompletableFuture<Long> exit = context.watcher().exitOf(monitorDir.exitFile(taskId), monitor);
-        return ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir),
-                () -> exit.whenCompleteAsync((code, error) -> monitorDir.delete(), context.threads().background()));
+        streams.ifPresent(served::add);
+        ContainerProcess process = ContainerProcess.exec(monitor, exit, () -> keepExitDir(monitorDir),
+                () -> exit.whenCompleteAsync((code, error) -> monitorDir.delete(), context.threads().background()),
+                streams);
+        process.exited().whenComplete((code, error) -> streams.ifPresent(served::remove));
+        return process;
+    }
+
+    /** The agent lets go of the execs' streams (see {@link ProcessStreams#detach}). */
+    void detach() {
+        served.forEach(ProcessStreams::detach);
     }
 
     /**

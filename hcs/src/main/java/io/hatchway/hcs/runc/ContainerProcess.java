@@ -3,9 +3,11 @@ package io.hatchway.hcs.runc;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import java.util.concurrent.CompletableFuture;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -14,8 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code kill}, as containerd's runc shim does) or an exec (signalled with kill(2) on its host
  * pid). Its exit status is the one conmon writes (128+N for a death by signal N). Thread-safe.
  *
- * <p>Standard input is a file the process reads to its end; there is no pipe to close, so
- * {@link #closeStdin} has nothing to do. No console: processes with a terminal are refused earlier.
+ * <p>A given stdin reaches the process through a pipe the JVM feeds, which {@link #closeStdin}
+ * closes; a process found again after a restart lost that feed with the JVM that held it (its
+ * stdin is at its end), and one without stdin reads {@code /dev/null}. A terminal is conmon's
+ * ({@link io.hatchway.hcs.runc.conmon.Console}): its output is copied out of conmon's log, and its
+ * exit is reported once that copy is done.
  */
 final class ContainerProcess implements ComputeProcess {
     /** How a signal reaches the process; false when it had already exited. */
@@ -24,20 +29,27 @@ final class ContainerProcess implements ComputeProcess {
     }
 
     private final int pid;
-    private final CompletableFuture<Long> exited;
+    private final CompletableFuture<Long> exited; // the process's
+    private final CompletableFuture<Long> reported; // and once its streams are finished
     private final Signaller signaller;
     private final Runnable release;
     private final AtomicBoolean released = new AtomicBoolean();
+    private final Optional<ProcessStreams> streams;
 
-    ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller) {
-        this(pid, exited, signaller, () -> { });
+    /** @param streams the streams the JVM serves for it, finished once it has exited */
+    ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller, Optional<ProcessStreams> streams) {
+        this(pid, exited, signaller, () -> { }, streams);
     }
 
-    private ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller, Runnable release) {
+    private ContainerProcess(int pid, CompletableFuture<Long> exited, Signaller signaller, Runnable release,
+            Optional<ProcessStreams> streams) {
         this.pid = pid;
         this.exited = exited;
         this.signaller = signaller;
         this.release = release;
+        this.streams = streams;
+        this.reported = streams.isEmpty() ? exited : exited.thenCompose(code -> streams.get().finish()
+                .handle((done, error) -> code)).toCompletableFuture();
     }
 
     /**
@@ -47,7 +59,7 @@ final class ContainerProcess implements ComputeProcess {
      * is released.
      */
     static ContainerProcess exec(Monitor monitor, CompletableFuture<Long> exited, Runnable beforeSignal,
-            Runnable release) {
+            Runnable release, Optional<ProcessStreams> streams) {
         int pid = monitor.pid();
         return new ContainerProcess(pid, exited, signal -> {
             if (exited.isDone() || !monitor.processAlive()) {
@@ -55,7 +67,7 @@ final class ContainerProcess implements ComputeProcess {
             }
             beforeSignal.run();
             return LibC.signal(pid, signal);
-        }, release);
+        }, release, streams);
     }
 
     @Override
@@ -73,7 +85,7 @@ final class ContainerProcess implements ComputeProcess {
 
     @Override
     public CompletionStage<Long> exited() {
-        return exited;
+        return reported;
     }
 
     @Override
@@ -93,11 +105,17 @@ final class ContainerProcess implements ComputeProcess {
 
     @Override
     public void closeStdin() {
+        streams.ifPresent(ProcessStreams::closeStdin);
     }
 
     @Override
     public void resizeConsole(int width, int height) {
-        throw ErrorKind.NotImplemented.error("the runc backend runs processes without a console");
+        if (streams.isEmpty() || !streams.get().terminal()) {
+            throw ErrorKind.FailedPrecondition.error("process %d has no terminal", pid);
+        }
+        if (!exited.isDone()) {
+            streams.get().resize(width, height);
+        }
     }
 
     @Override

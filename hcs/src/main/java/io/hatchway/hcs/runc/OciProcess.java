@@ -2,12 +2,9 @@ package io.hatchway.hcs.runc;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ErrorKind;
-import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
-import io.hatchway.hcs.runc.cli.Io;
 import java.io.IOException;
-import java.util.Optional;
 import java.util.Set;
 
 /** The OCI {@code process} objects the runc backend hands the runtime, and what it refuses in one. Stateless. */
@@ -18,15 +15,14 @@ final class OciProcess {
     private OciProcess() {
     }
 
-    /** Refuses a process with a terminal: conmon runs in passthrough mode, which has no console. */
+    /** Refuses a process with a terminal where the runtime runs it attached, without conmon (execInHost). */
     static void checkTerminal(ProcessSpec spec) {
         if (spec.terminal()) {
-            throw ErrorKind.NotImplemented.error(
-                    "terminal: the runc backend runs processes without a console (conmon passes their output straight to files)");
+            throw ErrorKind.NotImplemented.error("terminal: a process in the sandbox runs without a console");
         }
     }
 
-    /** {@code spec}'s OCI process object completed from {@code base}'s fields it leaves out; never a terminal. */
+    /** {@code spec}'s OCI process object completed from {@code base}'s fields it leaves out (never its terminal). */
     static ObjectNode exec(ProcessSpec spec, ObjectNode base) {
         ObjectNode process;
         try {
@@ -42,12 +38,7 @@ final class OciProcess {
         if (!process.has("cwd")) {
             process.put("cwd", "/");
         }
-        process.put("terminal", false);
+        process.put("terminal", spec.terminal());
         return process;
-    }
-
-    /** A process's streams as the runtime's command takes them. */
-    static Io io(Stdio stdio) {
-        return new Io(stdio.stdin(), Optional.of(stdio.stdout()), Optional.of(stdio.stderr()));
     }
 }

@@ -9,12 +9,14 @@ import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.TaskOptions.Isolation;
 import io.hatchway.hcs.linux.Mounts;
+import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
 import io.hatchway.hcs.runc.cli.ContainerState;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.hcs.runc.conmon.Console;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
 import java.io.IOException;
@@ -143,7 +145,7 @@ final class Recovery {
         int execCount = execDirs.stream().mapToInt(d -> Integer.parseInt(d.dir().getFileName().toString()))
                 .max().orElse(0);
         Container container = new Container(context, runtime, dir, record, process, sandbox, monitor.get(), started,
-                execCount);
+                execCount, Console.resume(dir.init(), dir.bundle(), record.stdio()).map(ProcessStreams.class::cast));
         live.put(id, container);
 
         List<RecoveredSystem.Process> execs = new ArrayList<>();
@@ -154,7 +156,7 @@ final class Recovery {
                 TaskDir.delete(execDir.dir());
                 continue;
             }
-            ContainerProcess tracked = container.track(execDir, execMonitor.get());
+            ContainerProcess tracked = container.track(execDir, execMonitor.get(), exec.get().stdio());
             if (exec.get().execId() != null && !exec.get().execId().isEmpty()) {
                 execs.add(new RecoveredSystem.Process(exec.get().execId(), spec(exec.get().process()),
                         exec.get().stdio(), Optional.of(tracked)));

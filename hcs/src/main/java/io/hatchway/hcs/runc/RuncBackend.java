@@ -9,10 +9,12 @@ import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.hcs.runc.conmon.Conmon;
+import io.hatchway.hcs.runc.conmon.Console;
 import io.hatchway.hcs.runc.conmon.ExitWatcher;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -241,6 +243,7 @@ public final class RuncBackend implements ComputeBackend {
     /** Stops watching for exits. Containers keep running; an agent started again finds them. */
     @Override
     public void close() {
+        context.live().values().forEach(Container::detachStreams);
         context.watcher().close();
     }
 

@@ -7,14 +7,15 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
+import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.cli.ExecOptions;
-import io.hatchway.hcs.runc.cli.Io;
 import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.hcs.runc.conmon.Conmon;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
 import java.io.IOException;
@@ -118,9 +119,10 @@ final class Sandbox {
             linux.put("rootfsPropagation", "rslave");
             TaskDir.write(dir.resolve("bundle/config.json"), spec);
             MonitorDir init = monitorDir(dir);
+            Files.createDirectories(init.dir()); // for its logs, opened before conmon runs
             Monitor monitor = context.conmon().create(runtime, id, dir.resolve("bundle"), init,
-                    new Io(Optional.empty(), Optional.of(init.dir().resolve("stdout.log")),
-                            Optional.of(init.dir().resolve("stderr.log"))));
+                    Conmon.open(new Stdio(Optional.empty(), init.dir().resolve("stdout.log"),
+                            init.dir().resolve("stderr.log")), "create of " + id));
             Sandbox sandbox = new Sandbox(context, runtime, taskId, dir, process, monitor);
             runtime.start(id);
             done = true;
@@ -200,9 +202,8 @@ final class Sandbox {
         Future<?> deadline = null;
         try {
             TaskDir.write(work.resolve("process.json"), exec);
-            Path discard = Path.of("/dev/null");
-            Io io = new Io(spec.stdin().map(Path::of), Optional.of(spec.stdout().map(Path::of).orElse(discard)),
-                    Optional.of(spec.stderr().map(Path::of).orElse(discard)));
+            Stdio stdio = new Stdio(spec.stdin().map(Path::of), spec.stdout().map(Path::of).orElse(Stdio.DEV_NULL),
+                    spec.stderr().map(Path::of).orElse(Stdio.DEV_NULL));
             deadline = context.threads().later(timeout, () -> {
                 if (!finished.get()) {
                     killed.set(true);
@@ -210,7 +211,7 @@ final class Sandbox {
                 }
             });
             int code = runtime.exec(id, work.resolve("process.json"),
-                    new ExecOptions(Optional.of(pidFile), false, io, Optional.of(work.resolve("runtime.log"))),
+                    new ExecOptions(Optional.of(pidFile), false, stdio, Optional.of(work.resolve("runtime.log"))),
                     timeout.plus(STOP_WAIT));
             finished.set(true);
             if (killed.get()) {

@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.hcs.Stdio;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +27,7 @@ class PipeTest {
     /** Spawns {@code script} with the pipe's write end as its fd 3; the JVM keeps only the read end. */
     private int spawn(Pipe pipe, String script) throws Exception {
         int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", script), List.of("PATH=/usr/bin:/bin"), dir,
-                new PosixSpawn.Streams(Path.of("/dev/null"), dir.resolve("out"), dir.resolve("err")),
+                new Stdio(Optional.empty(), dir.resolve("out"), dir.resolve("err")), Stdio.PEER_TIMEOUT,
                 List.of(pipe.writeFd()));
         pipe.closeWriteEnd();
         return pid;

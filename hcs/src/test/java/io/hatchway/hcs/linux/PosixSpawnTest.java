@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.Stdio;
 import io.hatchway.testsupport.Leftovers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -26,8 +28,8 @@ class PosixSpawnTest {
     @TempDir
     Path dir;
 
-    private PosixSpawn.Streams streams() {
-        return new PosixSpawn.Streams(Path.of("/dev/null"), dir.resolve("out"), dir.resolve("err"));
+    private Stdio streams() {
+        return new Stdio(Optional.empty(), dir.resolve("out"), dir.resolve("err"));
     }
 
     private String run(String script, List<String> env, Path cwd) throws Exception {
@@ -70,7 +72,8 @@ class PosixSpawnTest {
         Path input = Files.writeString(dir.resolve("input"), "");
         String jvmStdin = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
         int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", "readlink /proc/$$/fd/0 /proc/$$/fd/3"), List.of(),
-                Path.of("/"), new PosixSpawn.Streams(input, dir.resolve("out"), dir.resolve("err")), List.of(0));
+                Path.of("/"), new Stdio(Optional.of(input), dir.resolve("out"), dir.resolve("err")), Stdio.PEER_TIMEOUT,
+                List.of(0));
         assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
         assertEquals(List.of(input.toString(), jvmStdin), List.of(read("out").trim().split("\n")));
     }
@@ -120,7 +123,7 @@ class PosixSpawnTest {
         assertEquals("cwd " + dir.resolve("gone") + ": No such file or directory", cwd.getMessage());
         Path unwritable = dir.resolve("no-such-dir").resolve("out");
         PosixSpawn.SpawnException open = assertThrows(PosixSpawn.SpawnException.class, () -> PosixSpawn.spawn(SH,
-                List.of("sh"), List.of(), Path.of("/"), new PosixSpawn.Streams(Path.of("/dev/null"), unwritable,
+                List.of("sh"), List.of(), Path.of("/"), new Stdio(Optional.empty(), unwritable,
                         unwritable)));
         assertEquals("open " + unwritable + ": No such file or directory", open.getMessage());
     }
@@ -136,11 +139,11 @@ class PosixSpawnTest {
     }
 
     /** Spawns {@code cat} with these streams, expecting DeadlineExceeded within the bound; returns its message. */
-    private String assertNoPeer(PosixSpawn.Streams streams) throws Exception {
+    private String assertNoPeer(Stdio streams) throws Exception {
         long fdsBefore = Leftovers.openDescriptors();
         long started = System.nanoTime();
         HatchwayException e = assertThrows(HatchwayException.class, () -> PosixSpawn.spawn(Path.of("/bin/cat"),
-                List.of("cat"), List.of(), Path.of("/"), streams));
+                List.of("cat"), List.of(), Path.of("/"), streams, PEER_WAIT, List.of()));
         long tookMillis = (System.nanoTime() - started) / 1_000_000;
         assertEquals(ErrorKind.DeadlineExceeded, e.kind(), e.getMessage());
         assertTrue(tookMillis >= PEER_WAIT.toMillis() && tookMillis < PEER_WAIT.toMillis() + 2_000,
@@ -157,7 +160,7 @@ class PosixSpawnTest {
     @Test
     void aFifoWithNoWriterAsStdinIsDeadlineExceededNamingItAndStartsNothing() throws Exception {
         Path in = fifo("in");
-        String message = assertNoPeer(new PosixSpawn.Streams(in, dir.resolve("out"), dir.resolve("err"), PEER_WAIT));
+        String message = assertNoPeer(new Stdio(Optional.of(in), dir.resolve("out"), dir.resolve("err")));
         assertEquals("DeadlineExceeded: stdin " + in + ": no writer opened the FIFO within 600 ms", message);
         assertFalse(Files.exists(dir.resolve("out")), "stdout opened although stdin failed");
     }
@@ -166,9 +169,9 @@ class PosixSpawnTest {
     void aFifoWithNoReaderAsStdoutOrStderrIsDeadlineExceededNamingIt() throws Exception {
         Path out = fifo("out");
         assertEquals("DeadlineExceeded: stdout " + out + ": no reader opened the FIFO within 600 ms",
-                assertNoPeer(new PosixSpawn.Streams(Path.of("/dev/null"), out, dir.resolve("err"), PEER_WAIT)));
+                assertNoPeer(new Stdio(Optional.empty(), out, dir.resolve("err"))));
         assertEquals("DeadlineExceeded: stderr " + out + ": no reader opened the FIFO within 600 ms",
-                assertNoPeer(new PosixSpawn.Streams(Path.of("/dev/null"), dir.resolve("log"), out, PEER_WAIT)));
+                assertNoPeer(new Stdio(Optional.empty(), dir.resolve("log"), out)));
     }
 
     @Test
@@ -193,7 +196,7 @@ class PosixSpawnTest {
             }
         });
         int pid = PosixSpawn.spawn(Path.of("/bin/cat"), List.of("cat"), List.of(), Path.of("/"),
-                new PosixSpawn.Streams(in, out, dir.resolve("err"), PEER_WAIT));
+                new Stdio(Optional.of(in), out, dir.resolve("err")), PEER_WAIT, List.of());
         assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
         writer.get(5, TimeUnit.SECONDS);
         assertEquals("through the fifo\n", read.get(5, TimeUnit.SECONDS));

@@ -194,7 +194,7 @@ public final class MemoryProcess implements ComputeProcess {
 
     @Override
     public void resizeConsole(int width, int height) {
-        throw ErrorKind.NotImplemented.error("terminal: the memory backend has no consoles");
+        throw ErrorKind.FailedPrecondition.error("the memory backend's processes have no terminal");
     }
 
     @Override

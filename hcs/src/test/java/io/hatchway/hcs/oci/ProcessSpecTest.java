@@ -28,6 +28,14 @@ class ProcessSpecTest {
     }
 
     @Test
+    void readsTheConsoleSize() {
+        assertEquals(Optional.of(new ProcessSpec.ConsoleSize(80, 24)),
+                ProcessSpec.parse("{\"args\":[\"sh\"],\"terminal\":true,\"consoleSize\":{\"height\":24,\"width\":80}}")
+                        .consoleSize());
+        assertEquals(Optional.empty(), ProcessSpec.parse("{\"args\":[\"sh\"]}").consoleSize());
+    }
+
+    @Test
     void defaultsTheWorkingDirectoryToRoot() {
         assertEquals("/", ProcessSpec.parse("{\"args\":[\"true\"]}").cwd());
     }
@@ -43,7 +51,11 @@ class ProcessSpecTest {
         "{\"args\":[\"true\"],\"cwd\":\"/tmp\\u0000x\"}", "{\"args\":[],\"commandLine\":\"\"}",
         "{\"commandLine\":7}", "{\"args\":[\"true\"],\"user\":{\"username\":1}}",
         "{\"args\":[\"true\"],\"consoleSize\":[24,80]}", "{\"args\":[\"true\"],\"consoleSize\":{\"height\":-1,\"width\":80}}",
-        "{\"args\":[\"true\"],\"consoleSize\":{\"height\":\"24\"}}"
+        "{\"args\":[\"true\"],\"consoleSize\":{\"height\":\"24\"}}",
+        "{\"args\":[\"true\"],\"consoleSize\":80}",
+        "{\"args\":[\"true\"],\"consoleSize\":{\"width\":80}}",
+        "{\"args\":[\"true\"],\"consoleSize\":{\"width\":-1,\"height\":24}}",
+        "{\"args\":[\"true\"],\"consoleSize\":{\"width\":70000,\"height\":24}}"
     })
     void refusesMalformedProcesses(String json) {
         HatchwayException e = assertThrows(HatchwayException.class, () -> ProcessSpec.parse(json));
@@ -60,7 +72,7 @@ class ProcessSpecTest {
         assertEquals(Optional.of("cmd /c \"echo hi\""), spec.commandLine());
         assertEquals(Optional.of("C:\\Users"), spec.workingDirectory());
         assertEquals(Optional.of("ContainerUser"), spec.username());
-        assertEquals(Optional.of(new ProcessSpec.ConsoleSize(24, 80)), spec.consoleSize());
+        assertEquals(Optional.of(new ProcessSpec.ConsoleSize(80, 24)), spec.consoleSize());
         assertEquals(Optional.empty(), spec.uid());
     }
 

@@ -17,12 +17,17 @@ import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.ProcessSpec;
+import io.hatchway.testsupport.Leftovers;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -152,9 +157,7 @@ class ProcessBackendTest {
             HatchwayException e = assertThrows(HatchwayException.class, () -> system.checkProcess(ProcessSpec.parse(json)));
             assertEquals(ErrorKind.InvalidArgument, e.kind(), e.getMessage());
         }
-        HatchwayException tty = assertThrows(HatchwayException.class,
-                () -> system.checkProcess(ProcessSpec.parse("{\"args\":[\"true\"],\"terminal\":true}")));
-        assertEquals(ErrorKind.NotImplemented, tty.kind());
+        system.checkProcess(ProcessSpec.parse("{\"args\":[\"true\"],\"terminal\":true}")); // a terminal is fine
         HatchwayException missing = assertThrows(HatchwayException.class,
                 () -> system.exec("e1", ProcessSpec.parse("{\"args\":[\"/no/such/binary\"]}"), stdio("e1")));
         assertEquals(ErrorKind.InvalidArgument, missing.kind());
@@ -163,6 +166,86 @@ class ProcessBackendTest {
         HatchwayException denied = assertThrows(HatchwayException.class,
                 () -> system.exec("e2", ProcessSpec.parse("{\"args\":[\"" + notExecutable + "\"]}"), stdio("e2")));
         assertEquals(ErrorKind.InvalidArgument, denied.kind());
+    }
+
+    // streams
+
+    private Path fifo(String name) throws Exception {
+        Path fifo = dir.resolve(name);
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        return fifo;
+    }
+
+    @Test
+    void closeStdinEndsTheInputOfAProcessWhoseStdinWriterStaysOpen() throws Exception {
+        create("sleep 600").start(stdio("init"));
+        Path in = fifo("in");
+        long fdsBefore = Leftovers.openDescriptors();
+        CompletableFuture<ComputeProcess> started = CompletableFuture.supplyAsync(() -> system.exec("e1",
+                ProcessSpec.parse("{\"args\":[\"cat\"]}"), new Stdio(Optional.of(in), dir.resolve("e1.out"),
+                        dir.resolve("e1.err"))));
+        try (OutputStream writer = Files.newOutputStream(in)) { // held open to the end
+            ComputeProcess cat = started.get(10, TimeUnit.SECONDS);
+            writer.write("line\n".getBytes(StandardCharsets.UTF_8));
+            writer.flush();
+            awaitUntil(() -> Files.readString(dir.resolve("e1.out")).equals("line\n"));
+            assertFalse(cat.exited().toCompletableFuture().isDone(), "cat reads on while its writer is there");
+            cat.closeStdin();
+            cat.closeStdin();
+            assertEquals(0, exitCode(cat));
+        }
+        awaitUntil(() -> Leftovers.openDescriptors() <= fdsBefore && Leftovers.workingThreadsNamed("hatchway-relay-")
+                .isEmpty());
+    }
+
+    @Test
+    void aTerminalProcessSeesATtyOfItsSizeAndItsResizes() throws Exception {
+        create("sleep 600").start(stdio("init"));
+        long fdsBefore = Leftovers.openDescriptors();
+        ProcessSpec spec = ProcessSpec.parse("""
+                {"args":["sh","-c","[ -t 0 ] && echo tty; stty size; trap 'stty size; exit 5' WINCH; echo ready;                 while :; do sleep 0.05; done"],"terminal":true,"consoleSize":{"width":100,"height":30},                 "env":["PATH=/usr/bin:/bin"]}""");
+        ComputeProcess tty = system.exec("e1", spec, stdio("e1"));
+        Path out = dir.resolve("e1.out");
+        awaitUntil(() -> Files.readString(out).contains("ready"));
+        assertEquals("tty\r\n30 100\r\nready\r\n", Files.readString(out), "a terminal's line ends");
+        tty.resizeConsole(120, 40);
+        assertEquals(5, exitCode(tty));
+        assertEquals("tty\r\n30 100\r\nready\r\n40 120\r\n", Files.readString(out));
+        assertEquals("", Files.readString(dir.resolve("e1.err")));
+        tty.resizeConsole(80, 24); // exited: nothing to resize, no failure
+        awaitUntil(() -> Leftovers.openDescriptors() <= fdsBefore && Leftovers.workingThreadsNamed("hatchway-relay-")
+                .isEmpty());
+    }
+
+    @Test
+    void aTerminalsInputComesFromStdinAndCloseStdinTypesEndOfFile() throws Exception {
+        create("sleep 600").start(stdio("init"));
+        Path in = Files.writeString(dir.resolve("in"), "typed\n");
+        ComputeProcess tty = system.exec("e1", ProcessSpec.parse("{\"args\":[\"cat\"],\"terminal\":true}"),
+                new Stdio(Optional.of(in), dir.resolve("e1.out"), dir.resolve("e1.err")));
+        Path out = dir.resolve("e1.out");
+        awaitUntil(() -> Files.readString(out).equals("typed\r\ntyped\r\n")); // the echo, then cat's copy
+        assertFalse(tty.exited().toCompletableFuture().isDone(), "a terminal's input does not end with the file");
+        tty.closeStdin();
+        assertEquals(0, exitCode(tty));
+    }
+
+    @Test
+    void aProcessWithoutTerminalCannotBeResized() throws Exception {
+        create("sleep 600").start(stdio("init"));
+        ComputeProcess plain = system.exec("e1", ProcessSpec.parse("{\"args\":[\"sleep\",\"600\"]}"), stdio("e1"));
+        HatchwayException e = assertThrows(HatchwayException.class, () -> plain.resizeConsole(80, 24));
+        assertEquals(ErrorKind.FailedPrecondition, e.kind());
+        plain.kill();
+        exitCode(plain);
+    }
+
+    private static void awaitUntil(Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.call()) {
+            assertTrue(System.nanoTime() < deadline, "not within 10 s");
+            Thread.sleep(20);
+        }
     }
 
     @Test

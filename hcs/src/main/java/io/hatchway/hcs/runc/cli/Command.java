@@ -1,11 +1,13 @@
 package io.hatchway.hcs.runc.cli;
 
+import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.MemoryFile;
 import io.hatchway.hcs.linux.PosixSpawn;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -15,7 +17,6 @@ import java.util.Set;
  * exec, no helper) and reaps it.
  */
 final class Command {
-    private static final Path NULL_FILE = Path.of("/dev/null");
     /** systemd's notify socket: the runtime would talk to it. */
     private static final Set<String> NOT_INHERITED = Set.of("NOTIFY_SOCKET");
     /** How long a killed command may take to be gone. */
@@ -38,19 +39,18 @@ final class Command {
     }
 
     /**
-     * Runs {@code argv} (its first element an absolute path); a stream with no file in {@code io}
-     * is captured (stdout, stderr, in memory files) or empty (stdin).
+     * Runs {@code argv} (its first element an absolute path), its streams {@code files}, or without
+     * them no input and stdout and stderr captured (in memory files), for the result.
      *
      * @throws IOException when the program cannot be started (the OS's reason in the message)
      * @throws TimedOut when it ran longer than {@code timeout}; it has been killed
      */
-    static Result run(List<String> argv, Io io, Duration timeout) throws IOException, TimedOut {
+    static Result run(List<String> argv, Optional<Stdio> files, Duration timeout) throws IOException, TimedOut {
         try (MemoryFile out = MemoryFile.open("stdout"); MemoryFile err = MemoryFile.open("stderr")) {
             int pid;
             try {
                 pid = PosixSpawn.spawn(Path.of(argv.get(0)), argv, PosixSpawn.environmentWithout(NOT_INHERITED),
-                        Path.of("").toAbsolutePath(), new PosixSpawn.Streams(io.stdin().orElse(NULL_FILE), io.stdout().orElse(out.path()),
-                                io.stderr().orElse(err.path())));
+                        Path.of("").toAbsolutePath(), files.orElse(new Stdio(Optional.empty(), out.path(), err.path())));
             } catch (PosixSpawn.SpawnException e) {
                 throw new IOException(e.getMessage());
             }
@@ -59,8 +59,8 @@ final class Command {
                 PosixSpawn.kill(pid, KILL_WAIT);
                 throw new TimedOut();
             }
-            return new Result((int) code.getAsLong(), io.stdout().isPresent() ? "" : out.text(),
-                    io.stderr().isPresent() ? "" : err.text());
+            return new Result((int) code.getAsLong(), files.isPresent() ? "" : out.text(),
+                    files.isPresent() ? "" : err.text());
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.hatchway.hcs.runc.cli;
 
+import io.hatchway.hcs.Stdio;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -9,14 +10,14 @@ import java.util.Optional;
  *
  * @param pidFile where the runtime writes the new process's host pid
  * @param detach {@code --detach}: return once the process runs instead of when it exits
- * @param io the process's standard streams
+ * @param stdio the process's standard streams
  * @param log where the runtime writes its own log, JSON lines; a failure of the runtime (as opposed
  *     to a non-zero exit of the process) is told apart by an error there
  */
-public record ExecOptions(Optional<Path> pidFile, boolean detach, Io io, Optional<Path> log) {
+public record ExecOptions(Optional<Path> pidFile, boolean detach, Stdio stdio, Optional<Path> log) {
     public ExecOptions {
         Objects.requireNonNull(pidFile);
-        Objects.requireNonNull(io);
+        Objects.requireNonNull(stdio);
         Objects.requireNonNull(log);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.PathSearch;
 import io.hatchway.hcs.oci.Json;
 import java.io.IOException;
@@ -97,7 +98,7 @@ public final class OciRuntime {
             args.add("--detach");
         }
         args.add(id);
-        Command.Result result = run(withLog(args, options.log()), options.io(), timeout, id);
+        Command.Result result = run(withLog(args, options.log()), Optional.of(options.stdio()), timeout, id);
         Optional<String> runtimeError = options.log().flatMap(OciRuntime::lastError);
         if (runtimeError.isPresent() || (options.detach() && result.exitCode() != 0)) {
             throw failure("exec", id, result, options.log());
@@ -118,7 +119,7 @@ public final class OciRuntime {
             args.add("--all");
         }
         args.addAll(List.of(id, Integer.toString(signal)));
-        Command.Result result = run(args, Io.NULL, timeout, id);
+        Command.Result result = run(args, Optional.empty(), timeout, id);
         if (result.exitCode() == 0) {
             return true;
         }
@@ -166,20 +167,20 @@ public final class OciRuntime {
     }
 
     private String check(List<String> args, String id) {
-        Command.Result result = run(args, Io.NULL, timeout, id);
+        Command.Result result = run(args, Optional.empty(), timeout, id);
         if (result.exitCode() != 0) {
             throw failure(args.get(0), id, result, Optional.empty());
         }
         return result.stdout();
     }
 
-    private Command.Result run(List<String> args, Io io, Duration bound, String id) {
+    private Command.Result run(List<String> args, Optional<Stdio> files, Duration bound, String id) {
         List<String> argv = new ArrayList<>();
         argv.add(binary.toString());
         argv.addAll(globalArgs());
         argv.addAll(args);
         try {
-            return Command.run(argv, io, bound);
+            return Command.run(argv, files, bound);
         } catch (IOException e) {
             // "Cannot run program "/x/runc": error=2, No such file or directory" → the OS's reason.
             String reason = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();

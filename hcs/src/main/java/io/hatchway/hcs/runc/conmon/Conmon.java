@@ -5,11 +5,12 @@ import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Signals;
+import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Pipe;
 import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.oci.Json;
-import io.hatchway.hcs.runc.cli.Io;
 import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.io.IOException;
@@ -73,29 +74,94 @@ public final class Conmon {
     }
 
     /**
+     * {@code stdio} opened for a launch ({@code what}) under conmon (a given stdin through a pipe
+     * the JVM feeds, so that it can be closed).
+     *
+     * @throws HatchwayException Unavailable when a file cannot be opened; DeadlineExceeded for a FIFO
+     *     whose other end did not open within {@link Stdio#PEER_TIMEOUT}
+     */
+    public static ChildStdio open(Stdio stdio, String what) {
+        try {
+            return ChildStdio.open(stdio);
+        } catch (PosixSpawn.SpawnException e) {
+            throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
+        }
+    }
+
+    /**
+     * The terminal, conmon's, of a launch ({@code what}) whose log and attach socket go into
+     * {@code dir} and whose control FIFO into {@code controlDir}: {@code stdio}'s stdin typed into
+     * it, its output copied into {@code stdio}'s stdout. Errors as {@link #open}.
+     */
+    public static Console console(MonitorDir dir, Path controlDir, Stdio stdio, String what) {
+        try {
+            return Console.open(dir, controlDir, stdio);
+        } catch (PosixSpawn.SpawnException e) {
+            throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
+        }
+    }
+
+    /** conmon's own streams where the process has a terminal: no input, its messages into stderr. */
+    public static Stdio ownStdio(Stdio stdio) {
+        return new Stdio(Optional.empty(), Stdio.DEV_NULL, stdio.stderr());
+    }
+
+    /**
      * Runs {@code runtime create} of container {@code containerId} from {@code bundle} under a new
      * conmon. Returns once the container is created (its init process waits for {@code start}).
-     * The init process's streams are {@code io}.
+     * The init process's streams are {@code streams}, now this launch's: started when conmon runs,
+     * abandoned when it could not be.
      *
      * @throws HatchwayException InvalidArgument when the runtime cannot launch the process (missing
      *     binary, bad cwd), Unavailable for any other failure of conmon or the runtime (their own
      *     message), DeadlineExceeded when conmon did not report within the timeout (it is killed)
      */
-    public Monitor create(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, Io io) {
-        return launch(runtime, containerId, bundle, Optional.empty(), dir, io);
+    public Monitor create(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams) {
+        return launch(runtime, containerId, bundle, Optional.empty(), dir, streams, Optional.empty());
+    }
+
+    /**
+     * {@link #create} of a container whose init process has a terminal, conmon's: {@code streams}
+     * are conmon's own, {@code console} the process's (followed once conmon runs).
+     */
+    public Monitor create(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams,
+            Console console) {
+        return launch(runtime, containerId, bundle, Optional.empty(), dir, streams, Optional.of(console));
     }
 
     /**
      * Runs {@code runtime exec --detach} of {@code dir.processFile()} in container {@code containerId}
      * under a new conmon. Returns once the process runs. Errors as {@link #create}.
      */
-    public Monitor exec(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, Io io) {
-        return launch(runtime, containerId, bundle, Optional.of(dir.processFile()), dir, io);
+    public Monitor exec(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams) {
+        return launch(runtime, containerId, bundle, Optional.of(dir.processFile()), dir, streams, Optional.empty());
+    }
+
+    /** {@link #exec} of a process with a terminal, as {@link #create(OciRuntime, String, Path, MonitorDir, ChildStdio, Console)}. */
+    public Monitor exec(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams,
+            Console console) {
+        return launch(runtime, containerId, bundle, Optional.of(dir.processFile()), dir, streams, Optional.of(console));
     }
 
     private Monitor launch(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
-            MonitorDir dir, Io io) {
-        String what = (processFile.isPresent() ? "exec in " : "create of ") + containerId;
+            MonitorDir dir, ChildStdio streams, Optional<Console> console) {
+        boolean spawned = false;
+        try {
+            Monitor monitor = launch(runtime, containerId, bundle, processFile, dir, streams, console,
+                    (processFile.isPresent() ? "exec in " : "create of ") + containerId);
+            spawned = true;
+            console.ifPresent(Console::follow);
+            return monitor;
+        } finally {
+            if (!spawned) {
+                streams.abandon();
+                console.ifPresent(Console::abandon);
+            }
+        }
+    }
+
+    private Monitor launch(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
+            MonitorDir dir, ChildStdio streams, Optional<Console> console, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             Files.createDirectories(dir.dir());
@@ -113,13 +179,13 @@ public final class Conmon {
         try (Pipe sync = Pipe.openWithoutBreaking()) {
             int launcher;
             try {
-                launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir), environment(),
-                        dir.dir(), new PosixSpawn.Streams(io.stdin().orElse(DEV_NULL), io.stdout().orElse(DEV_NULL),
-                                io.stderr().orElse(DEV_NULL)), List.of(sync.writeFd()));
+                launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir, console), environment(),
+                        dir.dir(), streams.child(), List.of(sync.writeFd()));
             } catch (PosixSpawn.SpawnException e) {
                 throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
             }
             sync.closeWriteEnd();
+            streams.started();
             // conmon forks at once and its first process exits; the second runs the runtime and reports.
             Optional<String> line = sync.readLine(left(deadline));
             OptionalLong launcherExit = PosixSpawn.waitFor(launcher, line.isPresent() ? left(deadline) : Duration.ZERO);
@@ -133,7 +199,7 @@ public final class Conmon {
             }
             if (launcherExit.getAsLong() != 0) {
                 throw ErrorKind.Unavailable.error("conmon: %s: exited with status %d (its message is in %s)", what,
-                        launcherExit.getAsLong(), io.stderr().map(Path::toString).orElse("/dev/null"));
+                        launcherExit.getAsLong(), streams.stdio().stderr());
             }
             int pid = parseReport(line.get(), dir, what, runtime);
             Monitor monitor = Monitor.of(pid, Monitor.readPid(dir.conmonPidFile()).orElse(0));
@@ -145,8 +211,6 @@ public final class Conmon {
             throw ErrorKind.Unavailable.error("conmon: %s: %s", what, LibC.message(e));
         }
     }
-
-    private static final Path DEV_NULL = Path.of("/dev/null");
 
     /**
      * Makes {@code dir}'s exit directory. Another task's delete may remove an empty parent of it
@@ -170,19 +234,30 @@ public final class Conmon {
     }
 
 
+    /*
+     * A terminal is conmon's (--terminal): it passes the runtime a console socket, takes the
+     * terminal's master from it and copies what the process prints into a k8s-file log (passthrough
+     * logging has no terminal: conmon refuses a tty there, TIOCSTI). Its control FIFO (resizes) is
+     * made in the directory given as the bundle, which for an exec is the exec's own directory, so
+     * that every exec has its own; the runtime's exec does not read it.
+     */
     private List<String> argv(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
-            MonitorDir dir) {
+            MonitorDir dir, Optional<Console> console) {
         List<String> argv = new ArrayList<>(List.of(binary.toString(),
                 "--api-version", "1",
                 "-c", containerId,
                 "-u", dir.dir().getFileName().toString(),
                 "-n", containerId,
                 "-r", runtime.binary().toString(),
-                "-b", bundle.toString(),
+                "-b", (console.isPresent() && processFile.isPresent() ? dir.dir() : bundle).toString(),
                 "-p", dir.pidFile().toString(),
                 "-P", dir.conmonPidFile().toString(),
-                "--exit-dir", dir.exitDir().toString(),
-                "-l", "passthrough"));
+                "--exit-dir", dir.exitDir().toString()));
+        if (console.isPresent()) {
+            argv.addAll(Console.conmonArgs(dir, console.get().typesInput()));
+        } else {
+            argv.addAll(List.of("-l", "passthrough"));
+        }
         List<String> runtimeArgs = new ArrayList<>(runtime.globalArgs());
         runtimeArgs.addAll(List.of("--log", dir.runtimeLog().toString()));
         for (String arg : runtimeArgs) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.oci.Json;
 import java.nio.file.Files;
@@ -110,7 +111,7 @@ class OciRuntimeTest {
                     "env", List.of("PATH=/bin"), "user", Map.of("uid", 0, "gid", 0))));
             Path out = dir.resolve("exec.out");
             assertEquals(4, runc.exec("c1", process, new ExecOptions(Optional.empty(), false,
-                    new Io(Optional.empty(), Optional.of(out), Optional.empty()), Optional.of(dir.resolve("e.log"))),
+                    new Stdio(Optional.empty(), out, dir.resolve("exec.err")), Optional.of(dir.resolve("e.log"))),
                     Duration.ofSeconds(30)));
             assertEquals("out\n", Files.readString(out));
             assertEquals("[" + created.pid() + "]", RuntimeCommands.ps(runc, "c1"));

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.ProcFs;
-import io.hatchway.hcs.runc.cli.Io;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,8 +47,8 @@ class ConmonTest {
 
     private Monitor exec(Conmon conmon) {
         OciRuntime runtime = new OciRuntime("runc", Path.of("/bin/false"), dir.resolve("root"), Duration.ofSeconds(5));
-        Io io = new Io(Optional.empty(), Optional.of(dir.resolve("out")), Optional.of(dir.resolve("err")));
-        return conmon.exec(runtime, "c1", dir, new MonitorDir(dir.resolve("exec")), io);
+        Stdio io = new Stdio(Optional.empty(), dir.resolve("out"), dir.resolve("err"));
+        return conmon.exec(runtime, "c1", dir, new MonitorDir(dir.resolve("exec")), Conmon.open(io, "exec in c1"));
     }
 
     @Test

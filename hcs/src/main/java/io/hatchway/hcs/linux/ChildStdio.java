@@ -1,0 +1,238 @@
+package io.hatchway.hcs.linux;
+
+import com.sun.jna.LastErrorException;
+import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.Stdio;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A child's standard streams as the JVM gives them, from its {@link Stdio}, for {@link PosixSpawn}:
+ * <ul>
+ * <li>no stdin: {@code /dev/null}, and stdout and stderr straight into their files, no copying;
+ * <li>a stdin file or FIFO: the process reads a pipe the JVM feeds from it ({@link Relay}), so
+ * {@link #closeStdin} can end its input while the file's writer still holds it open;
+ * <li>a terminal ({@code terminal: true}): a pseudo-terminal of its own ({@link Pty}) of the spec's
+ * {@code consoleSize}, as the process's controlling terminal and its 0, 1 and 2; its output relayed
+ * into stdout, stdin relayed into it; stderr left unwritten.
+ * </ul>
+ * The files are opened (FIFOs waited for, bounded) before anything starts. Once the process has
+ * exited, {@link #finish} drains the output within {@link #DRAIN} and closes every descriptor;
+ * the relay threads end with it. Thread-safe.
+ */
+public final class ChildStdio implements ProcessStreams {
+    /** How long the output of a process that exited is still copied (CONTRACT.md: stdio drain after exit). */
+    public static final Duration DRAIN = Duration.ofSeconds(1);
+
+    private final Stdio stdio;
+    private final PosixSpawn.OpenStreams files;
+    private final Pty pty; // null without a terminal
+    private int input; // the stdin file's descriptor, to relay; -1 without one or once a relay's
+    private final int[] pipe = {-1, -1}; // the process's stdin pipe (read end, write end), without a terminal
+    private final AtomicBoolean inputClosed = new AtomicBoolean();
+    private volatile Relay stdinRelay;
+    private volatile Relay outputRelay;
+
+    private boolean started; // guarded by this
+    private boolean abandoned; // guarded by this
+
+    private ChildStdio(Stdio stdio, PosixSpawn.OpenStreams files, Pty pty, int input) {
+        this.stdio = stdio;
+        this.files = files;
+        this.pty = pty;
+        this.input = input;
+    }
+
+    /**
+     * Opens {@code stdio}'s files (FIFOs bounded by {@link Stdio#PEER_TIMEOUT}) and what the process
+     * reads through, for a process without a terminal.
+     *
+     * @throws PosixSpawn.SpawnException a file cannot be opened; nothing is left open
+     * @throws io.hatchway.hcs.HatchwayException DeadlineExceeded for a FIFO without its peer,
+     *     Unavailable when no pipe or terminal can be had; nothing is left open
+     */
+    public static ChildStdio open(Stdio stdio) throws PosixSpawn.SpawnException {
+        return open(stdio, false, 0, 0);
+    }
+
+    /**
+     * As {@link #open(Stdio)}, for a process with a terminal of {@code width} columns and
+     * {@code height} rows (0 and 0: the kernel's default).
+     */
+    public static ChildStdio openTerminal(Stdio stdio, int width, int height) throws PosixSpawn.SpawnException {
+        return open(stdio, true, width, height);
+    }
+
+    private static ChildStdio open(Stdio stdio, boolean terminal, int width, int height)
+            throws PosixSpawn.SpawnException {
+        PosixSpawn.OpenStreams files = PosixSpawn.open(stdio, Stdio.PEER_TIMEOUT);
+        Pty pty = null;
+        int input = -1;
+        try {
+            if (terminal) {
+                pty = Pty.open(width, height);
+            }
+            if (stdio.stdin().isPresent()) {
+                input = files.take(0);
+            }
+            ChildStdio streams = new ChildStdio(stdio, files, pty, input);
+            if (pty == null && input >= 0) {
+                LibC.INSTANCE.pipe2(streams.pipe, LibC.O_CLOEXEC);
+            }
+            return streams;
+        } catch (LastErrorException e) {
+            files.close();
+            if (pty != null) {
+                pty.close();
+            }
+            if (input >= 0) {
+                LibC.INSTANCE.close(input);
+            }
+            throw ErrorKind.Unavailable.error("no %s for the process: %s", pty == null ? "pipe" : "terminal",
+                    LibC.message(e));
+        }
+    }
+
+    /** What the child gets as its 0, 1 and 2. */
+    public PosixSpawn.ChildStreams child() {
+        if (pty != null) {
+            return new PosixSpawn.ChildStreams.Terminal(pty.slave());
+        }
+        PosixSpawn.ChildStreams.Descriptors files = this.files.descriptors();
+        return input < 0 ? files : new PosixSpawn.ChildStreams.Descriptors(pipe[0], files.stdout(), files.stderr());
+    }
+
+    /** The streams as given. */
+    public Stdio stdio() {
+        return stdio;
+    }
+
+    /**
+     * The process runs with its own copies: the JVM lets go of the child's ends and starts relaying.
+     * At most once, and not after {@link #abandon}.
+     */
+    public synchronized void started() {
+        if (started || abandoned) {
+            throw new IllegalStateException("started already, or abandoned");
+        }
+        started = true;
+        closePipeEnd(0);
+        if (pty != null) {
+            pty.closeSlave();
+            outputRelay = Relay.start(pty.copyOfMaster(), files.take(1));
+            if (input >= 0) {
+                int from = input;
+                input = -1;
+                stdinRelay = Relay.start(from, pty.copyOfMaster());
+            }
+        } else if (input >= 0) {
+            int from = input;
+            int to = pipe[1];
+            input = -1;
+            pipe[1] = -1;
+            stdinRelay = Relay.start(from, to);
+        }
+        files.close();
+    }
+
+    /**
+     * The launch failed: everything goes (relays already started stop at once). Idempotent.
+     */
+    public synchronized void abandon() {
+        if (abandoned) {
+            return;
+        }
+        abandoned = true;
+        if (started) {
+            stopRelays();
+            if (pty != null) {
+                pty.close();
+            }
+            return;
+        }
+        closePipeEnd(0);
+        closePipeEnd(1);
+        files.close();
+        if (input >= 0) {
+            LibC.INSTANCE.close(input);
+            input = -1;
+        }
+        if (pty != null) {
+            pty.close();
+        }
+    }
+
+    @Override
+    public void detach() {
+        stopRelays();
+    }
+
+    private void stopRelays() {
+        for (Relay relay : new Relay[] {stdinRelay, outputRelay}) {
+            if (relay != null) {
+                relay.stop();
+            }
+        }
+    }
+
+    private void closePipeEnd(int end) {
+        if (pipe[end] >= 0) {
+            LibC.INSTANCE.close(pipe[end]);
+            pipe[end] = -1;
+        }
+    }
+
+    @Override
+    public boolean terminal() {
+        return pty != null;
+    }
+
+    /**
+     * Ends the process's input: its stdin pipe is closed (a reader sees end-of-file); on a terminal
+     * the end-of-file character is typed once, what the stdin file still sends no longer relayed.
+     * Idempotent.
+     */
+    @Override
+    public void closeStdin() {
+        if (!inputClosed.compareAndSet(false, true)) {
+            return;
+        }
+        Relay relay = stdinRelay;
+        if (relay != null) {
+            relay.stop();
+        }
+        if (pty != null) {
+            pty.endOfInput();
+        }
+    }
+
+    /** Resizes the terminal (the process gets SIGWINCH); nothing once it is closed. */
+    @Override
+    public void resize(int width, int height) {
+        if (pty == null) {
+            throw new IllegalStateException("no terminal");
+        }
+        pty.resize(width, height);
+    }
+
+    /**
+     * After the process has exited: input stops, the output still there is relayed within
+     * {@link #DRAIN}, then every descriptor is closed. @return completes then, never exceptionally
+     */
+    @Override
+    public CompletionStage<Void> finish() {
+        Relay in = stdinRelay;
+        if (in != null) {
+            in.stop();
+        }
+        Relay out = outputRelay;
+        CompletionStage<Void> drained = out == null ? CompletableFuture.completedFuture(null) : out.drain(DRAIN);
+        return drained.whenComplete((done, error) -> {
+            if (pty != null) {
+                pty.close();
+            }
+        });
+    }
+}

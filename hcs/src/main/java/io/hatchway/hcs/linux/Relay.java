@@ -1,0 +1,186 @@
+package io.hatchway.hcs.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import io.hatchway.hcs.Threads;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Copies what one descriptor gives into another, on a {@code hatchway-relay-*} thread of its own,
+ * until the source ends (end-of-file; EIO, a terminal no process holds any more), the destination
+ * fails (a pipe nobody reads), or it is told to stop. It owns both descriptors and closes them as it
+ * ends; nothing of it is left then. Every wait is in poll(2) beside a wake-up pipe, so
+ * {@link #stop} and {@link #drain} take effect at once, however stuck the peers are.
+ * Thread-safe.
+ */
+public final class Relay {
+    private static final ExecutorService THREADS = Threads.shared("hatchway-relay-");
+    private static final int BUFFER = 64 * 1024;
+
+    private final int from;
+    private final int to;
+    private final int[] wake = new int[2];
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private volatile boolean stopping;
+    private volatile long drainDeadline; // System.nanoTime(); 0 while not draining
+
+    /** The relays' threads, for copies of another kind (a log followed into a file). */
+    public static java.util.concurrent.Executor threads() {
+        return THREADS;
+    }
+
+    private Relay(int from, int to) {
+        this.from = from;
+        this.to = to;
+    }
+
+    /**
+     * Starts copying from {@code from} to {@code to}, both now the relay's. The destination is made
+     * non-blocking (a description of the relay's own, or one only a relay writes).
+     *
+     * @throws LastErrorException the process is out of descriptors; both are closed
+     */
+    public static Relay start(int from, int to) {
+        Relay relay = new Relay(from, to);
+        try {
+            LibC.INSTANCE.pipe2(relay.wake, LibC.O_CLOEXEC | LibC.O_NONBLOCK);
+            LibC.INSTANCE.fcntl(to, LibC.F_SETFL, LibC.INSTANCE.fcntl(to, LibC.F_GETFL, 0) | LibC.O_NONBLOCK);
+        } catch (LastErrorException e) {
+            LibC.INSTANCE.close(from);
+            LibC.INSTANCE.close(to);
+            throw e;
+        }
+        THREADS.execute(relay::run);
+        return relay;
+    }
+
+    /** Stops now, what is on its way dropped; the destination's reader then sees end-of-file. Idempotent. */
+    public void stop() {
+        stopping = true;
+        wakeUp();
+    }
+
+    /**
+     * Copies on until the source ends, at most {@code bound} from now (the source's writer has gone;
+     * what it left is still to be read), then stops. @return {@link #ended()}
+     */
+    public CompletionStage<Void> drain(Duration bound) {
+        drainDeadline = System.nanoTime() + Math.max(1, bound.toNanos());
+        wakeUp();
+        return ended;
+    }
+
+    /** Completes once the relay has ended and closed its descriptors. Never exceptionally. */
+    public CompletionStage<Void> ended() {
+        return ended;
+    }
+
+    private void wakeUp() {
+        try (Memory one = new Memory(1)) {
+            one.setByte(0, (byte) 1);
+            LibC.INSTANCE.write(wake[1], one, 1);
+        } catch (LastErrorException e) { // full: a wake-up is pending anyway; closed: ended already
+        }
+    }
+
+    private void run() {
+        try (Memory buffer = new Memory(BUFFER)) {
+            copy(buffer);
+        } catch (RuntimeException e) { // a failed copy ends the relay like any end
+        } finally {
+            LibC.INSTANCE.close(from);
+            LibC.INSTANCE.close(to);
+            LibC.INSTANCE.close(wake[0]);
+            LibC.INSTANCE.close(wake[1]);
+            ended.complete(null);
+        }
+    }
+
+    private void copy(Memory buffer) {
+        while (true) {
+            int timeout = timeoutMillis();
+            if (stopping || timeout == 0) {
+                return;
+            }
+            if (!await(from, LibC.POLLIN, timeout)) {
+                continue;
+            }
+            long count;
+            try {
+                count = LibC.INSTANCE.read(from, buffer, BUFFER);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == LibC.EINTR || e.getErrorCode() == LibC.EAGAIN) {
+                    continue;
+                }
+                return; // EIO: a terminal nobody holds; anything else ends it too
+            }
+            if (count <= 0) {
+                return;
+            }
+            if (!writeAll(buffer, count)) {
+                return;
+            }
+        }
+    }
+
+    /** Writes {@code count} bytes of {@code buffer}; false when the destination failed or the relay stops. */
+    private boolean writeAll(Memory buffer, long count) {
+        long done = 0;
+        while (done < count) {
+            try {
+                done += LibC.INSTANCE.write(to, buffer.share(done), count - done);
+                continue;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != LibC.EAGAIN && e.getErrorCode() != LibC.EINTR) {
+                    return false; // EPIPE: nobody reads it any more
+                }
+            }
+            int timeout = timeoutMillis();
+            if (stopping || timeout == 0) {
+                return false;
+            }
+            await(to, LibC.POLLOUT, timeout);
+        }
+        return true;
+    }
+
+    /** poll(2)'s timeout now: -1 while not draining, 0 once the drain's time is up. */
+    private int timeoutMillis() {
+        long deadline = drainDeadline;
+        if (deadline == 0) {
+            return -1;
+        }
+        long left = deadline - System.nanoTime();
+        return left <= 0 ? 0 : (int) Math.max(1, Math.min(left / 1_000_000, Integer.MAX_VALUE));
+    }
+
+    /**
+     * Waits for {@code events} on {@code fd} or a wake-up (then consumed). @return whether {@code fd}
+     * is ready (or at its end, or failed: the next call says so)
+     */
+    private boolean await(int fd, short events, int timeout) {
+        try (Memory fds = new Memory(16)) { // two struct pollfd { int fd; short events; short revents; }
+            fds.setInt(0, fd);
+            fds.setShort(4, events);
+            fds.setShort(6, (short) 0);
+            fds.setInt(8, wake[0]);
+            fds.setShort(12, LibC.POLLIN);
+            fds.setShort(14, (short) 0);
+            try {
+                LibC.INSTANCE.poll(fds, 2, timeout);
+            } catch (LastErrorException e) {
+                return false; // EINTR: the caller looks again
+            }
+            if (fds.getShort(14) != 0) {
+                try (Memory sink = new Memory(64)) {
+                    LibC.INSTANCE.read(wake[0], sink, 64);
+                } catch (LastErrorException e) { // drained already
+                }
+            }
+            return fds.getShort(6) != 0;
+        }
+    }
+}
