@@ -36,7 +36,7 @@ public final class Jna {
      * JDK's {@code process reaper} thread it starts for that takes the context class loader of the
      * thread that started it, for as long as it lives: so the load runs with the system's.
      */
-    static synchronized <T extends Library> T load(String name, Class<T> binding) {
+    public static synchronized <T extends Library> T load(String name, Class<T> binding) {
         boolean first = before == null;
         if (first) {
             before = properties();
