@@ -48,6 +48,8 @@ public interface ComputeCore extends Library {
     int E_FILE_NOT_FOUND = 0x80070002;
     /** HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND), e.g. a layer or working directory. */
     int E_PATH_NOT_FOUND = 0x80070003;
+    /** HRESULT_FROM_WIN32(ERROR_DIRECTORY): a working directory that is none. */
+    int E_DIRECTORY = 0x8007010B;
     /** HRESULT_FROM_WIN32(ERROR_CANCELLED): an operation ended by {@link #HcsCancelOperation}. */
     int E_CANCELLED = 0x800704C7;
     int HCS_E_INVALID_STATE = 0x80370105;

@@ -41,7 +41,7 @@ public final class HcsLibrary {
     /** The loaded libraries, or empty ({@link #unavailableReason()} says why). */
     public static synchronized Optional<HcsLibrary> get() {
         if (loaded == null) {
-            loaded = load();
+            loaded = load(Platform.isWindows(), System.getProperty(LIBRARY_PROPERTY));
         }
         return loaded instanceof HcsLibrary library ? Optional.of(library) : Optional.empty();
     }
@@ -52,14 +52,14 @@ public final class HcsLibrary {
         return loaded instanceof String reason ? reason : null;
     }
 
-    private static Object load() {
+    /** The libraries on Windows, else the one at {@code path}: an {@link HcsLibrary}, or why not (a String). */
+    static Object load(boolean windows, String path) {
         String core;
         String kernel32;
-        if (Platform.isWindows()) {
+        if (windows) {
             core = "computecore";
             kernel32 = "kernel32";
         } else {
-            String path = System.getProperty(LIBRARY_PROPERTY);
             if (path == null || path.isBlank()) {
                 return "the Host Compute Service (computecore.dll) exists only on Windows; elsewhere set "
                         + LIBRARY_PROPERTY + " to a library standing in for it";
@@ -73,7 +73,7 @@ public final class HcsLibrary {
         try {
             return new HcsLibrary(withExports(Jna.load(core, ComputeCore.class), ComputeCore.class),
                     withExports(Jna.load(kernel32, ComputeCore.Kernel32.class), ComputeCore.Kernel32.class));
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
+        } catch (LinkageError | RuntimeException e) { // also JNA itself failing to load
             return "cannot load " + core + ": " + e.getMessage();
         }
     }
