@@ -3,13 +3,21 @@ package io.hatchway.hcs.oci;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * An OCI bundle: a directory holding {@code config.json} (and, for container backends, the root
- * filesystem it names). Loading validates the spec; immutable afterwards.
+ * filesystem it names). Loading validates the spec's process; immutable afterwards.
+ *
+ * <p>The parts one platform's backends read ({@link #hostname()}, {@link #rootPath()},
+ * {@link #mounts()}, {@link #windows()}) are checked when a backend asks for them, not at load:
+ * a Linux bundle with a {@code windows} section a Linux backend ignores still loads.
  */
 public final class Bundle {
     /** Largest {@code config.json} read. */
@@ -83,6 +91,144 @@ public final class Bundle {
     /** A copy of the whole spec, for a backend that hands it to a runtime. */
     public ObjectNode config() {
         return config.deepCopy();
+    }
+
+    /** The container's host name ({@code hostname}), when the spec names a non-empty one. */
+    public Optional<String> hostname() {
+        return optionalString(config.get("hostname"), "hostname").filter(name -> !name.isEmpty());
+    }
+
+    /** {@code root.path}: on Linux the root filesystem's directory, on Windows a volume path; empty when not given. */
+    public Optional<String> rootPath() {
+        JsonNode root = config.get("root");
+        if (root == null || root.isNull()) {
+            return Optional.empty();
+        }
+        if (!root.isObject()) {
+            throw invalid("root", "must be an object");
+        }
+        return optionalString(root.get("path"), "root.path").filter(path -> !path.isEmpty());
+    }
+
+    /**
+     * The spec's {@code mounts}, in order.
+     *
+     * @throws io.hatchway.hcs.HatchwayException InvalidArgument for a mount that is not an object
+     *     of strings (and a list of string options)
+     */
+    public List<Mount> mounts() {
+        List<Mount> mounts = new ArrayList<>();
+        JsonNode list = config.get("mounts");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw invalid("mounts", "must be an array");
+        }
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode mount = list.get(i);
+            String what = "mounts[" + i + "]";
+            if (!mount.isObject()) {
+                throw invalid(what, "must be an object");
+            }
+            mounts.add(new Mount(optionalString(mount.get("destination"), what + ".destination").orElse(""),
+                    optionalString(mount.get("type"), what + ".type").orElse(""),
+                    optionalString(mount.get("source"), what + ".source").orElse(""),
+                    strings(mount.get("options"), what + ".options")));
+        }
+        return List.copyOf(mounts);
+    }
+
+    /**
+     * The spec's {@code windows} section, the parts a process-isolated Windows container reads;
+     * empty when the spec has none.
+     *
+     * @throws io.hatchway.hcs.HatchwayException InvalidArgument for a section of the wrong shape
+     */
+    public Optional<Windows> windows() {
+        JsonNode windows = config.get("windows");
+        if (windows == null || windows.isNull()) {
+            return Optional.empty();
+        }
+        if (!windows.isObject()) {
+            throw invalid("windows", "must be an object");
+        }
+        List<String> layerFolders = strings(windows.get("layerFolders"), "windows.layerFolders");
+        JsonNode network = windows.get("network");
+        Network parsed = null;
+        if (network != null && !network.isNull()) {
+            if (!network.isObject()) {
+                throw invalid("windows.network", "must be an object");
+            }
+            JsonNode unqualified = network.get("allowUnqualifiedDNSQuery");
+            if (unqualified != null && !unqualified.isNull() && !unqualified.isBoolean()) {
+                throw invalid("windows.network.allowUnqualifiedDNSQuery", "must be true or false");
+            }
+            parsed = new Network(unqualified != null && unqualified.asBoolean(),
+                    strings(network.get("DNSSearchList"), "windows.network.DNSSearchList"),
+                    optionalString(network.get("networkSharedContainerName"),
+                            "windows.network.networkSharedContainerName").orElse(""),
+                    optionalString(network.get("networkNamespace"), "windows.network.networkNamespace").orElse(""));
+        }
+        JsonNode hyperv = windows.get("hyperv");
+        return Optional.of(new Windows(layerFolders, hyperv != null && !hyperv.isNull(), Optional.ofNullable(parsed)));
+    }
+
+    /** An OCI mount; absent fields are empty. */
+    public record Mount(String destination, String type, String source, List<String> options) {
+        public Mount {
+            options = List.copyOf(options);
+        }
+    }
+
+    /**
+     * OCI's {@code windows} section: {@code layerFolders} are the image's read-only layers, topmost
+     * first (as moby orders them), then the container's scratch layer last; {@code hyperv} whether
+     * the spec asks for a hypervisor-isolated container (a {@code windows.hyperv} object).
+     */
+    public record Windows(List<String> layerFolders, boolean hyperv, Optional<Network> network) {
+        public Windows {
+            layerFolders = List.copyOf(layerFolders);
+        }
+    }
+
+    /** OCI's {@code windows.network}: the HNS namespace to join and the DNS settings. */
+    public record Network(boolean allowUnqualifiedDnsQuery, List<String> dnsSearchList,
+            String networkSharedContainerName, String networkNamespace) {
+        public Network {
+            dnsSearchList = List.copyOf(dnsSearchList);
+        }
+    }
+
+    private HatchwayException invalid(String field, String problem) {
+        return ErrorKind.InvalidArgument.error("bundle '%s': config.json %s: %s", dir, field, problem);
+    }
+
+    private Optional<String> optionalString(JsonNode node, String field) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual()) {
+            throw invalid(field, "must be a string");
+        }
+        return Optional.of(node.asText());
+    }
+
+    private List<String> strings(JsonNode node, String field) {
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw invalid(field, "must be an array of strings");
+        }
+        List<String> out = new ArrayList<>(node.size());
+        for (JsonNode item : node) {
+            if (!item.isTextual()) {
+                throw invalid(field, "must be an array of strings");
+            }
+            out.add(item.asText());
+        }
+        return List.copyOf(out);
     }
 
     @Override

@@ -84,6 +84,7 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public void checkProcess(ProcessSpec spec) {
+        LinuxTarget.checkProcess(spec);
         if (spec.terminal()) {
             throw ErrorKind.NotImplemented.error("terminal: the process backend has no consoles");
         }
@@ -284,6 +285,7 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public int execInHost(ProcessSpec spec, Duration timeout) {
+        LinuxTarget.checkProcess(spec);
         throw notIsolated();
     }
 

@@ -120,6 +120,7 @@ final class Container implements ComputeSystem {
 
     @Override
     public void checkProcess(ProcessSpec spec) {
+        LinuxTarget.checkProcess(spec);
         OciProcess.checkTerminal(spec);
     }
 
@@ -209,6 +210,7 @@ final class Container implements ComputeSystem {
 
     @Override
     public int execInHost(ProcessSpec spec, Duration timeout) {
+        LinuxTarget.checkProcess(spec);
         return sandbox.orElseThrow(Container::notIsolated).execInHost(spec, timeout);
     }
 

@@ -11,6 +11,7 @@ import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.TaskOptions.Isolation;
 import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.linux.LinuxTarget;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
@@ -230,6 +231,7 @@ public final class RuncBackend implements ComputeBackend {
         Objects.requireNonNull(options);
         Objects.requireNonNull(initStdio);
         OciRuntime runtime = context.runtime(options.option(RUNTIME_OPTION));
+        LinuxTarget.checkProcess(bundle.process());
         OciProcess.checkTerminal(bundle.process());
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);

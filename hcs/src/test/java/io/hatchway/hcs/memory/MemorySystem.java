@@ -64,6 +64,7 @@ public final class MemorySystem implements ComputeSystem {
 
     @Override
     public void checkProcess(ProcessSpec spec) {
+        LinuxTarget.checkProcess(spec);
         if (spec.terminal()) {
             throw ErrorKind.NotImplemented.error("terminal: the memory backend has no consoles");
         }
@@ -185,6 +186,7 @@ public final class MemorySystem implements ComputeSystem {
     /** Runs nothing: answers the code {@link #hostExitCode(int)} set. */
     @Override
     public synchronized int execInHost(ProcessSpec spec, Duration timeout) {
+        LinuxTarget.checkProcess(spec);
         checkIsolated();
         return hostExitCode;
     }

@@ -147,7 +147,8 @@ class ProcessBackendTest {
         create("sleep 600").start(stdio("init"));
         int other = LibC.INSTANCE.getuid() + 1;
         for (String json : new String[] {"{\"args\":[\"true\"],\"user\":{\"uid\":" + other + "}}",
-                "{\"args\":[\"true\"],\"user\":{\"uid\":0,\"gid\":" + (LibC.INSTANCE.getgid() + 1) + "}}"}) {
+                "{\"args\":[\"true\"],\"user\":{\"uid\":0,\"gid\":" + (LibC.INSTANCE.getgid() + 1) + "}}",
+                "{\"args\":[\"true\"],\"cwd\":\"relative\"}", "{\"commandLine\":\"cmd /c dir\"}"}) {
             HatchwayException e = assertThrows(HatchwayException.class, () -> system.checkProcess(ProcessSpec.parse(json)));
             assertEquals(ErrorKind.InvalidArgument, e.kind(), e.getMessage());
         }

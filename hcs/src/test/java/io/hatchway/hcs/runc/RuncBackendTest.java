@@ -184,6 +184,8 @@ class RuncBackendTest {
         HatchwayException terminal = assertThrows(HatchwayException.class,
                 () -> system.checkProcess(ProcessSpec.parse("{\"args\":[\"sh\"],\"terminal\":true}")));
         assertEquals(ErrorKind.NotImplemented, terminal.kind());
+        assertEquals("InvalidArgument: process.cwd: 'tmp' is not an absolute path", assertThrows(HatchwayException.class,
+                () -> system.checkProcess(ProcessSpec.parse("{\"args\":[\"sh\"],\"cwd\":\"tmp\"}"))).getMessage());
         HatchwayException missing = assertThrows(HatchwayException.class,
                 () -> system.exec("e2", process("/bin/nope"), stdio("e2")));
         assertEquals(ErrorKind.InvalidArgument, missing.kind(), missing.getMessage());

@@ -75,6 +75,9 @@ class DocumentsTest {
         assertJson("{\"PropertyTypes\":[\"Statistics\"]}", PropertyQuery.of(PropertyQuery.STATISTICS));
         assertJson("{\"PropertyTypes\":[\"ProcessList\"]}", PropertyQuery.of(PropertyQuery.PROCESS_LIST));
         assertEquals("{}", Json.write(PropertyQuery.of()), "hcsshim's basic-properties query");
+        assertJson("{\"Owners\":[\"hatchway\"]}", SystemQuery.ownedBy("hatchway"));
+        assertJson("{\"Ids\":[\"a\"],\"Types\":[\"Container\"],\"Names\":[\"n\"],\"Owners\":[\"o\"]}",
+                new SystemQuery(List.of("a"), List.of("Container"), List.of("n"), List.of("o")));
         assertJson("""
                 {"ResourcePath":"Container/MappedDirectories","RequestType":"Add",
                  "Settings":{"HostPath":"C:\\\\data","ContainerPath":"C:\\\\data","ReadOnly":true}}""",
@@ -151,6 +154,7 @@ class DocumentsTest {
         assertTrue(status.unexpected());
         assertEquals(0xC0370106, status.status());
         assertFalse(Json.MAPPER.readValue("{\"Status\":0,\"ExitType\":\"GracefulExit\"}", SystemExitStatus.class).unexpected());
+        assertJson("{\"Status\":-1070137082,\"ExitType\":\"UnexpectedExit\"}", status);
     }
 
     @Test
@@ -165,6 +169,7 @@ class DocumentsTest {
         assertEquals(11, signed.errorEvents().get(0).eventId());
         ResultError unsigned = Json.MAPPER.readValue("{\"Error\":3224830222}", ResultError.class);
         assertEquals(0xC037010E, unsigned.hresult());
+        assertJson("{\"Error\":3224830222}", unsigned);
     }
 
     /** {@code json} without the names no schema type holds, for comparing a round trip. */
