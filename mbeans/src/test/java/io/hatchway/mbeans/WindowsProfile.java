@@ -2,6 +2,8 @@ package io.hatchway.mbeans;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.jna.Library;
+import io.hatchway.hcs.linux.Jna;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.windows.HcsLibrary;
 import io.hatchway.hcs.windows.Operations;
@@ -57,11 +59,38 @@ final class WindowsProfile {
         }
     }
 
+    /** The stand-in's test-only count of what a caller must close or free (operations, handles, pipes, documents). */
+    interface StandIn extends Library {
+        int StandInOpenHandles();
+    }
+
+    private static StandIn standIn;
+
+    private static synchronized StandIn standIn() {
+        if (standIn == null) {
+            standIn = Jna.load(System.getProperty(HcsLibrary.LIBRARY_PROPERTY), StandIn.class);
+        }
+        return standIn;
+    }
+
+    /**
+     * No compute system of the test's tasks is left, and every operation, system and process
+     * handle, pipe and result document the backend got is closed or freed (the relays close their
+     * pipes as their streams end, so this is awaited).
+     */
     static Optional<Throwable> leftovers(Set<String> taskIds) {
         TASK_IDS.addAll(taskIds);
         List<String> left = systems(taskIds);
-        return left.isEmpty() ? Optional.empty()
-                : Optional.of(new AssertionError("compute systems left in the stand-in: " + left));
+        if (!left.isEmpty()) {
+            return Optional.of(new AssertionError("compute systems left in the stand-in: " + left));
+        }
+        try {
+            TaskFixture.eventually("every HCS handle, pipe and result document is closed")
+                    .until(() -> standIn().StandInOpenHandles() == 0);
+            return Optional.empty();
+        } catch (RuntimeException | AssertionError e) {
+            return Optional.of(e);
+        }
     }
 
     static void assertNothingLeftOfTheSuite() {

@@ -144,9 +144,24 @@ final class HcsSystem implements ComputeSystem {
     /** hcsshim's {@code supported} for a process-isolated container on Windows 1809 (RS5) and later. */
     static final boolean SIGNALS_SUPPORTED = true;
 
+    /**
+     * A Windows process names its user by {@code user.username}; a Linux uid or gid other than 0
+     * (root, what a spec without a user means) cannot be honoured.
+     */
     @Override
     public void checkProcess(ProcessSpec spec) {
-        HcsDocuments.checkProcess(spec);
+        check(spec);
+    }
+
+    static void check(ProcessSpec spec) {
+        if (spec.uid().filter(uid -> uid != 0).isPresent()) {
+            throw spec.invalid("user.uid", "%d: a Windows process runs as the user user.username names",
+                    spec.uid().get());
+        }
+        if (spec.gid().filter(gid -> gid != 0).isPresent()) {
+            throw spec.invalid("user.gid", "%d: a Windows process runs as the user user.username names",
+                    spec.gid().get());
+        }
     }
 
     /** Starts the container ({@code HcsStartComputeSystem}), then its init process from the bundle. */
@@ -191,7 +206,7 @@ final class HcsSystem implements ComputeSystem {
      * process's information is asked for again before giving up.
      */
     private HcsProcess launch(ProcessSpec spec, Stdio stdio, StreamFiles files) {
-        ProcessParameters parameters = HcsDocuments.processParameters(spec, stdio.stdin().isPresent());
+        ProcessParameters parameters = ArgonDocuments.processParameters(spec, stdio.stdin().isPresent(), true, true);
         PointerByReference created = new PointerByReference();
         HCS_PROCESS_INFORMATION information;
         try (Utf16 document = Utf16.of(Json.write(parameters))) {
@@ -231,8 +246,13 @@ final class HcsSystem implements ComputeSystem {
      * no program); any other failure keeps its own kind.
      */
     private static HatchwayException cannotStart(HcsFailure failure, ProcessSpec spec) {
-        HatchwayException error = failure.toError("cannot start '%s'", spec.args().get(0));
+        HatchwayException error = failure.toError("cannot start '%s'", program(spec));
         return Hresult.isAccessDenied(failure.hresult()) ? ErrorKind.InvalidArgument.error("%s", error.detail()) : error;
+    }
+
+    /** The program a process runs, as a user named it: its first argument, else its command line. */
+    private static String program(ProcessSpec spec) {
+        return spec.args().isEmpty() || spec.args().get(0).isEmpty() ? spec.commandLine().orElse("") : spec.args().get(0);
     }
 
     private Optional<PipeEnd> pipe(HANDLE handle) {

@@ -13,12 +13,15 @@ import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.windows.ComputeCore.HCS_SYSTEM;
 import io.hatchway.hcs.windows.schema.Properties;
+import io.hatchway.hcs.windows.schema.SystemQuery;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +85,7 @@ final class WindowsBackend implements ComputeBackend {
     public ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio) {
         Objects.requireNonNull(id);
         Objects.requireNonNull(bundle);
-        if (options.sandbox() || HcsDocuments.hypervisorIsolated(bundle)) {
+        if (options.sandbox() || bundle.windows().map(Bundle.Windows::hyperv).orElse(false)) {
             throw ErrorKind.NotImplemented.error("hypervisor isolation: a task in a utility VM of its own needs the"
                     + " GCS bridge to the guest, which this build does not have; only process isolation runs here");
         }
@@ -90,8 +93,9 @@ final class WindowsBackend implements ComputeBackend {
             throw ErrorKind.NotImplemented.error("runtime '%s': the windows backend runs no OCI runtime",
                     options.option(RUNTIME));
         }
-        HcsDocuments.checkProcess(bundle.process());
-        String document = Json.write(HcsDocuments.computeSystem(id, owner, bundle));
+        HcsSystem.check(bundle.process());
+        String document = Json.write(ArgonDocuments.computeSystem(bundle, owner, scratchVolume(bundle),
+                WindowsBackend::layerId));
         PointerByReference created = new PointerByReference();
         try (Utf16 wideId = Utf16.of(id); Utf16 configuration = Utf16.of(document)) {
             Calls.run(library, "HcsCreateComputeSystem", Calls.SYSTEM, operation ->
@@ -112,6 +116,26 @@ final class WindowsBackend implements ComputeBackend {
         return system;
     }
 
+    /**
+     * {@code Storage.Path}: the volume the caller mounted the scratch layer at ({@code root.path},
+     * as containerd passes it), else the scratch layer's folder. hcsshim mounts that folder itself
+     * through vmcompute's layer functions, which are not part of computecore.dll: on Windows a
+     * bundle without {@code root.path} needs its scratch layer mounted beforehand.
+     */
+    private static String scratchVolume(Bundle bundle) {
+        return ArgonDocuments.premountedVolume(bundle).orElseGet(() -> ArgonDocuments.layers(bundle).scratch());
+    }
+
+    /**
+     * A read-only layer's GUID: derived from the folder's name (a name-based UUID), as hcsshim
+     * derives it from the name through vmcompute's {@code NameToGuid}, which computecore.dll does
+     * not have; the GUID only has to be stable per layer.
+     */
+    private static String layerId(String folder) {
+        String name = Path.of(folder).getFileName().toString();
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
     /** Closing the handle of a half-made system ends it (it terminates on its last handle's close). */
     private void closeCreated(PointerByReference created) {
         if (created.getValue() != null) {
@@ -127,7 +151,7 @@ final class WindowsBackend implements ComputeBackend {
     @Override
     public List<RecoveredSystem> recover() {
         List<Properties> found;
-        String query = Json.write(Map.of("Owners", List.of(owner)));
+        String query = Json.write(SystemQuery.ownedBy(owner));
         try (Utf16 wide = Utf16.of(query)) {
             String document = Calls.run(library, "HcsEnumerateComputeSystems", Calls.CALL,
                     operation -> library.core().HcsEnumerateComputeSystems(wide, operation));
