@@ -20,7 +20,7 @@ public final class Backends {
     /** The name that chooses among the usable backends. */
     public static final String AUTO = "auto";
     /** Backends CONTRACT.md names that this build does not hold: asking for one is Unavailable, not a typo. */
-    private static final List<String> NOT_IN_THIS_BUILD = List.of("windows");
+    private static final List<String> NOT_IN_THIS_BUILD = List.of();
 
     private Backends() {
     }
@@ -43,8 +43,9 @@ public final class Backends {
 
     /**
      * Opens backend {@code name}, or for {@code auto} the usable backend {@code auto} prefers
-     * ({@link ComputeBackendProvider#autoPreference}): with this build's backends, runc when it is
-     * usable here, else crun when it is, else host processes. The choice is made by checks that run
+     * ({@link ComputeBackendProvider#autoPreference}): with this build's backends, windows on a
+     * Windows host where computecore.dll loads, else runc when it is usable here, else crun when it
+     * is, else host processes. The choice is made by checks that run
      * nothing, so it is cheap and bounded; a backend that still fails to open is passed over, and
      * why is logged.
      *

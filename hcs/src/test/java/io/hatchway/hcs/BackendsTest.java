@@ -3,8 +3,11 @@ package io.hatchway.hcs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import com.sun.jna.Platform;
 import io.hatchway.hcs.runc.RuncBackend;
+import io.hatchway.hcs.windows.HcsLibrary;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -18,7 +21,8 @@ class BackendsTest {
     @Test
     void everyBackendOfTheBuildIsFoundInTheOrderOfItsServiceLines() {
         List<String> names = Backends.providers().stream().map(ComputeBackendProvider::name).toList();
-        assertEquals(List.of("process", "runc", "crun"), names.stream().filter(List.of("process", "runc", "crun")::contains).toList(),
+        assertEquals(List.of("process", "runc", "crun", "windows"),
+                names.stream().filter(List.of("process", "runc", "crun", "windows")::contains).toList(),
                 "the build's backends: " + names);
     }
 
@@ -37,14 +41,21 @@ class BackendsTest {
         assertTrue(e.getMessage().contains("process, runc, crun") && e.getMessage().endsWith(", windows"), e.getMessage());
     }
 
+    /** Off Windows the windows backend runs only against a stand-in named by a property, and never for auto. */
     @Test
-    void windowsIsUnavailableInThisBuild() {
-        HatchwayException e = assertThrows(HatchwayException.class, () -> Backends.open("windows", dir));
-        assertEquals(ErrorKind.Unavailable, e.kind());
-        assertTrue(e.getMessage().startsWith("Unavailable: backend 'windows' is not part of this build yet; use "),
-                e.getMessage());
-        assertTrue(e.getMessage().contains("'process', 'runc', 'crun'") && e.getMessage().endsWith(" or 'auto'"),
-                e.getMessage());
+    void windowsOffWindowsNeedsAStandInAndIsNeverAutosChoice() {
+        assumeFalse(Platform.isWindows(), "on Windows computecore.dll itself is the backend's library");
+        ComputeBackendProvider windows = Backends.providers().stream().filter(p -> p.name().equals("windows"))
+                .findFirst().orElseThrow();
+        assertEquals(0, windows.autoPreference());
+        if (System.getProperty(HcsLibrary.LIBRARY_PROPERTY) == null) {
+            HatchwayException e = assertThrows(HatchwayException.class, () -> Backends.open("windows", dir));
+            assertEquals(ErrorKind.Unavailable, e.kind());
+            assertTrue(e.getMessage().startsWith("Unavailable: backend 'windows': the Host Compute Service"
+                    + " (computecore.dll) exists only on Windows"), e.getMessage());
+            assertEquals(e.getMessage().substring("Unavailable: backend 'windows': ".length()),
+                    windows.unusableReason().orElseThrow());
+        }
     }
 
     /** runc where it can run, else crun where it can, else host processes; never a backend auto may not choose. */

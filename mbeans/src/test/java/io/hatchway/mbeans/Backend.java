@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * A backend's profile for the contract suite: how to open it, how to write a bundle it can run,
@@ -57,6 +59,32 @@ enum Backend {
         void assertNothingLeftOfTheSuite() throws IOException {
             RuncProfile.assertNothingLeftOfTheSuite();
         }
+    },
+    /**
+     * Process-isolated Windows containers through the {@code computecore.dll} binding, here against
+     * its stand-in ({@code libcomputecore.so}, built by hcs's tests), whose containers are sets of
+     * host processes: a bundle names the host's binaries and has {@code windows.layerFolders}.
+     */
+    WINDOWS("windows", Facts.WINDOWS_STAND_IN) {
+        @Override
+        void assumeUsable() {
+            WindowsProfile.assumeUsable();
+        }
+
+        @Override
+        Path writeBundle(Path dir, ObjectNode process) {
+            return WindowsProfile.writeBundle(dir, process);
+        }
+
+        @Override
+        Optional<Throwable> leftovers(Path stateDir, Set<String> taskIds) {
+            return WindowsProfile.leftovers(taskIds);
+        }
+
+        @Override
+        void assertNothingLeftOfTheSuite() {
+            WindowsProfile.assertNothingLeftOfTheSuite();
+        }
     };
 
     /**
@@ -82,21 +110,38 @@ enum Backend {
      * @param reuseRounds rounds of the id-reuse races: a container costs a hundred times what a host
      *     process does.
      * @param stopRounds rounds of the sampling-while-stopping race, for the same reason.
-     * @param terminals whether a process can have a terminal ({@code terminal: true}); where not,
-     *     such a process is NotImplemented at create.
+     * @param signals the signals killExec takes (CONTRACT.md, Signals): 1–31 on Linux; on Windows
+     *     0, 1, 2, 5 (Ctrl events), 6 and 15 (CtrlShutdown) and 9 (terminate).
+     * @param userSignal the signal a test sends where it must tell the exec it ends from one the
+     *     teardown ended (the teardown sends SIGTERM, then SIGKILL).
+     * @param terminals whether the backend gives a process a terminal ({@code terminal: true}).
      */
     record Facts(boolean initIsPidOne, boolean createResolvesBinary, boolean recoversTasks,
             boolean keepsExitStatusOnFullDisk, Optional<String> imageName, int reuseRounds, int stopRounds,
-            boolean terminals) {
-        static final Facts HOST_PROCESSES = new Facts(false, false, false, true, Optional.empty(), 200, 30, true);
-        static final Facts CONTAINERS = new Facts(true, true, true, false, Optional.of("busybox"), 15, 5, true);
+            Set<Integer> signals, UserSignal userSignal, boolean terminals) {
+        private static final Set<Integer> LINUX_SIGNALS = IntStream.rangeClosed(1, 31).boxed().collect(Collectors.toSet());
+        private static final UserSignal SIGUSR1 = new UserSignal(TaskFixture.SIGUSR1, "USR1", 128 + TaskFixture.SIGUSR1);
+        static final Facts HOST_PROCESSES = new Facts(false, false, false, true, Optional.empty(), 200, 30,
+                LINUX_SIGNALS, SIGUSR1, true);
+        static final Facts CONTAINERS = new Facts(true, true, true, false, Optional.of("busybox"), 15, 5,
+                LINUX_SIGNALS, SIGUSR1, true);
+        /**
+         * HCS creates a process at start; a stopped agent's containers end with it (HCS terminates a
+         * container when its last handle closes). The stand-in runs a Ctrl event as a Linux signal to
+         * the process's group: CtrlClose as SIGHUP, so a process it ends reports 128+1.
+         */
+        static final Facts WINDOWS_STAND_IN = new Facts(false, false, false, true, Optional.empty(), 50, 10,
+                Set.of(0, 1, 2, 5, 6, 9, 15), new UserSignal(2, "HUP", 128 + 1), true);
+    }
 
-        /** A backend's facts where it offers no terminals (what one says until it does). */
-        Facts(boolean initIsPidOne, boolean createResolvesBinary, boolean recoversTasks,
-                boolean keepsExitStatusOnFullDisk, Optional<String> imageName, int reuseRounds, int stopRounds) {
-            this(initIsPidOne, createResolvesBinary, recoversTasks, keepsExitStatusOnFullDisk, imageName, reuseRounds,
-                    stopRounds, false);
-        }
+    /**
+     * A signal a process can trap and that ends one that does not.
+     *
+     * @param number as killExec takes it
+     * @param trapName what {@code sh}'s {@code trap} calls what the process receives
+     * @param exitStatus the exit status of a process it ends
+     */
+    record UserSignal(int number, String trapName, long exitStatus) {
     }
 
     final String name;
@@ -148,6 +193,19 @@ enum Backend {
     /** See {@link Facts#terminals}. */
     boolean terminals() {
         return facts.terminals();
+    }
+
+    /**
+     * The exit status of a process that signal {@code signal} (as killExec takes it) ends: 128+N for
+     * a Linux signal N; for the user signal, what it becomes on this backend.
+     */
+    long exitStatusOf(int signal) {
+        return signal == facts.userSignal().number() ? facts.userSignal().exitStatus() : 128 + signal;
+    }
+
+    /** See {@link Facts#userSignal}. */
+    UserSignal userSignal() {
+        return facts.userSignal();
     }
 
     /** See {@link Facts#recoversTasks}. */

@@ -5,7 +5,6 @@ import static io.hatchway.mbeans.Bundles.shell;
 import static io.hatchway.mbeans.Errors.assertKind;
 import static io.hatchway.mbeans.TaskFixture.SIGKILL;
 import static io.hatchway.mbeans.TaskFixture.SIGTERM;
-import static io.hatchway.mbeans.TaskFixture.SIGUSR1;
 import static io.hatchway.mbeans.TaskFixture.addExecs;
 import static io.hatchway.mbeans.TaskFixture.awaitExit;
 import static io.hatchway.mbeans.TaskFixture.startExecs;
@@ -36,7 +35,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The Go cases signal 0xf (SIGTERM). A real process killed by SIGTERM reports 143, and so does a
  * process stopped by the task's teardown (which also sends SIGTERM); where the test must tell the
- * two apart it sends SIGUSR1 (exit status 138) instead.
+ * two apart it sends the backend's user signal instead ({@link Backend#userSignal}: SIGUSR1, exit
+ * status 138, on Linux).
  *
  * <p>On runc the init exec is pid 1 of the container's pid namespace and ignores every signal it
  * has no handler for ({@link Backend#initIsPidOne}); where a case ends the init exec by a signal it
@@ -155,13 +155,14 @@ abstract class HcsTaskContract extends BackendContract {
         startExecs(task, RUNNING_EXECS.toArray(String[]::new));
         addExecs(task, longRunning(), SECOND);
 
-        int signal = hatchway.signalEndingInit(SIGUSR1); // a container's init ignores SIGUSR1
+        int signal = hatchway.signalEndingInit(backend.userSignal().number()); // a container's init ignores it
 
         task.killExec("", signal, true);
 
-        assertEquals(128 + signal, awaitExit(task, "").getExitStatus());
+        assertEquals(backend.exitStatusOf(signal), awaitExit(task, "").getExitStatus());
         for (String execId : RUNNING_EXECS) {
-            assertEquals(128 + signal, awaitExit(task, execId).getExitStatus(), execId + " got the signal");
+            assertEquals(backend.exitStatusOf(signal), awaitExit(task, execId).getExitStatus(),
+                    execId + " got the signal");
         }
         assertEquals("exited", status(task, SECOND));
         assertEquals(1, task.state(SECOND).getExitStatus());
@@ -172,7 +173,9 @@ abstract class HcsTaskContract extends BackendContract {
             + " first, past the ones it cannot signal): 3 running, 3 created and 2 exited execs, with an init"
             + " process that ignores the signal")
     void killExecInitAllReachesEveryExec() {
-        TaskMXBean task = hatchway.started(TID, shell("trap '' USR1; echo ready; exec " + Bundles.SLEEP + " 600"));
+        Backend.UserSignal user = backend.userSignal();
+        TaskMXBean task = hatchway.started(TID, shell("trap '' " + user.trapName() + "; echo ready; exec " + Bundles.SLEEP
+                + " 600"));
         startExecs(task, RUNNING_EXECS.toArray(String[]::new));
         hatchway.awaitStdout(TID, "", "ready");
         addExecs(task, longRunning(), CREATED_EXECS.toArray(String[]::new));
@@ -182,7 +185,7 @@ abstract class HcsTaskContract extends BackendContract {
             awaitExit(task, exited);
         }
 
-        task.killExec("", SIGUSR1, true);
+        task.killExec("", user.number(), true);
 
         for (String execId : CREATED_EXECS) {
             ExecStatus created = task.state(execId);
@@ -190,9 +193,9 @@ abstract class HcsTaskContract extends BackendContract {
             assertEquals(1, created.getExitStatus(), execId);
         }
         for (String execId : RUNNING_EXECS) {
-            assertEquals(128 + SIGUSR1, awaitExit(task, execId).getExitStatus(), execId + " got SIGUSR1");
+            assertEquals(user.exitStatus(), awaitExit(task, execId).getExitStatus(), execId + " got the signal");
         }
-        assertEquals("running", status(task, ""), "the init process ignores SIGUSR1");
+        assertEquals("running", status(task, ""), "the init process ignores the signal");
     }
 
     @Test
