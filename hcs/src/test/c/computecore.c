@@ -206,6 +206,14 @@ struct system {
     struct system *next;
 };
 
+/* a process as /proc/<pid>/stat shows it */
+struct proc_entry {
+    pid_t pid, ppid, session;
+    char state;
+    char comm[64];
+    uint64_t utime, stime, starttime;
+};
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed; /* broadcast on every change; CLOCK_MONOTONIC */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -986,21 +994,52 @@ static struct system *system_named(const char *id) {
     return NULL;
 }
 
-/* processes whose exit is not yet told: a system's exit comes after theirs */
-static int live_processes(struct system *s) {
-    int n = 0;
+static struct proc_entry *system_tree(struct system *s, int *count);
+
+/* whether `pid` is one of the processes `s` spawned and has not told the end of yet */
+static int spawned_unnotified(struct system *s, pid_t pid) {
+    for (struct process *p = s->processes; p; p = p->next) {
+        if (p->pid == pid && !p->notified) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Processes whose exit is not yet told, and what else still runs in the system's sessions (no
+ * reaper tells that end): a system's exit comes after theirs.
+ */
+static int live_processes(struct system *s, int *untold) {
+    int n = 0, others = 0;
     for (struct process *p = s->processes; p; p = p->next) {
         n += !p->notified;
     }
-    return n;
+    struct proc_entry *tree = system_tree(s, &others);
+    int orphans = 0;
+    for (int i = 0; i < others; i++) {
+        orphans += !spawned_unnotified(s, tree[i].pid);
+    }
+    free(tree);
+    if (untold) {
+        *untold = orphans;
+    }
+    return n + orphans;
 }
 
+/* `signal` to every process of the system: what it spawned, their groups, and all in their sessions */
 static void signal_all(struct system *s, int signal) {
     for (struct process *p = s->processes; p; p = p->next) {
         if (!p->exited) {
             kill(-p->pid, signal);
         }
     }
+    int n = 0;
+    struct proc_entry *tree = system_tree(s, &n);
+    for (int i = 0; i < n; i++) {
+        kill(tree[i].pid, signal);
+    }
+    free(tree);
 }
 
 static void remove_system(struct system *s) {
@@ -1259,13 +1298,26 @@ static void stop_work(struct operation *op) {
     s->stopping++;
     s->forced |= terminate;
     signal_all(s, terminate ? SIGKILL : SIGTERM);
-    while (live_processes(s) && !op->cancelled && s->state != SYS_STOPPED) {
-        pthread_cond_wait(&changed, &lock);
+    int orphans = 0;
+    while (live_processes(s, &orphans) && !op->cancelled && s->state != SYS_STOPPED) {
+        if (orphans) {
+            /* a process of the system it did not spawn: no reaper wakes us at its end, so look again */
+            struct timespec later;
+            clock_gettime(CLOCK_MONOTONIC, &later);
+            later.tv_nsec += 20 * 1000000;
+            if (later.tv_nsec >= 1000000000) {
+                later.tv_sec++;
+                later.tv_nsec -= 1000000000;
+            }
+            pthread_cond_timedwait(&changed, &lock, &later);
+        } else {
+            pthread_cond_wait(&changed, &lock);
+        }
     }
     s->stopping--;
     if (s->state == SYS_STOPPED) {
         complete(op, S_OK, NULL);
-    } else if (op->cancelled && live_processes(s)) {
+    } else if (op->cancelled && live_processes(s, NULL)) {
         complete(op, E_CANCELLED, result_error(E_CANCELLED, "the operation was cancelled"));
     } else {
         stopped(s, s->forced ? "ForcedExit" : "GracefulExit");
@@ -1888,7 +1940,11 @@ static void signal_work(struct operation *op) {
         return;
     }
     const char *name = string_of(op->arg, "Signal");
-    kill(-p->pid, name ? signal_number(name) : SIGKILL);
+    if (name) {
+        kill(-p->pid, signal_number(name)); /* a console's control event reaches its whole group */
+    } else {
+        kill(p->pid, SIGKILL); /* TerminateProcess ends that one process; its children live on in the silo */
+    }
     complete(op, S_OK, NULL);
 }
 
@@ -2054,12 +2110,6 @@ EXPORT HRESULT HcsWaitForProcessExit(void *process, DWORD timeoutMs, WCHAR **res
 
 /* ---- properties (from /proc) ---------------------------------------------------------------- */
 
-struct proc_entry {
-    pid_t pid, ppid;
-    char comm[64];
-    uint64_t utime, stime, starttime;
-};
-
 static int read_stat(pid_t pid, struct proc_entry *e) {
     char path[64], line[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
@@ -2079,12 +2129,15 @@ static int read_stat(pid_t pid, struct proc_entry *e) {
     /* after ") ": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
        cutime cstime priority nice num_threads itrealvalue starttime */
     unsigned long long utime, stime, starttime;
-    int ppid;
-    if (sscanf(close + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu", &ppid, &utime, &stime,
-               &starttime) != 4) {
+    int ppid, session;
+    char state;
+    if (sscanf(close + 2, "%c %d %*d %d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu", &state, &ppid, &session,
+               &utime, &stime, &starttime) != 6) {
         return 0;
     }
+    e->state = state;
     e->ppid = ppid;
+    e->session = session;
     e->utime = utime;
     e->stime = stime;
     e->starttime = starttime;
@@ -2110,7 +2163,11 @@ static uint64_t proc_value(pid_t pid, const char *file, const char *key, uint64_
     return value;
 }
 
-/* every process of `s` and their descendants, as they are in /proc now */
+/*
+ * Every process of `s` as it is in /proc now, zombies left out: the processes it spawned, each the
+ * leader of a session of its own, and whatever runs in those sessions (a Windows container's silo
+ * holds a process's children also once the process itself has gone), and their descendants.
+ */
 static struct proc_entry *system_tree(struct system *s, int *count) {
     int capacity = 256, n = 0;
     struct proc_entry *all = malloc((size_t)capacity * sizeof *all);
@@ -2132,15 +2189,15 @@ static struct proc_entry *system_tree(struct system *s, int *count) {
     }
     char *member = calloc((size_t)n + 1, 1);
     for (int i = 0; i < n; i++) {
-        for (struct process *p = s->processes; p; p = p->next) {
-            member[i] |= !p->exited && all[i].pid == p->pid;
+        for (struct process *p = s->processes; p && all[i].state != 'Z'; p = p->next) {
+            member[i] |= all[i].session == p->pid || (!p->exited && all[i].pid == p->pid);
         }
     }
     for (int grew = 1; grew;) { /* add children of members until none is new */
         grew = 0;
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n && !member[i]; j++) {
-                if (member[j] && all[i].ppid == all[j].pid) {
+                if (member[j] && all[i].ppid == all[j].pid && all[i].state != 'Z') {
                     member[i] = grew = 1;
                 }
             }
