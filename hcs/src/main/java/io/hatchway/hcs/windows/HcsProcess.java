@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.jna.ptr.PointerByReference;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.windows.ComputeCore.HCS_PROCESS;
@@ -117,7 +118,7 @@ final class HcsProcess implements ComputeProcess {
             if (document != null && Json.MAPPER.readValue(document, ProcessStatus.class).exited()) {
                 processExited(exitCode(document));
             }
-        } catch (HcsFailure | JsonProcessingException | io.hatchway.hcs.HatchwayException e) {
+        } catch (HcsFailure | JsonProcessingException | HatchwayException e) {
             log.debug("task '{}' pid {}: its status: {}", system.id(), pid, e.getMessage());
         }
     }
@@ -176,7 +177,7 @@ final class HcsProcess implements ComputeProcess {
             try (Utf16 wide = Utf16.of(options)) {
                 onHandle("HcsSignalProcess", (process, operation) ->
                         library.core().HcsSignalProcess(process, operation, wide));
-            } catch (HcsFailure | io.hatchway.hcs.HatchwayException e) {
+            } catch (HcsFailure | HatchwayException e) {
                 if (!reported.isDone()) {
                     log.warn("task '{}' pid {}: {} not delivered: {}", system.id(), pid, event.get().signal(),
                             e.getMessage());
@@ -280,6 +281,10 @@ final class HcsProcess implements ComputeProcess {
             if (!reported.isDone() && !e.alreadyStopped()) {
                 throw e.toError("%s of pid %d", what, pid);
             }
+        } catch (HatchwayException e) {
+            if (!reported.isDone()) {
+                throw e;
+            } // the process exited meanwhile and its handle went: nothing is left to modify
         }
     }
 
