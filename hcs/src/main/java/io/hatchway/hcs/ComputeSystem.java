@@ -114,6 +114,14 @@ public interface ComputeSystem {
     CompletionStage<Void> exited();
 
     /**
+     * FailedPrecondition {@code task is not isolated}: what {@link #execInHost} and {@link #share}
+     * answer on a system without a host of its own (CONTRACT.md), on every backend alike.
+     */
+    static HatchwayException notIsolated() {
+        return ErrorKind.FailedPrecondition.error("task is not isolated");
+    }
+
+    /**
      * Releases the system's resources once it has stopped. Idempotent once it has succeeded.
      *
      * @throws HatchwayException when a resource could not be released (e.g. the runtime refused to

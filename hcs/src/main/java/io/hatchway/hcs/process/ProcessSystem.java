@@ -294,7 +294,7 @@ final class ProcessSystem implements ComputeSystem {
     @Override
     public int execInHost(ProcessSpec spec, Duration timeout) {
         LinuxTarget.checkProcess(spec);
-        throw notIsolated();
+        throw ComputeSystem.notIsolated();
     }
 
     @Override
@@ -305,11 +305,7 @@ final class ProcessSystem implements ComputeSystem {
     @Override
     public void share(String hostPath, String guestPath, boolean readOnly) {
         LinuxTarget.checkSharePaths(hostPath, guestPath);
-        throw notIsolated();
-    }
-
-    private static RuntimeException notIsolated() {
-        return ErrorKind.FailedPrecondition.error("task is not isolated");
+        throw ComputeSystem.notIsolated();
     }
 
     @Override

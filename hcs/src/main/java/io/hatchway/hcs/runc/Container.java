@@ -240,7 +240,7 @@ final class Container implements ComputeSystem {
     @Override
     public int execInHost(ProcessSpec spec, Duration timeout) {
         LinuxTarget.checkProcess(spec);
-        return sandbox.orElseThrow(Container::notIsolated).execInHost(spec, timeout);
+        return sandbox.orElseThrow(ComputeSystem::notIsolated).execInHost(spec, timeout);
     }
 
     @Override
@@ -252,11 +252,7 @@ final class Container implements ComputeSystem {
     @Override
     public void share(String hostPath, String guestPath, boolean readOnly) {
         LinuxTarget.checkSharePaths(hostPath, guestPath);
-        sandbox.orElseThrow(Container::notIsolated).share(Path.of(hostPath), guestPath, readOnly);
-    }
-
-    static HatchwayException notIsolated() {
-        return ErrorKind.FailedPrecondition.error("task is not isolated");
+        sandbox.orElseThrow(ComputeSystem::notIsolated).share(Path.of(hostPath), guestPath, readOnly);
     }
 
     @Override

@@ -369,7 +369,7 @@ final class HcsSystem implements ComputeSystem {
     /** hcsshim would run the command on the shim's own host; an agent in someone's JVM must not (CONTRACT.md). */
     @Override
     public int execInHost(ProcessSpec spec, Duration timeout) {
-        throw notIsolated();
+        throw ComputeSystem.notIsolated();
     }
 
     @Override
@@ -379,11 +379,7 @@ final class HcsSystem implements ComputeSystem {
 
     @Override
     public void share(String hostPath, String guestPath, boolean readOnly) {
-        throw notIsolated();
-    }
-
-    private static HatchwayException notIsolated() {
-        return ErrorKind.FailedPrecondition.error("task is not isolated");
+        throw ComputeSystem.notIsolated();
     }
 
     /** {@code HcsShutDownComputeSystem}, not waited for (hcsshim's {@code submitOperation}); a system never started is terminated. */
