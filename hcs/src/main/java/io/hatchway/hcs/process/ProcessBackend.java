@@ -3,6 +3,7 @@ package io.hatchway.hcs.process;
 import io.hatchway.hcs.BackendContext;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Signals;
@@ -25,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,16 +56,21 @@ public final class ProcessBackend implements ComputeBackend {
 
     private final Path records;
     private final Duration shutdown;
+    private final ComputeThreads threads;
+    /** One thread per live process, blocked in waitpid(2), as the JDK's own process reaper does. */
+    private final Executor reapers;
     private final Set<ProcessSystem> systems = ConcurrentHashMap.newKeySet();
 
     /**
      * The backend of {@code context}: the tasks' sessions recorded under {@code <stateDir>/process};
      * its {@link BackendContext#hostExitShutdown} between SIGTERM and SIGKILL at host exit and when
-     * a previous host's leftovers are ended.
+     * a previous host's leftovers are ended; its threads from {@link BackendContext#threads}.
      */
     public ProcessBackend(BackendContext context) {
         this.records = context.stateDir().resolve("process");
         this.shutdown = context.hostExitShutdown();
+        this.threads = context.threads();
+        this.reapers = threads.pool("hatchway-reaper-");
     }
 
     @Override
@@ -97,7 +104,8 @@ public final class ProcessBackend implements ComputeBackend {
                     options.option(RUNTIME));
         }
         checkFree(id);
-        ProcessSystem system = new ProcessSystem(id, bundle, new SessionRecord(records, id), systems::remove);
+        ProcessSystem system = new ProcessSystem(id, bundle, new SessionRecord(records, id), systems::remove, threads,
+                reapers);
         system.checkProcess(bundle.process());
         systems.add(system);
         return system;

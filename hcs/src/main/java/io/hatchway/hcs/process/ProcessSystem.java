@@ -2,11 +2,11 @@ package io.hatchway.hcs.process;
 
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
-import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * A task on the process backend: its init process and additional processes, each started
@@ -46,6 +47,8 @@ final class ProcessSystem implements ComputeSystem {
     private final Bundle bundle;
     private final SessionRecord record;
     private final java.util.function.Consumer<ProcessSystem> released;
+    private final ComputeThreads threads;
+    private final Executor reapers;
     private final Set<HostProcess> live = ConcurrentHashMap.newKeySet();
     /** Session leader pid → its start time in clock ticks, for every process launched. */
     private final Map<Integer, Long> sessions = new ConcurrentHashMap<>();
@@ -58,12 +61,17 @@ final class ProcessSystem implements ComputeSystem {
      * @param record where each session launched is recorded, for the next start should the host die
      *     unannounced
      * @param released told once the system is closed
+     * @param threads the backend's threads
+     * @param reapers where each process's reaper waits for it ({@link HostProcess})
      */
-    ProcessSystem(String id, Bundle bundle, SessionRecord record, java.util.function.Consumer<ProcessSystem> released) {
+    ProcessSystem(String id, Bundle bundle, SessionRecord record, java.util.function.Consumer<ProcessSystem> released,
+            ComputeThreads threads, Executor reapers) {
         this.id = id;
         this.bundle = bundle;
         this.record = record;
         this.released = released;
+        this.threads = threads;
+        this.reapers = reapers;
     }
 
     @Override
@@ -138,7 +146,7 @@ final class ProcessSystem implements ComputeSystem {
                     + " is needed): %s", e);
         }
         streams.started();
-        HostProcess host = new HostProcess(pid, this, streams);
+        HostProcess host = new HostProcess(pid, this, streams, reapers);
         long startTicks = awaitExec(pid);
         sessions.put(pid, startTicks);
         if (startTicks > 0) { // 0: gone already, nothing to record
@@ -211,7 +219,7 @@ final class ProcessSystem implements ComputeSystem {
         if (ProcFs.sessionMembers(sessions).isEmpty()) {
             exited.complete(null);
         } else {
-            Threads.later(ORPHAN_CHECK, this::stopIfEmpty);
+            threads.later(ORPHAN_CHECK, this::stopIfEmpty);
         }
     }
 
