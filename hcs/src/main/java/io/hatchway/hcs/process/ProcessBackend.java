@@ -3,7 +3,6 @@ package io.hatchway.hcs.process;
 import io.hatchway.hcs.BackendContext;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ComputeSystem;
-import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Signals;
@@ -26,7 +25,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,9 +54,7 @@ public final class ProcessBackend implements ComputeBackend {
 
     private final Path records;
     private final Duration shutdown;
-    private final ComputeThreads threads;
-    /** One thread per live process, blocked in waitpid(2), as the JDK's own process reaper does. */
-    private final Executor reapers;
+    private final ProcessThreads threads;
     private final Set<ProcessSystem> systems = ConcurrentHashMap.newKeySet();
 
     /**
@@ -69,8 +65,7 @@ public final class ProcessBackend implements ComputeBackend {
     public ProcessBackend(BackendContext context) {
         this.records = context.stateDir().resolve("process");
         this.shutdown = context.hostExitShutdown();
-        this.threads = context.threads();
-        this.reapers = threads.pool("hatchway-reaper-");
+        this.threads = ProcessThreads.of(context.threads());
     }
 
     @Override
@@ -104,8 +99,7 @@ public final class ProcessBackend implements ComputeBackend {
                     options.option(RUNTIME));
         }
         checkFree(id);
-        ProcessSystem system = new ProcessSystem(id, bundle, new SessionRecord(records, id), systems::remove, threads,
-                reapers);
+        ProcessSystem system = new ProcessSystem(id, bundle, new SessionRecord(records, id), systems::remove, threads);
         system.checkProcess(bundle.process());
         systems.add(system);
         return system;

@@ -2,7 +2,6 @@ package io.hatchway.hcs.process;
 
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
-import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
@@ -28,7 +27,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 
 /**
  * A task on the process backend: its init process and additional processes, each started
@@ -47,8 +45,7 @@ final class ProcessSystem implements ComputeSystem {
     private final Bundle bundle;
     private final SessionRecord record;
     private final java.util.function.Consumer<ProcessSystem> released;
-    private final ComputeThreads threads;
-    private final Executor reapers;
+    private final ProcessThreads threads;
     private final Set<HostProcess> live = ConcurrentHashMap.newKeySet();
     /** Session leader pid → its start time in clock ticks, for every process launched. */
     private final Map<Integer, Long> sessions = new ConcurrentHashMap<>();
@@ -62,16 +59,14 @@ final class ProcessSystem implements ComputeSystem {
      *     unannounced
      * @param released told once the system is closed
      * @param threads the backend's threads
-     * @param reapers where each process's reaper waits for it ({@link HostProcess})
      */
     ProcessSystem(String id, Bundle bundle, SessionRecord record, java.util.function.Consumer<ProcessSystem> released,
-            ComputeThreads threads, Executor reapers) {
+            ProcessThreads threads) {
         this.id = id;
         this.bundle = bundle;
         this.record = record;
         this.released = released;
         this.threads = threads;
-        this.reapers = reapers;
     }
 
     @Override
@@ -135,7 +130,8 @@ final class ProcessSystem implements ComputeSystem {
         try {
             Path executable = executable(spec);
             ProcessSpec.ConsoleSize size = spec.consoleSize().orElse(new ProcessSpec.ConsoleSize(0, 0));
-            streams = spec.terminal() ? ChildStdio.openTerminal(stdio, size.width(), size.height()) : ChildStdio.open(stdio);
+            streams = spec.terminal() ? ChildStdio.openTerminal(stdio, size.width(), size.height(), threads.relays())
+                    : ChildStdio.open(stdio, threads.relays());
             pid = PosixSpawn.spawn(executable, spec.args(), spec.env(), Path.of(spec.cwd()), streams.child(), List.of());
         } catch (PosixSpawn.SpawnException e) {
             abandon(streams);
@@ -146,7 +142,7 @@ final class ProcessSystem implements ComputeSystem {
                     + " is needed): %s", e);
         }
         streams.started();
-        HostProcess host = new HostProcess(pid, this, streams, reapers);
+        HostProcess host = new HostProcess(pid, this, streams, threads.reapers());
         long startTicks = awaitExec(pid);
         sessions.put(pid, startTicks);
         if (startTicks > 0) { // 0: gone already, nothing to record
@@ -219,7 +215,7 @@ final class ProcessSystem implements ComputeSystem {
         if (ProcFs.sessionMembers(sessions).isEmpty()) {
             exited.complete(null);
         } else {
-            threads.later(ORPHAN_CHECK, this::stopIfEmpty);
+            threads.owner().later(ORPHAN_CHECK, this::stopIfEmpty);
         }
     }
 
