@@ -8,13 +8,12 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * Copies what one descriptor gives into another, on a thread of its own (its backend's
- * {@code hatchway-relay-*} pool),
- * until the source ends (end-of-file; EIO, a terminal no process holds any more), the destination
- * fails (a pipe nobody reads), or it is told to stop. It owns both descriptors and closes them as it
- * ends; nothing of it is left then. Every wait is in poll(2) beside a wake-up pipe, so
- * {@link #stop} and {@link #drain} take effect at once, however stuck the peers are.
- * Thread-safe.
+ * Copies what one descriptor gives into another, on a thread of its own (from its backend's
+ * {@code hatchway-relay-*} pool), until the source ends (end-of-file; EIO, a terminal no process
+ * holds any more), the destination fails (a pipe nobody reads), or it is told to stop. It owns both
+ * descriptors and closes them as it ends; nothing of it is left then. Every wait is in poll(2)
+ * beside a wake-up pipe, so {@link #stop} and {@link #drain} take effect at once, however stuck
+ * the peers are. Thread-safe.
  */
 public final class Relay {
     private static final int BUFFER = 64 * 1024;
