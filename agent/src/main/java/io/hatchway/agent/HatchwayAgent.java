@@ -6,7 +6,6 @@ import io.hatchway.hcs.Backends;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.HatchwayException;
-import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.linux.Jna;
 import io.hatchway.jolokia.ExposureConfig;
 import io.hatchway.jolokia.JolokiaExposure;
@@ -233,8 +232,8 @@ public final class HatchwayAgent {
     }
 
     /**
-     * Closes the compute layer's threads (those handed to the backend, and the static pools of the
-     * code not yet handed them: {@link Threads}) and, once they have ended, releases JNA's libraries
+     * Closes the compute layer's threads (all of them, handed to the backend in its context) and,
+     * once they have ended, releases JNA's libraries
      * (whose clean-up thread then ends by itself). Waits a little for that, so a stop usually
      * returns with it done.
      *
@@ -242,8 +241,7 @@ public final class HatchwayAgent {
      */
     private static boolean endComputeThreads() throws InterruptedException, ExecutionException {
         computeThreads.close();
-        CompletableFuture<Void> ended = CompletableFuture.allOf(computeThreads.ended(), Threads.closeShared())
-                .thenRun(Jna::release);
+        CompletableFuture<Void> ended = computeThreads.ended().thenRun(Jna::release);
         try {
             ended.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
             return true;

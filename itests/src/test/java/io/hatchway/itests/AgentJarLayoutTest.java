@@ -78,7 +78,7 @@ class AgentJarLayoutTest {
             List<String> lines = new String(jar.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8).lines()
                     .map(String::strip).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
             assertEquals(List.of("io.hatchway.hcs.process.ProcessProvider", "io.hatchway.hcs.runc.RuncProvider$Runc",
-                    "io.hatchway.hcs.runc.RuncProvider$Crun"), lines);
+                    "io.hatchway.hcs.runc.RuncProvider$Crun", "io.hatchway.hcs.windows.WindowsProvider"), lines);
             for (String provider : lines) {
                 assertNotNull(jar.getEntry(PRIVATE + provider.replace('.', '/') + ".class"), provider);
             }

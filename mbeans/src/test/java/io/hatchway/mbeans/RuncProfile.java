@@ -1,6 +1,7 @@
 package io.hatchway.mbeans;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.runc.RuncBackend;
 import io.hatchway.hcs.runc.RuncFixture;
@@ -59,7 +60,7 @@ final class RuncProfile {
         Path runcState = stateDir.resolve("runc");
         Path root = runcState.resolve("runtime/runc");
         if (Files.isDirectory(root)) {
-            OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(), root, TaskFixture.WAIT);
+            OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(), root, TaskFixture.WAIT, new ComputeThreads().background());
             for (var container : runc.list()) {
                 try {
                     runc.kill(container.id(), TaskFixture.SIGKILL, true);

@@ -64,7 +64,7 @@ class RuncTaskTest {
             }
             service.close();
             OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
-                    stateDir.resolve("runc/runtime/runc"), Duration.ofSeconds(30));
+                    stateDir.resolve("runc/runtime/runc"), Duration.ofSeconds(30), threads.background());
             List<String> left = runc.list().stream().map(c -> c.id()).toList();
             for (String id : left) { // removed before the temporary directory, and the runtime's state, go
                 runc.delete(id, true);
@@ -159,7 +159,7 @@ class RuncTaskTest {
         service.close(); // the agent goes away: MBeans gone, containers running on under conmon
         Files.writeString(bundle.resolve("rootfs/tmp/go"), "");
         OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
-                stateDir.resolve("runc/runtime/runc"), Duration.ofSeconds(30));
+                stateDir.resolve("runc/runtime/runc"), Duration.ofSeconds(30), threads.background());
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> runc.state("keep").isStopped());
 
@@ -196,7 +196,7 @@ class RuncTaskTest {
                 .withBinary("runc", failing), threads), stateDir, MBeanServerFactory.newMBeanServer(), Timeouts.DEFAULT);
         service.start();
         OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
-                stateDir.resolve("runc/runtime/runc"), Duration.ofSeconds(30));
+                stateDir.resolve("runc/runtime/runc"), Duration.ofSeconds(30), threads.background());
 
         Path bundle = bundle("sleep", "600");
         service.createTask("stuck", bundle.toString(), "");

@@ -6,6 +6,7 @@ import io.hatchway.hcs.Stdio;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -29,6 +30,7 @@ public final class ChildStdio implements ProcessStreams {
     private final Stdio stdio;
     private final PosixSpawn.OpenStreams files;
     private final Pty pty; // null without a terminal
+    private final Executor threads;
     private int input; // the stdin file's descriptor, to relay; -1 without one or once a relay's
     private final int[] pipe = {-1, -1}; // the process's stdin pipe (read end, write end), without a terminal
     private final AtomicBoolean inputClosed = new AtomicBoolean();
@@ -38,8 +40,9 @@ public final class ChildStdio implements ProcessStreams {
     private boolean started; // guarded by this
     private boolean abandoned; // guarded by this
 
-    private ChildStdio(Stdio stdio, PosixSpawn.OpenStreams files, Pty pty, int input) {
+    private ChildStdio(Stdio stdio, PosixSpawn.OpenStreams files, Pty pty, int input, Executor threads) {
         this.stdio = stdio;
+        this.threads = threads;
         this.files = files;
         this.pty = pty;
         this.input = input;
@@ -47,27 +50,29 @@ public final class ChildStdio implements ProcessStreams {
 
     /**
      * Opens {@code stdio}'s files (FIFOs bounded by {@link Stdio#PEER_TIMEOUT}) and what the process
-     * reads through, for a process without a terminal.
+     * reads through, for a process without a terminal. FIFO opens and the relays run on
+     * {@code threads} (a pool that grows as needed: each blocks its thread).
      *
      * @throws PosixSpawn.SpawnException a file cannot be opened; nothing is left open
      * @throws io.hatchway.hcs.HatchwayException DeadlineExceeded for a FIFO without its peer,
      *     Unavailable when no pipe or terminal can be had; nothing is left open
      */
-    public static ChildStdio open(Stdio stdio) throws PosixSpawn.SpawnException {
-        return open(stdio, false, 0, 0);
+    public static ChildStdio open(Stdio stdio, Executor threads) throws PosixSpawn.SpawnException {
+        return open(stdio, false, 0, 0, threads);
     }
 
     /**
-     * As {@link #open(Stdio)}, for a process with a terminal of {@code width} columns and
+     * As {@link #open(Stdio, Executor)}, for a process with a terminal of {@code width} columns and
      * {@code height} rows (0 and 0: the kernel's default).
      */
-    public static ChildStdio openTerminal(Stdio stdio, int width, int height) throws PosixSpawn.SpawnException {
-        return open(stdio, true, width, height);
+    public static ChildStdio openTerminal(Stdio stdio, int width, int height, Executor threads)
+            throws PosixSpawn.SpawnException {
+        return open(stdio, true, width, height, threads);
     }
 
-    private static ChildStdio open(Stdio stdio, boolean terminal, int width, int height)
+    private static ChildStdio open(Stdio stdio, boolean terminal, int width, int height, Executor threads)
             throws PosixSpawn.SpawnException {
-        PosixSpawn.OpenStreams files = PosixSpawn.open(stdio, Stdio.PEER_TIMEOUT);
+        PosixSpawn.OpenStreams files = PosixSpawn.open(stdio, Stdio.PEER_TIMEOUT, threads);
         Pty pty = null;
         int input = -1;
         try {
@@ -77,7 +82,7 @@ public final class ChildStdio implements ProcessStreams {
             if (stdio.stdin().isPresent()) {
                 input = files.take(0);
             }
-            ChildStdio streams = new ChildStdio(stdio, files, pty, input);
+            ChildStdio streams = new ChildStdio(stdio, files, pty, input, threads);
             if (pty == null && input >= 0) {
                 LibC.INSTANCE.pipe2(streams.pipe, LibC.O_CLOEXEC);
             }
@@ -121,18 +126,18 @@ public final class ChildStdio implements ProcessStreams {
         closePipeEnd(0);
         if (pty != null) {
             pty.closeSlave();
-            outputRelay = Relay.start(pty.copyOfMaster(), files.take(1));
+            outputRelay = Relay.start(pty.copyOfMaster(), files.take(1), threads);
             if (input >= 0) {
                 int from = input;
                 input = -1;
-                stdinRelay = Relay.start(from, pty.copyOfMaster());
+                stdinRelay = Relay.start(from, pty.copyOfMaster(), threads);
             }
         } else if (input >= 0) {
             int from = input;
             int to = pipe[1];
             input = -1;
             pipe[1] = -1;
-            stdinRelay = Relay.start(from, to);
+            stdinRelay = Relay.start(from, to, threads);
         }
         files.close();
     }

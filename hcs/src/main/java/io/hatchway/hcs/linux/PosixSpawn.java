@@ -8,7 +8,6 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Stdio;
-import io.hatchway.hcs.Threads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -145,18 +145,20 @@ public final class PosixSpawn {
     /**
      * Opens {@code stdio}'s files as a child takes them (an empty stdin as {@link Stdio#DEV_NULL}).
      * No open blocks the caller: a FIFO waits for its other end (a writer for stdin, a reader for
-     * stdout and stderr) at most {@code peerTimeout}, all three together.
+     * stdout and stderr) at most {@code peerTimeout}, all three together; a FIFO's read end is
+     * opened on a thread of {@code threads}.
      *
      * @throws SpawnException a file cannot be opened; none is left open
      * @throws HatchwayException DeadlineExceeded naming the FIFO whose other end did not appear in
      *     time; none is left open
      */
-    public static OpenStreams open(Stdio stdio, Duration peerTimeout) throws SpawnException {
+    public static OpenStreams open(Stdio stdio, Duration peerTimeout, Executor threads) throws SpawnException {
         OpenStreams streams = new OpenStreams();
         boolean done = false;
         try {
             long deadline = System.nanoTime() + peerTimeout.toNanos();
-            streams.fds[0] = movedAboveTargets(openReadEnd("stdin", stdio.stdinOrNull(), deadline, peerTimeout));
+            streams.fds[0] = movedAboveTargets(openReadEnd("stdin", stdio.stdinOrNull(), deadline, peerTimeout,
+                    threads));
             streams.fds[1] = movedAboveTargets(openWriteEnd("stdout", stdio.stdout(), deadline, peerTimeout));
             streams.fds[2] = movedAboveTargets(openWriteEnd("stderr", stdio.stderr(), deadline, peerTimeout));
             done = true;
@@ -185,27 +187,27 @@ public final class PosixSpawn {
     /**
      * Runs {@code executable} with {@code argv} (its {@code argv[0]} included) and exactly
      * {@code env}, in {@code cwd}, as the leader of a new session, its streams {@code stdio}'s
-     * files, opened here by the JVM ({@link #open}, FIFOs waited for {@link Stdio#PEER_TIMEOUT}), so
-     * a file that cannot be opened is reported as such and nothing is started.
+     * files, opened here by the JVM ({@link #open}, FIFOs waited for {@link Stdio#PEER_TIMEOUT} on
+     * {@code threads}), so a file that cannot be opened is reported as such and nothing is started.
      *
      * @return the child's pid
      * @throws SpawnException nothing was started
      * @throws HatchwayException DeadlineExceeded naming the FIFO whose other end did not appear in
      *     time; nothing was started
      */
-    public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Stdio stdio)
-            throws SpawnException {
-        return spawn(executable, argv, env, cwd, stdio, Stdio.PEER_TIMEOUT, List.of());
+    public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Stdio stdio,
+            Executor threads) throws SpawnException {
+        return spawn(executable, argv, env, cwd, stdio, Stdio.PEER_TIMEOUT, List.of(), threads);
     }
 
     /**
-     * {@link #spawn(Path, List, List, Path, Stdio)} that waits {@code peerTimeout} for FIFOs and
+     * {@link #spawn(Path, List, List, Path, Stdio, Executor)} that waits {@code peerTimeout} for FIFOs and
      * also hands the child the JVM's descriptors {@code passed} as its 3, 4, ... (they stay the
      * caller's to close).
      */
     public static int spawn(Path executable, List<String> argv, List<String> env, Path cwd, Stdio stdio,
-            Duration peerTimeout, List<Integer> passed) throws SpawnException {
-        try (OpenStreams streams = open(stdio, peerTimeout)) {
+            Duration peerTimeout, List<Integer> passed, Executor threads) throws SpawnException {
+        try (OpenStreams streams = open(stdio, peerTimeout, threads)) {
             return spawn(executable, argv, env, cwd, streams.descriptors(), passed);
         }
     }
@@ -322,7 +324,8 @@ public final class PosixSpawn {
     }
 
     /** Opens {@code file} for reading; a FIFO waits (bounded) for a writer. */
-    private static int openReadEnd(String stream, Path file, long deadline, Duration bound) throws SpawnException {
+    private static int openReadEnd(String stream, Path file, long deadline, Duration bound, Executor threads)
+            throws SpawnException {
         int named;
         try {
             named = LibC.INSTANCE.open(file.toString(), LibC.O_PATH | LibC.O_CLOEXEC, 0);
@@ -341,7 +344,7 @@ public final class PosixSpawn {
         }
         FifoOpen open = new FifoOpen(via);
         open.opened.whenComplete((fd, error) -> LibC.INSTANCE.close(named)); // only once no open(2) uses it
-        Threads.background().execute(open::run);
+        threads.execute(open::run);
         try {
             return open.opened.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | InterruptedException e) {
@@ -356,7 +359,7 @@ public final class PosixSpawn {
         }
     }
 
-    /** A blocking open(2) of a FIFO's read end on a background thread, which {@link #cancel} releases. */
+    /** A blocking open(2) of a FIFO's read end on a thread of its own, which {@link #cancel} releases. */
     private static final class FifoOpen {
         private static final int WAITING = 0;
         private static final int OPENING = 1;
@@ -545,12 +548,12 @@ public final class PosixSpawn {
 
     /**
      * Kills child {@code pid} (SIGKILL) and reaps it, waiting at most {@code bound}. One stuck in the
-     * kernel longer is reaped by a background thread once it goes, so it never stays a zombie.
+     * kernel longer is reaped by a thread of {@code threads} once it goes, so it never stays a zombie.
      */
-    public static void kill(int pid, Duration bound) {
+    public static void kill(int pid, Duration bound, Executor threads) {
         LibC.killQuietly(pid, Signals.SIGKILL);
         if (waitFor(pid, bound).isEmpty()) {
-            Threads.background().execute(() -> waitFor(pid));
+            threads.execute(() -> waitFor(pid));
         }
     }
 

@@ -2,22 +2,20 @@ package io.hatchway.hcs.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import io.hatchway.hcs.Threads;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 
 /**
- * Copies what one descriptor gives into another, on a {@code hatchway-relay-*} thread of its own,
- * until the source ends (end-of-file; EIO, a terminal no process holds any more), the destination
- * fails (a pipe nobody reads), or it is told to stop. It owns both descriptors and closes them as it
- * ends; nothing of it is left then. Every wait is in poll(2) beside a wake-up pipe, so
- * {@link #stop} and {@link #drain} take effect at once, however stuck the peers are.
- * Thread-safe.
+ * Copies what one descriptor gives into another, on a thread of its own (from its backend's
+ * {@code hatchway-relay-*} pool), until the source ends (end-of-file; EIO, a terminal no process
+ * holds any more), the destination fails (a pipe nobody reads), or it is told to stop. It owns both
+ * descriptors and closes them as it ends; nothing of it is left then. Every wait is in poll(2)
+ * beside a wake-up pipe, so {@link #stop} and {@link #drain} take effect at once, however stuck
+ * the peers are. Thread-safe.
  */
 public final class Relay {
-    private static final ExecutorService THREADS = Threads.shared("hatchway-relay-");
     private static final int BUFFER = 64 * 1024;
 
     private final int from;
@@ -27,23 +25,19 @@ public final class Relay {
     private volatile boolean stopping;
     private volatile long drainDeadline; // System.nanoTime(); 0 while not draining
 
-    /** The relays' threads, for copies of another kind (a log followed into a file). */
-    public static java.util.concurrent.Executor threads() {
-        return THREADS;
-    }
-
     private Relay(int from, int to) {
         this.from = from;
         this.to = to;
     }
 
     /**
-     * Starts copying from {@code from} to {@code to}, both now the relay's. The destination is made
+     * Starts copying from {@code from} to {@code to}, both now the relay's, on a thread of
+     * {@code threads} (one that grows as needed: the copy blocks it). The destination is made
      * non-blocking (a description of the relay's own, or one only a relay writes).
      *
      * @throws LastErrorException the process is out of descriptors; both are closed
      */
-    public static Relay start(int from, int to) {
+    public static Relay start(int from, int to, Executor threads) {
         Relay relay = new Relay(from, to);
         try {
             LibC.INSTANCE.pipe2(relay.wake, LibC.O_CLOEXEC | LibC.O_NONBLOCK);
@@ -53,7 +47,7 @@ public final class Relay {
             LibC.INSTANCE.close(to);
             throw e;
         }
-        THREADS.execute(relay::run);
+        threads.execute(relay::run);
         return relay;
     }
 

@@ -3,13 +3,12 @@ package io.hatchway.hcs.process;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Signals;
-import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.PosixSpawn;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
 
 /**
  * A host process the JVM started as the leader of a session of its own ({@link PosixSpawn}). A
@@ -18,21 +17,21 @@ import java.util.concurrent.ExecutorService;
  * container's would; {@link #kill} takes its whole session down, children orphaned earlier included.
  */
 final class HostProcess implements ComputeProcess {
-    /** One thread per live process, blocked in waitpid(2), as the JDK's own process reaper does. */
-    private static final ExecutorService REAPERS = Threads.shared("hatchway-reaper-");
-
     private final int pid;
     private final ProcessSystem system;
     private final ChildStdio streams;
     private final CompletableFuture<Long> exited = new CompletableFuture<>();
     private volatile boolean reaped;
 
-    /** Process {@code pid}, just spawned with {@code streams}, which it finishes once it has exited. */
-    HostProcess(int pid, ProcessSystem system, ChildStdio streams) {
+    /**
+     * Process {@code pid}, just spawned with {@code streams}, which it finishes once it has exited;
+     * its reaper runs on {@code reapers}.
+     */
+    HostProcess(int pid, ProcessSystem system, ChildStdio streams, Executor reapers) {
         this.pid = pid;
         this.system = system;
         this.streams = streams;
-        REAPERS.execute(() -> {
+        reapers.execute(() -> {
             long code = UNKNOWN_EXIT_CODE;
             try {
                 code = PosixSpawn.waitFor(pid);

@@ -54,16 +54,18 @@ public final class ProcessBackend implements ComputeBackend {
 
     private final Path records;
     private final Duration shutdown;
+    private final ProcessThreads threads;
     private final Set<ProcessSystem> systems = ConcurrentHashMap.newKeySet();
 
     /**
      * The backend of {@code context}: the tasks' sessions recorded under {@code <stateDir>/process};
      * its {@link BackendContext#hostExitShutdown} between SIGTERM and SIGKILL at host exit and when
-     * a previous host's leftovers are ended.
+     * a previous host's leftovers are ended; its threads from {@link BackendContext#threads}.
      */
     public ProcessBackend(BackendContext context) {
         this.records = context.stateDir().resolve("process");
         this.shutdown = context.hostExitShutdown();
+        this.threads = ProcessThreads.of(context.threads());
     }
 
     @Override
@@ -97,7 +99,7 @@ public final class ProcessBackend implements ComputeBackend {
                     options.option(RUNTIME));
         }
         checkFree(id);
-        ProcessSystem system = new ProcessSystem(id, bundle, new SessionRecord(records, id), systems::remove);
+        ProcessSystem system = new ProcessSystem(id, bundle, new SessionRecord(records, id), systems::remove, threads);
         system.checkProcess(bundle.process());
         systems.add(system);
         return system;

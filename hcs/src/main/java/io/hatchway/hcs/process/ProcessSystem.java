@@ -6,7 +6,6 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
-import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
@@ -46,6 +45,7 @@ final class ProcessSystem implements ComputeSystem {
     private final Bundle bundle;
     private final SessionRecord record;
     private final java.util.function.Consumer<ProcessSystem> released;
+    private final ProcessThreads threads;
     private final Set<HostProcess> live = ConcurrentHashMap.newKeySet();
     /** Session leader pid → its start time in clock ticks, for every process launched. */
     private final Map<Integer, Long> sessions = new ConcurrentHashMap<>();
@@ -58,12 +58,15 @@ final class ProcessSystem implements ComputeSystem {
      * @param record where each session launched is recorded, for the next start should the host die
      *     unannounced
      * @param released told once the system is closed
+     * @param threads the backend's threads
      */
-    ProcessSystem(String id, Bundle bundle, SessionRecord record, java.util.function.Consumer<ProcessSystem> released) {
+    ProcessSystem(String id, Bundle bundle, SessionRecord record, java.util.function.Consumer<ProcessSystem> released,
+            ProcessThreads threads) {
         this.id = id;
         this.bundle = bundle;
         this.record = record;
         this.released = released;
+        this.threads = threads;
     }
 
     @Override
@@ -127,7 +130,8 @@ final class ProcessSystem implements ComputeSystem {
         try {
             Path executable = executable(spec);
             ProcessSpec.ConsoleSize size = spec.consoleSize().orElse(new ProcessSpec.ConsoleSize(0, 0));
-            streams = spec.terminal() ? ChildStdio.openTerminal(stdio, size.width(), size.height()) : ChildStdio.open(stdio);
+            streams = spec.terminal() ? ChildStdio.openTerminal(stdio, size.width(), size.height(), threads.relays())
+                    : ChildStdio.open(stdio, threads.relays());
             pid = PosixSpawn.spawn(executable, spec.args(), spec.env(), Path.of(spec.cwd()), streams.child(), List.of());
         } catch (PosixSpawn.SpawnException e) {
             abandon(streams);
@@ -138,7 +142,7 @@ final class ProcessSystem implements ComputeSystem {
                     + " is needed): %s", e);
         }
         streams.started();
-        HostProcess host = new HostProcess(pid, this, streams);
+        HostProcess host = new HostProcess(pid, this, streams, threads.reapers());
         long startTicks = awaitExec(pid);
         sessions.put(pid, startTicks);
         if (startTicks > 0) { // 0: gone already, nothing to record
@@ -211,7 +215,7 @@ final class ProcessSystem implements ComputeSystem {
         if (ProcFs.sessionMembers(sessions).isEmpty()) {
             exited.complete(null);
         } else {
-            Threads.later(ORPHAN_CHECK, this::stopIfEmpty);
+            threads.owner().later(ORPHAN_CHECK, this::stopIfEmpty);
         }
     }
 

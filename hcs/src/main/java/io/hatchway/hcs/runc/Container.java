@@ -173,7 +173,7 @@ final class Container implements ComputeSystem {
 
     /** Follows an exec found again after a restart; see {@link ContainerExecs#track}. */
     ContainerProcess track(MonitorDir monitorDir, Monitor monitor, Stdio stdio) {
-        return execs.track(monitorDir, monitor, Console.resume(monitorDir, monitorDir.dir(), stdio)
+        return execs.track(monitorDir, monitor, context.conmon().resume(monitorDir, monitorDir.dir(), stdio)
                 .map(ProcessStreams.class::cast));
     }
 

@@ -74,12 +74,12 @@ final class ContainerCreate {
             ProcessStreams streams;
             Monitor monitor;
             if (bundle.process().terminal()) {
-                Console console = Conmon.console(dir.init(), dir.bundle(), initStdio, "create of " + id);
+                Console console = context.conmon().console(dir.init(), dir.bundle(), initStdio, "create of " + id);
                 streams = console;
                 monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(),
-                        Conmon.open(Conmon.ownStdio(initStdio), "create of " + id), console);
+                        context.conmon().open(Conmon.ownStdio(initStdio), "create of " + id), console);
             } else {
-                ChildStdio stdio = Conmon.open(initStdio, "create of " + id);
+                ChildStdio stdio = context.conmon().open(initStdio, "create of " + id);
                 streams = stdio;
                 monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(), stdio);
             }

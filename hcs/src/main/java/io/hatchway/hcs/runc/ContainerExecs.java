@@ -78,12 +78,12 @@ final class ContainerExecs {
         String what = "exec in " + taskId;
         try {
             if (spec.terminal()) {
-                Console console = Conmon.console(monitorDir, monitorDir.dir(), stdio, what);
+                Console console = context.conmon().console(monitorDir, monitorDir.dir(), stdio, what);
                 streams = console;
                 monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir,
-                        Conmon.open(Conmon.ownStdio(stdio), what), console);
+                        context.conmon().open(Conmon.ownStdio(stdio), what), console);
             } else {
-                ChildStdio files = Conmon.open(stdio, what);
+                ChildStdio files = context.conmon().open(stdio, what);
                 streams = files;
                 monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir, files);
             }

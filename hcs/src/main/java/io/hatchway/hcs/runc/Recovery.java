@@ -16,7 +16,6 @@ import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.TaskDir.TaskRecord;
 import io.hatchway.hcs.runc.cli.ContainerState;
 import io.hatchway.hcs.runc.cli.OciRuntime;
-import io.hatchway.hcs.runc.conmon.Console;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
 import java.io.IOException;
@@ -145,7 +144,7 @@ final class Recovery {
         int execCount = execDirs.stream().mapToInt(d -> Integer.parseInt(d.dir().getFileName().toString()))
                 .max().orElse(0);
         Container container = new Container(context, runtime, dir, record, process, sandbox, monitor.get(), started,
-                execCount, Console.resume(dir.init(), dir.bundle(), record.stdio()).map(ProcessStreams.class::cast));
+                execCount, context.conmon().resume(dir.init(), dir.bundle(), record.stdio()).map(ProcessStreams.class::cast));
         live.put(id, container);
 
         List<RecoveredSystem.Process> execs = new ArrayList<>();

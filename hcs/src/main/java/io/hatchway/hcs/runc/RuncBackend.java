@@ -143,7 +143,7 @@ public final class RuncBackend implements ComputeBackend {
         Map<String, OciRuntime> runtimes = new LinkedHashMap<>();
         for (String name : RUNTIMES) {
             config.binary(name).ifPresent(binary -> runtimes.put(name, new OciRuntime(name, binary,
-                    config.stateDir().resolve("runtime").resolve(name), config.commandTimeout())));
+                    config.stateDir().resolve("runtime").resolve(name), config.commandTimeout(), threads.background())));
         }
         try {
             Files.createDirectories(config.stateDir().resolve("tasks"));
@@ -154,7 +154,8 @@ public final class RuncBackend implements ComputeBackend {
             throw ErrorKind.Unavailable.error("backend '%s': state directory %s: %s", config.runtime(),
                     config.stateDir(), e);
         }
-        Conmon conmon = new Conmon(Conmon.find().orElseThrow(), config.commandTimeout());
+        Conmon conmon = new Conmon(Conmon.find().orElseThrow(), config.commandTimeout(), threads.pool("hatchway-relay-"),
+                threads.background());
         return new RuncBackend(config, runtimes, conmon, CgroupFs.detect(), threads);
     }
 

@@ -15,7 +15,6 @@ import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.runc.cli.ExecOptions;
 import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
-import io.hatchway.hcs.runc.conmon.Conmon;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
 import java.io.IOException;
@@ -121,7 +120,7 @@ final class Sandbox {
             MonitorDir init = monitorDir(dir);
             Files.createDirectories(init.dir()); // for its logs, opened before conmon runs
             Monitor monitor = context.conmon().create(runtime, id, dir.resolve("bundle"), init,
-                    Conmon.open(new Stdio(Optional.empty(), init.dir().resolve("stdout.log"),
+                    context.conmon().open(new Stdio(Optional.empty(), init.dir().resolve("stdout.log"),
                             init.dir().resolve("stderr.log")), "create of " + id));
             Sandbox sandbox = new Sandbox(context, runtime, taskId, dir, process, monitor);
             runtime.start(id);

@@ -5,7 +5,6 @@ import com.sun.jna.ptr.PointerByReference;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
-import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.windows.ComputeCore.HCS_PROCESS;
 import io.hatchway.hcs.windows.ComputeCore.HCS_SYSTEM;
@@ -59,7 +58,7 @@ final class HcsProcess implements ComputeProcess {
         this.pid = pid;
         this.terminal = terminal;
         this.hasStdin = hasStdin;
-        this.events = Events.register(this::onEvent);
+        this.events = Events.register(this::onEvent, system.threads().background());
     }
 
     /**
@@ -73,7 +72,7 @@ final class HcsProcess implements ComputeProcess {
             StreamFiles files, Optional<PipeEnd> stdin, Optional<PipeEnd> stdout, Optional<PipeEnd> stderr) {
         HcsProcess process = new HcsProcess(library, system, handle, pid, terminal, stdin.isPresent());
         process.relay = StdioRelay.start("task '" + system.id() + "' pid " + pid, files, stdin, stdout, stderr,
-                HcsSystem.IO);
+                system.io());
         int hresult = library.core().HcsSetProcessCallback(handle, ComputeCore.HcsEventOptionNone,
                 Events.context(process.events), Events.CALLBACK);
         if (hresult < 0) {
@@ -133,18 +132,18 @@ final class HcsProcess implements ComputeProcess {
         }
         relay.closeStdin();
         CompletableFuture<Void> drained = relay.outputDone().toCompletableFuture();
-        var timer = Threads.later(STDIO_DRAIN, () -> drained.complete(null));
+        var timer = system.threads().later(STDIO_DRAIN, () -> drained.complete(null));
         drained.whenComplete((nothing, error) -> {
             timer.cancel(false);
             exited.complete(code);
-            Threads.background().execute(this::closeHandle);
+            system.threads().background().execute(this::closeHandle);
         });
     }
 
     /** The system has stopped: an exit HCS has not reported {@link #EXIT_AFTER_SYSTEM} later stays unknown. */
     void systemExited() {
         if (!reported.isDone()) {
-            Threads.later(EXIT_AFTER_SYSTEM, () -> {
+            system.threads().later(EXIT_AFTER_SYSTEM, () -> {
                 if (!reported.isDone()) {
                     pollExit();
                     processExited(UNKNOWN_EXIT_CODE);
@@ -173,7 +172,7 @@ final class HcsProcess implements ComputeProcess {
             return terminate();
         }
         String options = Json.write(event.get());
-        Threads.background().execute(() -> {
+        system.threads().background().execute(() -> {
             try (Utf16 wide = Utf16.of(options)) {
                 onHandle("HcsSignalProcess", (process, operation) ->
                         library.core().HcsSignalProcess(process, operation, wide));

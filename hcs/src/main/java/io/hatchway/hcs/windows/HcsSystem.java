@@ -4,12 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.sun.jna.ptr.PointerByReference;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
-import io.hatchway.hcs.Threads;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
@@ -54,13 +54,12 @@ import org.slf4j.LoggerFactory;
  */
 final class HcsSystem implements ComputeSystem {
     private static final Logger log = LoggerFactory.getLogger(HcsSystem.class);
-    /** The threads of the stdio relays and of FIFO opens: each lives as long as its stream. */
-    static final ExecutorService IO = Threads.shared("hatchway-hcs-io-");
-
     private final HcsLibrary library;
     private final String id;
     private final Bundle bundle;
     private final Consumer<HcsSystem> released;
+    private final ComputeThreads threads;
+    private final ExecutorService io;
     private final ReadWriteLock handleLock = new ReentrantReadWriteLock();
     private HCS_SYSTEM handle; // guarded by handleLock; null once closed
     private final long events;
@@ -69,23 +68,27 @@ final class HcsSystem implements ComputeSystem {
     private volatile boolean started; // written under this object's monitor
     private volatile boolean stopping;
 
-    private HcsSystem(HcsLibrary library, String id, Bundle bundle, HCS_SYSTEM handle, Consumer<HcsSystem> released) {
+    private HcsSystem(HcsLibrary library, String id, Bundle bundle, HCS_SYSTEM handle, Consumer<HcsSystem> released,
+            ComputeThreads threads, ExecutorService io) {
         this.library = library;
         this.id = id;
         this.bundle = bundle;
         this.handle = handle;
         this.released = released;
-        this.events = Events.register(this::onEvent);
+        this.threads = threads;
+        this.io = io;
+        this.events = Events.register(this::onEvent, threads.background());
     }
 
     /**
      * Takes over a system just created (or opened): registers for its events, as hcsshim does
      * before anything else. On failure the handle is closed (the system, terminated on its last
-     * handle's close, goes with it).
+     * handle's close, goes with it). Its follow-up work runs on {@code threads}, its stdio relays
+     * and FIFO opens on {@code io} (the backend's pool for them).
      */
     static HcsSystem watch(HcsLibrary library, String id, Bundle bundle, HCS_SYSTEM handle,
-            Consumer<HcsSystem> released) {
-        HcsSystem system = new HcsSystem(library, id, bundle, handle, released);
+            Consumer<HcsSystem> released, ComputeThreads threads, ExecutorService io) {
+        HcsSystem system = new HcsSystem(library, id, bundle, handle, released, threads, io);
         int hresult = library.core().HcsSetComputeSystemCallback(handle, ComputeCore.HcsEventOptionNone,
                 Events.context(system.events), Events.CALLBACK);
         if (hresult < 0) {
@@ -99,6 +102,16 @@ final class HcsSystem implements ComputeSystem {
     @Override
     public String id() {
         return id;
+    }
+
+    /** The backend's threads, for this system's processes. */
+    ComputeThreads threads() {
+        return threads;
+    }
+
+    /** The backend's pool for stdio relays and FIFO opens. */
+    ExecutorService io() {
+        return io;
     }
 
     private void onEvent(Events.Event event) {
@@ -167,7 +180,7 @@ final class HcsSystem implements ComputeSystem {
     /** Starts the container ({@code HcsStartComputeSystem}), then its init process from the bundle. */
     @Override
     public ComputeProcess start(Stdio stdio) {
-        StreamFiles files = StreamFiles.open(stdio, Stdio.PEER_TIMEOUT, IO); // nothing started while it waits
+        StreamFiles files = StreamFiles.open(stdio, Stdio.PEER_TIMEOUT, io); // nothing started while it waits
         synchronized (this) {
             try {
                 if (started || stopping) { // stopping: shut down or terminated before its start
@@ -190,7 +203,7 @@ final class HcsSystem implements ComputeSystem {
     @Override
     public ComputeProcess exec(String execId, ProcessSpec spec, Stdio stdio) {
         checkProcess(spec);
-        StreamFiles files = StreamFiles.open(stdio, Stdio.PEER_TIMEOUT, IO);
+        StreamFiles files = StreamFiles.open(stdio, Stdio.PEER_TIMEOUT, io);
         synchronized (this) {
             if (!started || stopping) {
                 files.close();

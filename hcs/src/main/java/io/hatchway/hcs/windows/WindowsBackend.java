@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.sun.jna.ptr.PointerByReference;
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ComputeSystem;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.RecoveredSystem;
 import io.hatchway.hcs.Stdio;
@@ -24,6 +25,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,12 +50,17 @@ final class WindowsBackend implements ComputeBackend {
     private final HcsLibrary library;
     private final String owner;
     private final Duration hostExitShutdown;
+    private final ComputeThreads threads;
+    /** The threads of the stdio relays and of FIFO opens: each lives as long as its stream. */
+    private final ExecutorService io;
     private final Map<String, HcsSystem> systems = new ConcurrentHashMap<>();
 
-    WindowsBackend(HcsLibrary library, Path stateDir, Duration hostExitShutdown) {
+    WindowsBackend(HcsLibrary library, Path stateDir, Duration hostExitShutdown, ComputeThreads threads) {
         this.library = Objects.requireNonNull(library);
         this.owner = owner(stateDir);
         this.hostExitShutdown = Objects.requireNonNull(hostExitShutdown);
+        this.threads = threads;
+        this.io = threads.pool("hatchway-hcs-io-");
     }
 
     /** The {@code Owner} of the containers an agent on {@code stateDir} creates. */
@@ -111,7 +118,8 @@ final class WindowsBackend implements ComputeBackend {
             closeCreated(created); // a create that timed out may still have handed a handle back
             throw e;
         }
-        HcsSystem system = HcsSystem.watch(library, id, bundle, new HCS_SYSTEM(created.getValue()), systems::remove);
+        HcsSystem system = HcsSystem.watch(library, id, bundle, new HCS_SYSTEM(created.getValue()), systems::remove,
+                threads, io);
         systems.put(id, system);
         return system;
     }

@@ -36,6 +36,6 @@ public final class WindowsProvider implements ComputeBackendProvider {
     public ComputeBackend open(BackendContext context) {
         HcsLibrary library = HcsLibrary.get().orElseThrow(() -> ErrorKind.Unavailable.error("backend 'windows': %s",
                 HcsLibrary.unavailableReason()));
-        return new WindowsBackend(library, context.stateDir(), context.hostExitShutdown());
+        return new WindowsBackend(library, context.stateDir(), context.hostExitShutdown(), context.threads());
     }
 }

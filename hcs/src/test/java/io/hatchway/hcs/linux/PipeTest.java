@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.Stdio;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PipeTest {
     private static final Path SH = Path.of("/bin/sh");
+    /** The FIFO opens' threads (an owner nobody closes: they end one idle second after their work). */
+    private final Executor threads = new ComputeThreads().background();
 
     @TempDir
     Path dir;
@@ -28,7 +32,7 @@ class PipeTest {
     private int spawn(Pipe pipe, String script) throws Exception {
         int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", script), List.of("PATH=/usr/bin:/bin"), dir,
                 new Stdio(Optional.empty(), dir.resolve("out"), dir.resolve("err")), Stdio.PEER_TIMEOUT,
-                List.of(pipe.writeFd()));
+                List.of(pipe.writeFd()), threads);
         pipe.closeWriteEnd();
         return pid;
     }

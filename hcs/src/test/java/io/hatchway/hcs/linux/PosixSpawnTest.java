@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
@@ -18,12 +19,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PosixSpawnTest {
     private static final Path SH = Path.of("/bin/sh");
+    /** The FIFO opens' threads (an owner nobody closes: they end one idle second after their work). */
+    private final Executor threads = new ComputeThreads().background();
 
     @TempDir
     Path dir;
@@ -33,7 +37,7 @@ class PosixSpawnTest {
     }
 
     private String run(String script, List<String> env, Path cwd) throws Exception {
-        int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", script), env, cwd, streams());
+        int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", script), env, cwd, streams(), threads);
         assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
         return read("out");
     }
@@ -73,7 +77,7 @@ class PosixSpawnTest {
         String jvmStdin = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
         int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", "readlink /proc/$$/fd/0 /proc/$$/fd/3"), List.of(),
                 Path.of("/"), new Stdio(Optional.of(input), dir.resolve("out"), dir.resolve("err")), Stdio.PEER_TIMEOUT,
-                List.of(0));
+                List.of(0), threads);
         assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
         assertEquals(List.of(input.toString(), jvmStdin), List.of(read("out").trim().split("\n")));
     }
@@ -83,9 +87,9 @@ class PosixSpawnTest {
         Files.writeString(dir.resolve("out"), "kept\n");
         assertEquals("kept\nmore\n", run("echo more", List.of(), Path.of("/")));
         assertEquals(3, PosixSpawn.waitFor(PosixSpawn.spawn(SH, List.of("sh", "-c", "exit 3"), List.of(),
-                Path.of("/"), streams())));
+                Path.of("/"), streams(), threads)));
         assertEquals(128 + 9, PosixSpawn.waitFor(PosixSpawn.spawn(SH, List.of("sh", "-c", "kill -9 $$"),
-                List.of(), Path.of("/"), streams())));
+                List.of(), Path.of("/"), streams(), threads)));
     }
 
     /** signal(2), to ignore SIGHUP in this JVM as {@code nohup java ...} would. */
@@ -116,15 +120,15 @@ class PosixSpawnTest {
     @Test
     void failuresSayWhatFailedAndStartNothing() {
         PosixSpawn.SpawnException missing = assertThrows(PosixSpawn.SpawnException.class,
-                () -> PosixSpawn.spawn(Path.of("/nonexistent/binary"), List.of("x"), List.of(), Path.of("/"), streams()));
+                () -> PosixSpawn.spawn(Path.of("/nonexistent/binary"), List.of("x"), List.of(), Path.of("/"), streams(), threads));
         assertEquals("execve /nonexistent/binary: No such file or directory", missing.getMessage());
         PosixSpawn.SpawnException cwd = assertThrows(PosixSpawn.SpawnException.class,
-                () -> PosixSpawn.spawn(SH, List.of("sh"), List.of(), dir.resolve("gone"), streams()));
+                () -> PosixSpawn.spawn(SH, List.of("sh"), List.of(), dir.resolve("gone"), streams(), threads));
         assertEquals("cwd " + dir.resolve("gone") + ": No such file or directory", cwd.getMessage());
         Path unwritable = dir.resolve("no-such-dir").resolve("out");
         PosixSpawn.SpawnException open = assertThrows(PosixSpawn.SpawnException.class, () -> PosixSpawn.spawn(SH,
                 List.of("sh"), List.of(), Path.of("/"), new Stdio(Optional.empty(), unwritable,
-                        unwritable)));
+                        unwritable), threads));
         assertEquals("open " + unwritable + ": No such file or directory", open.getMessage());
     }
 
@@ -143,7 +147,7 @@ class PosixSpawnTest {
         long fdsBefore = Leftovers.openDescriptors();
         long started = System.nanoTime();
         HatchwayException e = assertThrows(HatchwayException.class, () -> PosixSpawn.spawn(Path.of("/bin/cat"),
-                List.of("cat"), List.of(), Path.of("/"), streams, PEER_WAIT, List.of()));
+                List.of("cat"), List.of(), Path.of("/"), streams, PEER_WAIT, List.of(), threads));
         long tookMillis = (System.nanoTime() - started) / 1_000_000;
         assertEquals(ErrorKind.DeadlineExceeded, e.kind(), e.getMessage());
         assertTrue(tookMillis >= PEER_WAIT.toMillis() && tookMillis < PEER_WAIT.toMillis() + 2_000,
@@ -196,7 +200,7 @@ class PosixSpawnTest {
             }
         });
         int pid = PosixSpawn.spawn(Path.of("/bin/cat"), List.of("cat"), List.of(), Path.of("/"),
-                new Stdio(Optional.of(in), out, dir.resolve("err")), PEER_WAIT, List.of());
+                new Stdio(Optional.of(in), out, dir.resolve("err")), PEER_WAIT, List.of(), threads);
         assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
         writer.get(5, TimeUnit.SECONDS);
         assertEquals("through the fifo\n", read.get(5, TimeUnit.SECONDS));

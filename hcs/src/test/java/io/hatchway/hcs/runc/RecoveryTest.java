@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.RecoveredSystem;
@@ -74,7 +75,7 @@ class RecoveryTest extends RuncTest {
         first.close(); // the agent is gone; the container runs on under its conmon
         release(bundle, "go");
         OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
-                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30));
+                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30), new ComputeThreads().background());
         await().atMost(Duration.ofSeconds(30)).until(() -> runc.state("rc-exit").isStopped());
 
         List<RecoveredSystem> recovered = restart();
@@ -169,7 +170,7 @@ class RecoveryTest extends RuncTest {
         // A container under Hatchway's root that no task owns.
         Path bundle = bundle("rc-orphan", "sleep 600");
         OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
-                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30));
+                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30), new ComputeThreads().background());
         RuntimeCommands.create(runc, "rc-orphan", bundle, null);
         ids.add("rc-half");
 
@@ -219,7 +220,7 @@ class RecoveryTest extends RuncTest {
 
         assertEquals(List.of(), restart());
         OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
-                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30));
+                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30), new ComputeThreads().background());
         assertEquals(List.of(), runc.list());
         assertFalse(Files.exists(stateDir.resolve("tasks/rc-no-monitor")), "no stale task directory");
     }

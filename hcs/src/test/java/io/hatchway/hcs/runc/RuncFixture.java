@@ -114,7 +114,7 @@ public final class RuncFixture implements AutoCloseable {
         Path runtimeRoot = stateDir.resolve("runtime/runc");
         if (Files.isDirectory(runtimeRoot)) {
             OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(), runtimeRoot,
-                    Duration.ofSeconds(30));
+                    Duration.ofSeconds(30), new ComputeThreads().background());
             assertEquals(List.of(), runc.list().stream().map(c -> c.id() + " " + c.status()).toList(),
                     "runc list under " + runtimeRoot);
         }

@@ -65,7 +65,7 @@ class SigkilledAgentTest {
         assertTrue(child.waitFor(30, TimeUnit.SECONDS));
 
         OciRuntime runc = new OciRuntime("runc", OciRuntime.find("runc").orElseThrow(),
-                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30));
+                stateDir.resolve("runtime/runc"), Duration.ofSeconds(30), new ComputeThreads().background());
         try {
             recoverAfterTheExit(stateDir, bundle, runc);
         } finally { // whatever failed, the container goes before the temporary directory with its state

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.Executor;
 
 /**
  * One run of a command-line program, bounded: its standard streams go to files or are captured,
@@ -40,23 +41,25 @@ final class Command {
 
     /**
      * Runs {@code argv} (its first element an absolute path), its streams {@code files}, or without
-     * them no input and stdout and stderr captured (in memory files), for the result.
+     * them no input and stdout and stderr captured (in memory files), for the result. A FIFO among
+     * {@code files} is opened, and a killed command that lingers reaped, on a thread of {@code threads}.
      *
      * @throws IOException when the program cannot be started (the OS's reason in the message)
      * @throws TimedOut when it ran longer than {@code timeout}; it has been killed
      */
-    static Result run(List<String> argv, Optional<Stdio> files, Duration timeout) throws IOException, TimedOut {
+    static Result run(List<String> argv, Optional<Stdio> files, Duration timeout, Executor threads)
+            throws IOException, TimedOut {
         try (MemoryFile out = MemoryFile.open("stdout"); MemoryFile err = MemoryFile.open("stderr")) {
             int pid;
             try {
                 pid = PosixSpawn.spawn(Path.of(argv.get(0)), argv, PosixSpawn.environmentWithout(NOT_INHERITED),
-                        Path.of("").toAbsolutePath(), files.orElse(new Stdio(Optional.empty(), out.path(), err.path())));
+                        Path.of("").toAbsolutePath(), files.orElse(new Stdio(Optional.empty(), out.path(), err.path())), threads);
             } catch (PosixSpawn.SpawnException e) {
                 throw new IOException(e.getMessage());
             }
             OptionalLong code = PosixSpawn.waitFor(pid, timeout);
             if (code.isEmpty()) {
-                PosixSpawn.kill(pid, KILL_WAIT);
+                PosixSpawn.kill(pid, KILL_WAIT, threads);
                 throw new TimedOut();
             }
             return new Result((int) code.getAsLong(), files.isPresent() ? "" : out.text(),

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,18 +43,21 @@ public final class OciRuntime {
     private final Path binary;
     private final Path root;
     private final Duration timeout;
+    private final Executor threads;
 
     /**
      * @param name how errors name the runtime ({@code runc}, {@code crun})
      * @param binary the runtime's executable
      * @param root its state directory ({@code --root}); created by the runtime when missing
      * @param timeout bound of every command
+     * @param threads where a command's FIFO opens and the reaping of one killed that lingers run
      */
-    public OciRuntime(String name, Path binary, Path root, Duration timeout) {
+    public OciRuntime(String name, Path binary, Path root, Duration timeout, Executor threads) {
         this.name = Objects.requireNonNull(name);
         this.binary = Objects.requireNonNull(binary);
         this.root = Objects.requireNonNull(root);
         this.timeout = Objects.requireNonNull(timeout);
+        this.threads = Objects.requireNonNull(threads);
     }
 
     /** The executable called {@code command} on {@code PATH} or in the usual system directories. */
@@ -180,7 +184,7 @@ public final class OciRuntime {
         argv.addAll(globalArgs());
         argv.addAll(args);
         try {
-            return Command.run(argv, files, bound);
+            return Command.run(argv, files, bound, threads);
         } catch (IOException e) {
             // "Cannot run program "/x/runc": error=2, No such file or directory" → the OS's reason.
             String reason = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();

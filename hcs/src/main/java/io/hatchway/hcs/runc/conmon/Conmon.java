@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Executor;
 
 /**
  * conmon, the container monitor of Podman and CRI-O, as the parent of every container and exec
@@ -54,14 +55,21 @@ public final class Conmon {
 
     private final Path binary;
     private final Duration timeout;
+    private final Executor relays;
+    private final Executor background;
 
     /**
      * @param binary the conmon executable
      * @param timeout bound of a launch: from starting conmon to the pid on the sync pipe
+     * @param relays where the JVM's copies of a launch's streams and their FIFO opens run (each
+     *     blocks its thread)
+     * @param background where a killed launcher that lingers is reaped
      */
-    public Conmon(Path binary, Duration timeout) {
+    public Conmon(Path binary, Duration timeout, Executor relays, Executor background) {
         this.binary = Objects.requireNonNull(binary);
         this.timeout = Objects.requireNonNull(timeout);
+        this.relays = Objects.requireNonNull(relays);
+        this.background = Objects.requireNonNull(background);
     }
 
     /** {@code conmon} on {@code PATH} or in the usual system directories. */
@@ -80,9 +88,9 @@ public final class Conmon {
      * @throws HatchwayException Unavailable when a file cannot be opened; DeadlineExceeded for a FIFO
      *     whose other end did not open within {@link Stdio#PEER_TIMEOUT}
      */
-    public static ChildStdio open(Stdio stdio, String what) {
+    public ChildStdio open(Stdio stdio, String what) {
         try {
-            return ChildStdio.open(stdio);
+            return ChildStdio.open(stdio, relays);
         } catch (PosixSpawn.SpawnException e) {
             throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
         }
@@ -93,12 +101,17 @@ public final class Conmon {
      * {@code dir} and whose control FIFO into {@code controlDir}: {@code stdio}'s stdin typed into
      * it, its output copied into {@code stdio}'s stdout. Errors as {@link #open}.
      */
-    public static Console console(MonitorDir dir, Path controlDir, Stdio stdio, String what) {
+    public Console console(MonitorDir dir, Path controlDir, Stdio stdio, String what) {
         try {
-            return Console.open(dir, controlDir, stdio);
+            return Console.open(dir, controlDir, stdio, relays);
         } catch (PosixSpawn.SpawnException e) {
             throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
         }
+    }
+
+    /** {@link Console#resume} on this conmon's relay threads. */
+    public Optional<Console> resume(MonitorDir dir, Path controlDir, Stdio stdio) {
+        return Console.resume(dir, controlDir, stdio, relays);
     }
 
     /** conmon's own streams where the process has a terminal: no input, its messages into stderr. */
@@ -191,7 +204,7 @@ public final class Conmon {
             OptionalLong launcherExit = PosixSpawn.waitFor(launcher, line.isPresent() ? left(deadline) : Duration.ZERO);
             if (line.isEmpty() || launcherExit.isEmpty()) {
                 if (launcherExit.isEmpty()) { // still ours to kill and reap
-                    PosixSpawn.kill(launcher, Duration.ofSeconds(1));
+                    PosixSpawn.kill(launcher, Duration.ofSeconds(1), background);
                 }
                 Monitor.readPid(dir.conmonPidFile()).ifPresent(pid -> LibC.killQuietly(pid, Signals.SIGKILL)); // its runtime dies with it (PDEATHSIG)
                 throw ErrorKind.DeadlineExceeded.error("conmon: %s: no pid reported within %d ms; conmon was killed",

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -43,9 +44,11 @@ public final class Console implements ProcessStreams {
     private final AtomicBoolean inputClosed = new AtomicBoolean();
     private volatile Relay stdinRelay;
     private volatile Relay attachDrain;
+    private final Executor threads;
 
-    private Console(MonitorDir dir, Path controlDir, int stdout, Optional<Path> attach, int input) {
-        this.copy = new ConsoleLog(dir.dir().resolve(LOG), dir.dir().resolve(OFFSET), stdout);
+    private Console(MonitorDir dir, Path controlDir, int stdout, Optional<Path> attach, int input, Executor threads) {
+        this.threads = threads;
+        this.copy = new ConsoleLog(dir.dir().resolve(LOG), dir.dir().resolve(OFFSET), stdout, threads);
         this.control = controlDir.resolve("ctl");
         this.attach = attach;
         this.input = input;
@@ -69,29 +72,31 @@ public final class Console implements ProcessStreams {
      * the copies once conmon runs, {@link #abandon} lets go when it could not.
      *
      * @param controlDir the directory conmon makes its control FIFO in (its bundle directory)
+     * @param threads where the FIFO opens and the copies run (each blocks its thread)
      */
-    public static Console open(MonitorDir dir, Path controlDir, Stdio stdio) throws PosixSpawn.SpawnException {
+    public static Console open(MonitorDir dir, Path controlDir, Stdio stdio, Executor threads)
+            throws PosixSpawn.SpawnException {
         try (PosixSpawn.OpenStreams files = PosixSpawn.open(new Stdio(stdio.stdin(), stdio.stdout(), Stdio.DEV_NULL),
-                Stdio.PEER_TIMEOUT)) {
+                Stdio.PEER_TIMEOUT, threads)) {
             int input = stdio.stdin().isPresent() ? files.take(0) : -1;
             return new Console(dir, controlDir, files.take(1), stdio.stdin().isPresent()
-                    ? Optional.of(dir.dir().resolve("attach")) : Optional.empty(), input);
+                    ? Optional.of(dir.dir().resolve("attach")) : Optional.empty(), input, threads);
         }
     }
 
     /**
      * The console of a process found again after a restart, when it has one: its log followed on
      * from where the last agent got, into its stdout opened again (a FIFO only if a reader is there
-     * now). Its input is not fed any more.
+     * now), on a thread of {@code threads}. Its input is not fed any more.
      */
-    public static Optional<Console> resume(MonitorDir dir, Path controlDir, Stdio stdio) {
+    public static Optional<Console> resume(MonitorDir dir, Path controlDir, Stdio stdio, Executor threads) {
         if (Files.notExists(dir.dir().resolve(LOG))) {
             return Optional.empty();
         }
         try {
             int out = LibC.INSTANCE.open(stdio.stdout().toString(),
                     LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0644);
-            Console console = new Console(dir, controlDir, out, Optional.empty(), -1);
+            Console console = new Console(dir, controlDir, out, Optional.empty(), -1, threads);
             console.inputClosed.set(true);
             console.follow();
             return Optional.of(console);
@@ -112,8 +117,8 @@ public final class Console implements ProcessStreams {
             try {
                 int socket = connect(attach.get());
                 attachDrain = Relay.start(LibC.INSTANCE.fcntl(socket, LibC.F_DUPFD_CLOEXEC, 3),
-                        LibC.INSTANCE.open(Stdio.DEV_NULL.toString(), LibC.O_WRONLY | LibC.O_CLOEXEC, 0));
-                stdinRelay = Relay.start(input, socket);
+                        LibC.INSTANCE.open(Stdio.DEV_NULL.toString(), LibC.O_WRONLY | LibC.O_CLOEXEC, 0), threads);
+                stdinRelay = Relay.start(input, socket, threads);
             } catch (LastErrorException e) { // no input then, as for a process found again
                 LibC.INSTANCE.close(input);
             }

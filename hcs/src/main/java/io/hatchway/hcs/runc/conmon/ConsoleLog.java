@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -36,21 +37,26 @@ final class ConsoleLog {
     private final Path log;
     private final Path offsetFile;
     private final int stdout;
+    private final Executor threads;
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private volatile long drainDeadline; // System.nanoTime(); 0 while the process runs
     private volatile boolean detached; // stop copying now, the rest is the next agent's
     private volatile Thread follower;
 
-    /** @param stdout where the text goes (made non-blocking: a write never waits without bound) */
-    ConsoleLog(Path log, Path offsetFile, int stdout) {
+    /**
+     * @param stdout where the text goes (made non-blocking: a write never waits without bound)
+     * @param threads where the copy runs (it blocks its thread while the process runs)
+     */
+    ConsoleLog(Path log, Path offsetFile, int stdout, Executor threads) {
         this.log = log;
+        this.threads = threads;
         this.offsetFile = offsetFile;
         this.stdout = stdout;
         LibC.INSTANCE.fcntl(stdout, LibC.F_SETFL, LibC.INSTANCE.fcntl(stdout, LibC.F_GETFL, 0) | LibC.O_NONBLOCK);
     }
 
     void start() {
-        Relay.threads().execute(this::copyLog);
+        threads.execute(this::copyLog);
     }
 
     /** Never started: the descriptor goes. */

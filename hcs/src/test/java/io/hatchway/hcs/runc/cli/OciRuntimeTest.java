@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
@@ -43,7 +44,7 @@ class OciRuntimeTest {
     @Test
     void aMissingRuntimeIsUnavailableWithTheOsReason() {
         OciRuntime missing = new OciRuntime("runc", dir.resolve("no-such-runc"), dir.resolve("root"),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), new ComputeThreads().background());
         HatchwayException e = assertThrows(HatchwayException.class, () -> missing.state("x"));
         assertEquals(ErrorKind.Unavailable, e.kind());
         assertTrue(e.getMessage().contains("No such file or directory"), e.getMessage());
@@ -55,7 +56,7 @@ class OciRuntimeTest {
         Path fake = dir.resolve("fake-runc");
         Files.writeString(fake, "#!/bin/sh\necho '{\"level\":\"error\",\"msg\":\"the sky fell\"}' >&2\nexit 1\n");
         fake.toFile().setExecutable(true);
-        OciRuntime runtime = new OciRuntime("fake", fake, dir, Duration.ofSeconds(5));
+        OciRuntime runtime = new OciRuntime("fake", fake, dir, Duration.ofSeconds(5), new ComputeThreads().background());
         HatchwayException e = assertThrows(HatchwayException.class, () -> runtime.start("x"));
         assertEquals(ErrorKind.Unavailable, e.kind());
         assertEquals("Unavailable: fake start x: the sky fell", e.getMessage());
@@ -66,7 +67,7 @@ class OciRuntimeTest {
         Path fake = dir.resolve("slow-runc");
         Files.writeString(fake, "#!/bin/sh\nexec sleep 613\n");
         fake.toFile().setExecutable(true);
-        OciRuntime runtime = new OciRuntime("slow", fake, dir, Duration.ofMillis(300));
+        OciRuntime runtime = new OciRuntime("slow", fake, dir, Duration.ofMillis(300), new ComputeThreads().background());
         HatchwayException e = assertThrows(HatchwayException.class, () -> runtime.list());
         assertEquals(ErrorKind.DeadlineExceeded, e.kind());
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").endsWith("sleep 613")),
@@ -91,7 +92,7 @@ class OciRuntimeTest {
                 .replace("\"terminal\": true", "\"terminal\": false").replace("\"sh\"", "\"sleep\", \"600\"");
         Files.writeString(bundle.resolve("config.json"), config);
 
-        OciRuntime runc = new OciRuntime("runc", binary.get(), dir.resolve("root"), OciRuntime.DEFAULT_TIMEOUT);
+        OciRuntime runc = new OciRuntime("runc", binary.get(), dir.resolve("root"), OciRuntime.DEFAULT_TIMEOUT, new ComputeThreads().background());
         assertTrue(RuntimeCommands.version(runc).startsWith("runc version"), RuntimeCommands.version(runc));
         assertEquals(List.of(), runc.list());
         HatchwayException notFound = assertThrows(HatchwayException.class, () -> runc.state("c1"));

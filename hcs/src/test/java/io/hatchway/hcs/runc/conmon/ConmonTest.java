@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.linux.LibC;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ConmonTest {
     @TempDir
     Path dir;
+    /** An owner nobody closes: its threads end one idle second after their work. */
+    private final ComputeThreads threads = new ComputeThreads();
 
     @AfterEach
     void removeExitDirs() {
@@ -42,13 +45,13 @@ class ConmonTest {
         Files.writeString(script, "#!/bin/sh\n"
                 + "while [ $# -gt 0 ]; do case $1 in -P) P=$2;; esac; shift; done\necho $$ > \"$P\"\n" + body + "\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-        return new Conmon(script, timeout);
+        return new Conmon(script, timeout, threads.pool("hatchway-relay-"), threads.background());
     }
 
     private Monitor exec(Conmon conmon) {
-        OciRuntime runtime = new OciRuntime("runc", Path.of("/bin/false"), dir.resolve("root"), Duration.ofSeconds(5));
+        OciRuntime runtime = new OciRuntime("runc", Path.of("/bin/false"), dir.resolve("root"), Duration.ofSeconds(5), threads.background());
         Stdio io = new Stdio(Optional.empty(), dir.resolve("out"), dir.resolve("err"));
-        return conmon.exec(runtime, "c1", dir, new MonitorDir(dir.resolve("exec")), Conmon.open(io, "exec in c1"));
+        return conmon.exec(runtime, "c1", dir, new MonitorDir(dir.resolve("exec")), conmon.open(io, "exec in c1"));
     }
 
     @Test
