@@ -155,7 +155,7 @@ public final class TaskCli {
                 out.print(stdout);
                 err.print(stderr);
             }
-            return status >= 0 && status <= 255 ? (int) status : 255;
+            return exitCodeOf(status);
         } catch (ClientException e) {
             abandon(task, execId);
             throw e;
@@ -187,13 +187,18 @@ public final class TaskCli {
                 }
             });
             agent.exec(task, "deleteExec", Duration.ZERO, execId);
-            return status >= 0 && status <= 255 ? (int) status : 255;
+            return exitCodeOf(status);
         } catch (ClientException e) {
             abandon(task, execId);
             throw e;
         } finally {
             removeHook(cleanup);
         }
+    }
+
+    /** The CLI's own exit code for an exec's status: the status itself, 255 when it is unknown or out of range. */
+    private static int exitCodeOf(long status) {
+        return status >= 0 && status <= 255 ? (int) status : 255;
     }
 
     /** Waits for the exec in slices, each one bounded call; the CLI's own wait ends with the exec or Ctrl-C. */
