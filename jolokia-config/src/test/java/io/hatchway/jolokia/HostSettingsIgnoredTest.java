@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jolokia.server.core.config.ConfigKey;
 import org.junit.jupiter.api.Test;
@@ -111,8 +110,7 @@ class HostSettingsIgnoredTest {
     public static final class EnvironmentProbe {
         public static void main(String[] args) throws IOException, javax.management.JMException {
             TestBean.register();
-            ExposureConfig config = new ExposureConfig("127.0.0.1", 0, "basic", "http", Path.of(args[0]),
-                    Optional.empty(), Optional.empty());
+            ExposureConfig config = Clients.onFreePort(Path.of(args[0]));
             try (JolokiaExposure exposure = JolokiaExposure.start(config)) {
                 System.out.println("url: " + exposure.url());
                 System.out.println("answer: " + JolokiaClient.JSON.writeValueAsString(

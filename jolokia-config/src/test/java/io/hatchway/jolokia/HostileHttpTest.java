@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,8 +56,7 @@ class HostileHttpTest {
     @BeforeAll
     static void start() throws Exception {
         TestBean.register();
-        exposure = JolokiaExposure.start(new ExposureConfig("127.0.0.1", 0, "basic", "http", stateDir,
-                Optional.empty(), Optional.empty()));
+        exposure = JolokiaExposure.start(Clients.onFreePort(stateDir));
         client = Clients.of(exposure);
     }
 

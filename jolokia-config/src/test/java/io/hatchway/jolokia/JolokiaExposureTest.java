@@ -36,8 +36,7 @@ class JolokiaExposureTest {
     @BeforeAll
     static void start() throws Exception {
         TestBean.register();
-        exposure = JolokiaExposure.start(new ExposureConfig("127.0.0.1", 0, "basic", "http", stateDir,
-                Optional.empty(), Optional.empty()));
+        exposure = JolokiaExposure.start(Clients.onFreePort(stateDir));
         client = Clients.of(exposure);
     }
 

@@ -8,7 +8,6 @@ import io.hatchway.testsupport.JolokiaClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -30,8 +29,7 @@ class MetricsEndpointTest {
     @BeforeAll
     static void start() throws Exception {
         TestBean.register();
-        exposure = JolokiaExposure.start(new ExposureConfig("127.0.0.1", 0, "basic", "http", stateDir,
-                Optional.empty(), Optional.empty()));
+        exposure = JolokiaExposure.start(Clients.onFreePort(stateDir));
         client = Clients.of(exposure);
     }
 
