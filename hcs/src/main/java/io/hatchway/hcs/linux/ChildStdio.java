@@ -28,7 +28,7 @@ public final class ChildStdio implements ProcessStreams {
     public static final Duration DRAIN = Duration.ofSeconds(1);
 
     private final Stdio stdio;
-    private final PosixSpawn.OpenStreams files;
+    private final OpenStreams files;
     private final Pty pty; // null without a terminal
     private final Executor threads;
     private int input; // the stdin file's descriptor, to relay; -1 without one or once a relay's
@@ -40,7 +40,7 @@ public final class ChildStdio implements ProcessStreams {
     private boolean started; // guarded by this
     private boolean abandoned; // guarded by this
 
-    private ChildStdio(Stdio stdio, PosixSpawn.OpenStreams files, Pty pty, int input, Executor threads) {
+    private ChildStdio(Stdio stdio, OpenStreams files, Pty pty, int input, Executor threads) {
         this.stdio = stdio;
         this.threads = threads;
         this.files = files;
@@ -72,7 +72,7 @@ public final class ChildStdio implements ProcessStreams {
 
     private static ChildStdio open(Stdio stdio, boolean terminal, int width, int height, Executor threads)
             throws PosixSpawn.SpawnException {
-        PosixSpawn.OpenStreams files = PosixSpawn.open(stdio, Stdio.PEER_TIMEOUT, threads);
+        OpenStreams files = OpenStreams.open(stdio, Stdio.PEER_TIMEOUT, threads);
         Pty pty = null;
         int input = -1;
         try {

@@ -6,6 +6,7 @@ import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.PosixSpawn;
+import io.hatchway.hcs.linux.Reaper;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -34,7 +35,7 @@ final class HostProcess implements ComputeProcess {
         reapers.execute(() -> {
             long code = UNKNOWN_EXIT_CODE;
             try {
-                code = PosixSpawn.waitFor(pid);
+                code = Reaper.waitFor(pid);
             } finally {
                 reaped = true;
                 long status = code;

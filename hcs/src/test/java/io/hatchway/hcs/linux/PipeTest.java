@@ -42,7 +42,7 @@ class PipeTest {
         // sh dies of SIGPIPE on a broken pipe, so "written" appears only if the write went through.
         int pid = spawn(pipe, "sleep 0.3; echo '{\"data\": 42}' >&3 && touch written");
         pipe.close(); // the JVM's read end goes, as with a JVM killed during the launch
-        assertTrue(PosixSpawn.waitFor(pid, Duration.ofSeconds(10)).isPresent());
+        assertTrue(Reaper.waitFor(pid, Duration.ofSeconds(10)).isPresent());
         return Files.exists(dir.resolve("written"));
     }
 
@@ -62,7 +62,7 @@ class PipeTest {
             int pid = spawn(pipe, "echo '{\"data\": 42}' >&3; exit 0");
             assertEquals(Optional.of("{\"data\": 42}"), pipe.readLine(Duration.ofSeconds(10)));
             assertEquals(Optional.of(""), pipe.readLine(Duration.ofSeconds(10)), "end-of-file once the child is gone");
-            PosixSpawn.waitFor(pid, Duration.ofSeconds(10));
+            Reaper.waitFor(pid, Duration.ofSeconds(10));
         }
     }
 }

@@ -38,7 +38,7 @@ class PosixSpawnTest {
 
     private String run(String script, List<String> env, Path cwd) throws Exception {
         int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", script), env, cwd, streams(), threads);
-        assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
+        assertEquals(0, Reaper.waitFor(pid), () -> read("err"));
         return read("out");
     }
 
@@ -78,7 +78,7 @@ class PosixSpawnTest {
         int pid = PosixSpawn.spawn(SH, List.of("sh", "-c", "readlink /proc/$$/fd/0 /proc/$$/fd/3"), List.of(),
                 Path.of("/"), new Stdio(Optional.of(input), dir.resolve("out"), dir.resolve("err")), Stdio.PEER_TIMEOUT,
                 List.of(0), threads);
-        assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
+        assertEquals(0, Reaper.waitFor(pid), () -> read("err"));
         assertEquals(List.of(input.toString(), jvmStdin), List.of(read("out").trim().split("\n")));
     }
 
@@ -86,9 +86,9 @@ class PosixSpawnTest {
     void outputIsAppendedAndTheExitCodeOrSignalIsReported() throws Exception {
         Files.writeString(dir.resolve("out"), "kept\n");
         assertEquals("kept\nmore\n", run("echo more", List.of(), Path.of("/")));
-        assertEquals(3, PosixSpawn.waitFor(PosixSpawn.spawn(SH, List.of("sh", "-c", "exit 3"), List.of(),
+        assertEquals(3, Reaper.waitFor(PosixSpawn.spawn(SH, List.of("sh", "-c", "exit 3"), List.of(),
                 Path.of("/"), streams(), threads)));
-        assertEquals(128 + 9, PosixSpawn.waitFor(PosixSpawn.spawn(SH, List.of("sh", "-c", "kill -9 $$"),
+        assertEquals(128 + 9, Reaper.waitFor(PosixSpawn.spawn(SH, List.of("sh", "-c", "kill -9 $$"),
                 List.of(), Path.of("/"), streams(), threads)));
     }
 
@@ -201,7 +201,7 @@ class PosixSpawnTest {
         });
         int pid = PosixSpawn.spawn(Path.of("/bin/cat"), List.of("cat"), List.of(), Path.of("/"),
                 new Stdio(Optional.of(in), out, dir.resolve("err")), PEER_WAIT, List.of(), threads);
-        assertEquals(0, PosixSpawn.waitFor(pid), () -> read("err"));
+        assertEquals(0, Reaper.waitFor(pid), () -> read("err"));
         writer.get(5, TimeUnit.SECONDS);
         assertEquals("through the fifo\n", read.get(5, TimeUnit.SECONDS));
     }

@@ -3,6 +3,7 @@ package io.hatchway.hcs.runc.cli;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.MemoryFile;
 import io.hatchway.hcs.linux.PosixSpawn;
+import io.hatchway.hcs.linux.Reaper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,9 +58,9 @@ final class Command {
             } catch (PosixSpawn.SpawnException e) {
                 throw new IOException(e.getMessage());
             }
-            OptionalLong code = PosixSpawn.waitFor(pid, timeout);
+            OptionalLong code = Reaper.waitFor(pid, timeout);
             if (code.isEmpty()) {
-                PosixSpawn.kill(pid, KILL_WAIT, threads);
+                Reaper.kill(pid, KILL_WAIT, threads);
                 throw new TimedOut();
             }
             return new Result((int) code.getAsLong(), files.isPresent() ? "" : out.text(),

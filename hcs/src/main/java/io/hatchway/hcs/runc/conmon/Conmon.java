@@ -10,6 +10,7 @@ import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Pipe;
 import io.hatchway.hcs.linux.PosixSpawn;
+import io.hatchway.hcs.linux.Reaper;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
@@ -201,10 +202,10 @@ public final class Conmon {
             streams.started();
             // conmon forks at once and its first process exits; the second runs the runtime and reports.
             Optional<String> line = sync.readLine(left(deadline));
-            OptionalLong launcherExit = PosixSpawn.waitFor(launcher, line.isPresent() ? left(deadline) : Duration.ZERO);
+            OptionalLong launcherExit = Reaper.waitFor(launcher, line.isPresent() ? left(deadline) : Duration.ZERO);
             if (line.isEmpty() || launcherExit.isEmpty()) {
                 if (launcherExit.isEmpty()) { // still ours to kill and reap
-                    PosixSpawn.kill(launcher, Duration.ofSeconds(1), background);
+                    Reaper.kill(launcher, Duration.ofSeconds(1), background);
                 }
                 Monitor.readPid(dir.conmonPidFile()).ifPresent(pid -> LibC.killQuietly(pid, Signals.SIGKILL)); // its runtime dies with it (PDEATHSIG)
                 throw ErrorKind.DeadlineExceeded.error("conmon: %s: no pid reported within %d ms; conmon was killed",

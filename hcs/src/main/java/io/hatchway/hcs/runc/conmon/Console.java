@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
+import io.hatchway.hcs.linux.OpenStreams;
 import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.linux.Relay;
@@ -76,7 +77,7 @@ public final class Console implements ProcessStreams {
      */
     public static Console open(MonitorDir dir, Path controlDir, Stdio stdio, Executor threads)
             throws PosixSpawn.SpawnException {
-        try (PosixSpawn.OpenStreams files = PosixSpawn.open(new Stdio(stdio.stdin(), stdio.stdout(), Stdio.DEV_NULL),
+        try (OpenStreams files = OpenStreams.open(new Stdio(stdio.stdin(), stdio.stdout(), Stdio.DEV_NULL),
                 Stdio.PEER_TIMEOUT, threads)) {
             int input = stdio.stdin().isPresent() ? files.take(0) : -1;
             return new Console(dir, controlDir, files.take(1), stdio.stdin().isPresent()
