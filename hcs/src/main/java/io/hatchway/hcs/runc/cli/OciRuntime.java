@@ -1,14 +1,12 @@
 package io.hatchway.hcs.runc.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.PathSearch;
 import io.hatchway.hcs.oci.Json;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,8 +14,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * An OCI runtime binary ({@code runc}, {@code crun}) driven through its command line, one method
@@ -37,7 +33,6 @@ import java.util.regex.Pattern;
 public final class OciRuntime {
     /** Bound of a command when the caller gives none. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
-    private static final Pattern LOGFMT_MSG = Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final String name;
     private final Path binary;
@@ -103,7 +98,7 @@ public final class OciRuntime {
         }
         args.add(id);
         Command.Result result = run(withLog(args, options.log()), Optional.of(options.stdio()), timeout, id);
-        Optional<String> runtimeError = options.log().flatMap(OciRuntime::lastError);
+        Optional<String> runtimeError = options.log().flatMap(RuntimeOutput::lastError);
         if (runtimeError.isPresent() || (options.detach() && result.exitCode() != 0)) {
             throw failure("exec", id, result, options.log());
         }
@@ -127,7 +122,7 @@ public final class OciRuntime {
         if (result.exitCode() == 0) {
             return true;
         }
-        String message = message(result.stderr());
+        String message = RuntimeOutput.message(result.stderr());
         if (message.contains("not running") || message.contains("No such process")
                 || message.contains("process already finished")) {
             return false;
@@ -216,12 +211,12 @@ public final class OciRuntime {
 
     /** The failure of a command as one error: NotFound for a missing container, else Unavailable. */
     private HatchwayException failure(String command, String id, Command.Result result, Optional<Path> log) {
-        String message = message(result.stderr());
+        String message = RuntimeOutput.message(result.stderr());
         if (message.isEmpty()) {
-            message = log.flatMap(OciRuntime::lastError).orElse("");
+            message = log.flatMap(RuntimeOutput::lastError).orElse("");
         }
         if (message.isEmpty()) {
-            message = message(result.stdout());
+            message = RuntimeOutput.message(result.stdout());
         }
         if (message.isEmpty()) {
             message = "exit status " + result.exitCode();
@@ -236,63 +231,6 @@ public final class OciRuntime {
         // runc: "container does not exist"; crun: "error opening file `<root>/<id>/status`: No such file ..."
         return message.contains("does not exist")
                 || (message.contains("No such file or directory") && message.contains(root.resolve(id).toString()));
-    }
-
-    /**
-     * The messages of the runtime's error output: the {@code msg} of JSON or logfmt lines, other
-     * lines as they are, joined by {@code "; "}.
-     */
-    public static String message(String output) {
-        List<String> messages = new ArrayList<>();
-        for (String line : output.strip().split("\n")) {
-            String text = line.strip();
-            if (text.isEmpty()) {
-                continue;
-            }
-            String msg = text;
-            if (text.startsWith("{")) {
-                try {
-                    JsonNode node = Json.MAPPER.readTree(text);
-                    if (node.has("msg")) {
-                        if (!node.path("level").asText("error").matches("error|fatal|panic")) {
-                            continue;
-                        }
-                        msg = node.get("msg").asText();
-                    }
-                } catch (IOException e) { // not JSON after all: keep the line
-                }
-            } else {
-                Matcher m = LOGFMT_MSG.matcher(text);
-                if (m.find()) {
-                    msg = m.group(1).replace("\\\"", "\"");
-                }
-            }
-            if (!messages.contains(msg)) {
-                messages.add(msg);
-            }
-        }
-        return String.join("; ", messages);
-    }
-
-    /** The last error in a runtime log file of JSON lines, if any. */
-    public static Optional<String> lastError(Path log) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(log);
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-        for (int i = lines.size() - 1; i >= 0; i--) {
-            String line = lines.get(i).strip();
-            try {
-                JsonNode node = Json.MAPPER.readTree(line);
-                if (node != null && node.path("level").asText().matches("error|fatal|panic") && node.has("msg")) {
-                    return Optional.of(node.get("msg").asText());
-                }
-            } catch (IOException e) { // not a JSON line
-            }
-        }
-        return Optional.empty();
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.hatchway.hcs.linux.Reaper;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
+import io.hatchway.hcs.runc.cli.RuntimeOutput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -304,7 +305,7 @@ public final class Conmon {
             }
             message = node.path("message").asText("");
         }
-        String reason = OciRuntime.lastError(dir.runtimeLog()).orElse(message.strip());
+        String reason = RuntimeOutput.lastError(dir.runtimeLog()).orElse(message.strip());
         if (reason.isEmpty()) {
             reason = "conmon exited without reporting a pid";
         }

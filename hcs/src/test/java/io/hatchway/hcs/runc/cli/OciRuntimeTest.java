@@ -30,15 +30,15 @@ class OciRuntimeTest {
 
     @Test
     void messagesAreTakenFromJsonAndLogfmtLines() {
-        assertEquals("container does not exist", OciRuntime.message(
+        assertEquals("container does not exist", RuntimeOutput.message(
                 "{\"level\":\"error\",\"msg\":\"container does not exist\",\"time\":\"2026-01-01T00:00:00Z\"}\n"));
-        assertEquals("cannot delete container t6 that is not stopped: running", OciRuntime.message(
+        assertEquals("cannot delete container t6 that is not stopped: running", RuntimeOutput.message(
                 "time=\"2026-01-01T00:00:00Z\" level=error msg=\"cannot delete container t6 that is not stopped: running\""));
-        assertEquals("error opening file `/r/x/status`: No such file or directory", OciRuntime.message(
+        assertEquals("error opening file `/r/x/status`: No such file or directory", RuntimeOutput.message(
                 "{\"msg\":\"error opening file `/r/x/status`: No such file or directory\",\"level\":\"error\"}\n"
                         + "error opening file `/r/x/status`: No such file or directory\n"));
-        assertEquals("plain words", OciRuntime.message("  plain words \n\n"));
-        assertEquals("", OciRuntime.message("{\"level\":\"warning\",\"msg\":\"just saying\"}"));
+        assertEquals("plain words", RuntimeOutput.message("  plain words \n\n"));
+        assertEquals("", RuntimeOutput.message("{\"level\":\"warning\",\"msg\":\"just saying\"}"));
     }
 
     @Test
