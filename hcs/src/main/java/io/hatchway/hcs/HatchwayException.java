@@ -1,5 +1,11 @@
 package io.hatchway.hcs;
 
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.Objects;
 
 /**
@@ -33,5 +39,46 @@ public final class HatchwayException extends RuntimeException {
         RuntimeException e = kind.toJava(getMessage());
         e.setStackTrace(new StackTraceElement[0]);
         return e;
+    }
+
+    /**
+     * What went wrong, in words a client may read (SPEC.md, "Errors": never a Java class name nor an
+     * exception's {@code toString()}): a contract failure's detail; for a file-system error the file
+     * and the OS's reason; otherwise the failure's own message, or its cause's when it only wraps
+     * one; "an internal error" when there are no words at all (the log has the rest).
+     */
+    public static String reason(Throwable failure) {
+        if (failure instanceof HatchwayException contract) {
+            return contract.detail();
+        }
+        if (failure instanceof FileSystemException fs) {
+            String why = fs.getReason() != null ? fs.getReason() : fileSystemReason(fs);
+            return fs.getFile() == null ? why : fs.getFile() + ": " + why;
+        }
+        String message = failure.getMessage();
+        Throwable cause = failure.getCause();
+        if (cause != null && cause != failure && (message == null || message.isBlank() || message.equals(cause.toString()))) {
+            return reason(cause);
+        }
+        return message == null || message.isBlank() ? "an internal error" : message;
+    }
+
+    private static String fileSystemReason(FileSystemException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "file exists";
+        }
+        if (e instanceof DirectoryNotEmptyException) {
+            return "directory not empty";
+        }
+        if (e instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        return "file system error";
     }
 }

@@ -115,7 +115,8 @@ class DescribedMXBean<T> extends StandardMBean {
             return contract.toJava();
         }
         log.error("{} failed unexpectedly", what, e);
-        return ErrorKind.Unavailable.error("%s failed: %s", what, e).toJava();
+        return ErrorKind.Unavailable.error("%s failed: %s (details in hatchway.log)", what, HatchwayException.reason(e))
+                .toJava();
     }
 
     /** Built once per interface and implementation: every exec registers an MBean of its own. */

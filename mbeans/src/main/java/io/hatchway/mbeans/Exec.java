@@ -127,7 +127,7 @@ public final class Exec {
                 }
             }
             exitFromCreated(1);
-            throw e instanceof HatchwayException ? e : ErrorKind.Unavailable.error("start: %s", e);
+            throw e instanceof HatchwayException ? e : ErrorKind.Unavailable.error("start: %s", HatchwayException.reason(e));
         }
         int pid = process.pid();
         task.publish(isInit() ? Event.start(task.getId(), pid) : Event.execStarted(task.getId(), execId, pid));

@@ -1,6 +1,7 @@
 package io.hatchway.mbeans;
 
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.ProcessSpec;
 import java.io.IOException;
@@ -38,7 +39,7 @@ final class ExecFiles {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("state directory '%s': %s", dir, e);
+            throw ErrorKind.Unavailable.error("state directory '%s': %s", dir, HatchwayException.reason(e));
         }
         Path keptOut = dir.resolve("stdout.log");
         Path keptErr = dir.resolve("stderr.log");

@@ -2,6 +2,7 @@ package io.hatchway.mbeans;
 
 import io.hatchway.hcs.ComputeBackend;
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.oci.Bundle;
 import java.io.IOException;
@@ -75,7 +76,8 @@ public final class TaskService implements TaskServiceMXBean, AutoCloseable {
             Files.createDirectories(tasksDir);
         } catch (IOException e) {
             mbeans.unregisterService();
-            throw ErrorKind.Unavailable.error("stateDir '%s': %s", tasksDir.getParent(), e);
+            throw ErrorKind.Unavailable.error("stateDir '%s': %s", tasksDir.getParent(),
+                    HatchwayException.reason(e));
         }
         OutputCaps.schedule(threads.scheduler(), tasks);
         Recovery.recover(backend, tasksDir, context, tasks, mbeans);

@@ -14,6 +14,8 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ErrorKind;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -135,6 +137,35 @@ abstract class BadInputContract extends BackendContract {
         assertEquals(before.processes(), TaskFixture.testProcesses());
         assertEquals("running", status(task, ""));
         assertEquals(1, task.deleteExec("exec").getExitStatus());
+    }
+
+    // files that cannot be read or opened: the same kind on every backend, in words, not Java
+
+    @Test
+    @DisplayName("A bundle whose config.json cannot be read is InvalidArgument in the OS's words, nothing made")
+    void unreadableConfig() throws IOException {
+        Path bundle = Files.createDirectories(tempDir.resolve("bundles/dir-config/config.json")).getParent();
+
+        String message = hatchway.assertRefused(ErrorKind.InvalidArgument,
+                () -> hatchway.serviceMBean.createTask("dir-config", bundle.toString(), ""));
+
+        assertEquals("InvalidArgument: bundle '" + bundle + "': cannot read config.json: Is a directory", message);
+    }
+
+    @Test
+    @DisplayName("An exec whose stdout cannot be opened fails to start with InvalidArgument naming the file,"
+            + " exited with status 1, the init exec untouched")
+    void unopenableStdout() {
+        TaskMXBean task = hatchway.started(TID);
+        String stdout = tempDir.resolve("no-such-dir/out.log").toString();
+        task.createExec("exec", Bundles.processNode(longRunning()).put("stdout", stdout).toString());
+
+        String message = assertKind(ErrorKind.InvalidArgument, () -> task.start("exec"));
+
+        assertTrue(message.contains(stdout), message);
+        assertEquals("exited", status(task, "exec"));
+        assertEquals(1, task.deleteExec("exec").getExitStatus());
+        assertEquals("running", status(task, ""));
     }
 
     // terminals

@@ -6,6 +6,7 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,7 +61,7 @@ public final class Bundle {
             text = Files.readString(configFile);
         } catch (IOException e) {
             throw ErrorKind.InvalidArgument.error("bundle '%s': cannot read config.json: %s", path,
-                    e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.toString());
+                    e instanceof NoSuchFileException ? "no such file" : HatchwayException.reason(e));
         }
         JsonNode node;
         try {

@@ -3,6 +3,7 @@ package io.hatchway.hcs.process;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
@@ -139,7 +140,7 @@ final class ProcessSystem implements ComputeSystem {
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             abandon(streams);
             throw ErrorKind.Unavailable.error("the process backend cannot start processes here (glibc 2.34 or later"
-                    + " is needed): %s", e);
+                    + " is needed): %s", HatchwayException.reason(e));
         }
         streams.started();
         HostProcess host = new HostProcess(pid, this, streams, threads.reapers());
@@ -150,7 +151,8 @@ final class ProcessSystem implements ComputeSystem {
                 record.add(pid, startTicks);
             } catch (java.io.IOException e) { // a process the next start could not find is not started
                 host.kill();
-                throw ErrorKind.Unavailable.error("task '%s': cannot record its session in %s: %s", id, record.file(), e);
+                throw ErrorKind.Unavailable.error("task '%s': cannot record its session in %s: %s", id, record.file(),
+                        HatchwayException.reason(e));
             }
         }
         live.add(host);

@@ -1,6 +1,7 @@
 package io.hatchway.hcs.runc;
 
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.runc.cgroup.CgroupFs;
@@ -25,7 +26,8 @@ record ContainerCgroup(CgroupFs cgroups, String path) {
         } catch (NoSuchFileException e) {
             throw ErrorKind.NotFound.error("failed to fetch %s: cgroup %s of %s does not exist", what, path, owner);
         } catch (IOException e) {
-            throw ErrorKind.NotFound.error("failed to fetch %s: cgroup %s: %s", what, path, e);
+            throw ErrorKind.NotFound.error("failed to fetch %s: cgroup %s: %s", what, path,
+                    HatchwayException.reason(e));
         }
     }
 
@@ -36,7 +38,8 @@ record ContainerCgroup(CgroupFs cgroups, String path) {
         } catch (NoSuchFileException e) {
             throw ErrorKind.NotFound.error("failed to fetch stats: cgroup %s of %s does not exist", path, owner);
         } catch (IOException | RuntimeException e) {
-            throw ErrorKind.NotFound.error("failed to fetch stats: cgroup %s of %s: %s", path, owner, e);
+            throw ErrorKind.NotFound.error("failed to fetch stats: cgroup %s of %s: %s", path, owner,
+                    HatchwayException.reason(e));
         }
     }
 

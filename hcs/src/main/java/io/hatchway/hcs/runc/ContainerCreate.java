@@ -3,6 +3,7 @@ package io.hatchway.hcs.runc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.linux.ChildStdio;
@@ -89,7 +90,8 @@ final class ContainerCreate {
             context.live().put(id, container);
             return container;
         } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("task '%s': writing its state under %s: %s", id, dir.dir(), e);
+            throw ErrorKind.Unavailable.error("task '%s': writing its state under %s: %s", id, dir.dir(),
+                    HatchwayException.reason(e));
         } finally {
             if (!created) {
                 if (sandbox != null) {

@@ -71,7 +71,8 @@ final class ContainerExecs {
             TaskDir.writeExec(monitorDir, new ExecRecord(execId, stdio.stdin().map(Path::toString).orElse(null),
                     stdio.stdout().toString(), stdio.stderr().toString(), process));
         } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("exec in task '%s': writing %s: %s", taskId, monitorDir.dir(), e);
+            throw ErrorKind.Unavailable.error("exec in task '%s': writing %s: %s", taskId, monitorDir.dir(),
+                    HatchwayException.reason(e));
         }
         Monitor monitor;
         ProcessStreams streams;

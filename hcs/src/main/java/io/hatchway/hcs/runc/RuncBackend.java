@@ -152,7 +152,7 @@ public final class RuncBackend implements ComputeBackend {
             Files.createDirectories(runtimes.get(config.runtime()).root());
         } catch (IOException e) {
             throw ErrorKind.Unavailable.error("backend '%s': state directory %s: %s", config.runtime(),
-                    config.stateDir(), e);
+                    config.stateDir(), HatchwayException.reason(e));
         }
         Conmon conmon = new Conmon(Conmon.find().orElseThrow(), config.commandTimeout(), threads.pool("hatchway-relay-"),
                 threads.background());

@@ -219,7 +219,7 @@ final class Sandbox {
             }
             return code;
         } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("execInHost: writing %s: %s", work, e);
+            throw ErrorKind.Unavailable.error("execInHost: writing %s: %s", work, HatchwayException.reason(e));
         } catch (HatchwayException e) {
             finished.set(true);
             killQuietly(pidFile);

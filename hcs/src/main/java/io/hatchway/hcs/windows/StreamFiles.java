@@ -117,7 +117,7 @@ record StreamFiles(Optional<FileChannel> stdin, FileChannel stdout, FileChannel 
     }
 
     private static HatchwayException cannotOpen(String stream, Path file, IOException e) {
-        return ErrorKind.InvalidArgument.error("%s %s: cannot open: %s", stream, file, e.getMessage());
+        return ErrorKind.InvalidArgument.error("%s %s: cannot open: %s", stream, file, HatchwayException.reason(e));
     }
 
     static void closeQuietly(FileChannel channel) {

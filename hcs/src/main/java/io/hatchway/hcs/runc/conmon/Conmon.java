@@ -87,14 +87,15 @@ public final class Conmon {
      * {@code stdio} opened for a launch ({@code what}) under conmon (a given stdin through a pipe
      * the JVM feeds, so that it can be closed).
      *
-     * @throws HatchwayException Unavailable when a file cannot be opened; DeadlineExceeded for a FIFO
+     * @throws HatchwayException InvalidArgument when a file cannot be opened (the caller's files, as on
+     *     every backend); DeadlineExceeded for a FIFO
      *     whose other end did not open within {@link Stdio#PEER_TIMEOUT}
      */
     public ChildStdio open(Stdio stdio, String what) {
         try {
             return ChildStdio.open(stdio, relays);
         } catch (PosixSpawn.SpawnException e) {
-            throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
+            throw ErrorKind.InvalidArgument.error("conmon: %s: %s", what, e.getMessage());
         }
     }
 
@@ -107,7 +108,7 @@ public final class Conmon {
         try {
             return Console.open(dir, controlDir, stdio, relays);
         } catch (PosixSpawn.SpawnException e) {
-            throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
+            throw ErrorKind.InvalidArgument.error("conmon: %s: %s", what, e.getMessage());
         }
     }
 
@@ -185,7 +186,8 @@ public final class Conmon {
                 Files.deleteIfExists(stale);
             }
         } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("conmon: preparing %s in %s: %s", what, dir.dir(), e);
+            throw ErrorKind.Unavailable.error("conmon: preparing %s in %s: %s", what, dir.dir(),
+                    HatchwayException.reason(e));
         }
         // conmon reports the pid, and an exec's status, on the sync pipe, and exits when a report
         // finds no reader (conmon 2.1: "Unable to send ... to parent"). Were the JVM to die during
