@@ -2,6 +2,7 @@ package io.hatchway.jolokia;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jolokia.json.JSONArray;
 import org.jolokia.json.JSONObject;
@@ -36,6 +37,9 @@ final class ErrorAnswers {
     // "java.lang.IllegalStateException : " (Jolokia's form) or "javax.management.X: " leading a message
     private static final Pattern CLASS_NAME = Pattern.compile(
             "^(?:[a-z_][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error|Throwable)\\s*(?::\\s*|$)");
+    // Jolokia refuses an argument it cannot convert with "Can't process " and the request's toString()
+    // ("JolokiaExecRequest[operation=x, arguments=[...], ...]"): a class name and an echo of the request.
+    private static final Pattern UNCONVERTED = Pattern.compile("Can't process \\w+Request\\[.*?operation=([^,\\]]*).*$");
 
     private ErrorAnswers() {
     }
@@ -105,7 +109,7 @@ final class ErrorAnswers {
         if ("java.lang.NoSuchMethodException".equals(type) && !withoutClassNames(text).isEmpty()) {
             text = "operation '" + withoutClassNames(text) + "' not found";
         }
-        String message = withKind(text, kindOf(answer.get("status"), type));
+        String message = withoutRequestEcho(withKind(text, kindOf(answer.get("status"), type)));
         Kind kind = Kind.valueOf(message.substring(0, message.indexOf(':')));
         answer.put("error", message);
         switch (kind) {
@@ -117,6 +121,13 @@ final class ErrorAnswers {
         if (!(type instanceof String name) || !(name.startsWith("java.") || name.startsWith("javax."))) {
             answer.put("error_type", kind.type());
         }
+    }
+
+    /** {@code message} with Jolokia's echo of a request whose arguments it could not convert put in words. */
+    private static String withoutRequestEcho(String message) {
+        Matcher echo = UNCONVERTED.matcher(message);
+        return echo.find() ? message.substring(0, echo.start()) + "operation '" + echo.group(1)
+                + "': an argument is not of its parameter's type" : message;
     }
 
     private static Kind kindOf(Object status, Object type) {

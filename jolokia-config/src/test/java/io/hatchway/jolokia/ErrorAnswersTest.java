@@ -21,6 +21,7 @@ class ErrorAnswersTest {
             500 | java.lang.SecurityException             | PermissionDenied: refused                      | 403 | PermissionDenied: refused
             500 | java.lang.UnsupportedOperationException | java.lang.UnsupportedOperationException        | 500 | NotImplemented: the request failed in Hatchway's Jolokia server (details in hatchway.log)
             400 | org.jolokia.server.core.request.BadRequestException | bad                                | 400 | InvalidArgument: bad
+            400 | org.jolokia.server.core.request.BadRequestException | InvalidArgument: Can't process JolokiaExecRequest[operation=killExec, arguments=["","nine",false], objectName = hatchway:name=t1,type=Task] | 400 | InvalidArgument: operation 'killExec': an argument is not of its parameter's type
             """)
     void errorsGetTheirKindAndLoseClassNames(int status, String type, String error, int tidiedStatus, String tidied) {
         JSONObject answer = new JSONObject();
