@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 /**
  * The compute system of one task: a container, or on the process backend the task's host process
@@ -119,6 +120,20 @@ public interface ComputeSystem {
      */
     static HatchwayException notIsolated() {
         return ErrorKind.FailedPrecondition.error("task is not isolated");
+    }
+
+    /**
+     * The check of a share's paths every backend makes first, with its platform's rule for an
+     * absolute path: InvalidArgument {@code hostPath '<path>': not an absolute path} (or
+     * {@code guestPath ...}), also for a missing path.
+     */
+    static void checkSharePaths(String hostPath, String guestPath, Predicate<String> absolute) {
+        if (!absolute.test(hostPath)) {
+            throw ErrorKind.InvalidArgument.error("hostPath '%s': not an absolute path", hostPath);
+        }
+        if (!absolute.test(guestPath)) {
+            throw ErrorKind.InvalidArgument.error("guestPath '%s': not an absolute path", guestPath);
+        }
     }
 
     /**

@@ -1,59 +1,44 @@
 package io.hatchway.hcs.linux;
 
-import io.hatchway.hcs.ErrorKind;
-import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.oci.ProcessSpec;
+import io.hatchway.hcs.oci.ProcessSpec.Problem;
+import java.util.Optional;
 
 /**
- * The rules of CONTRACT.md that every Linux backend (host processes, runc and crun containers)
- * applies to what a caller hands it: which signals a Linux process takes, what a process and a
- * path look like. Each backend calls them from its {@code checkSignal}, {@code checkProcess} (and
- * wherever else it takes a process) and {@code share}; a backend for another
- * platform has rules of its own. Unlike the platform access beside it, these checks answer with
- * the contract's error kinds, since their messages are what users read.
+ * What a Linux target (a host process, a runc or crun container) can take of what a caller hands
+ * it: which signals, what a process and a path look like. The answers are facts of the platform,
+ * not errors: each Linux backend turns a refusal into the contract's error in its
+ * {@code checkSignal}, {@code checkProcess} and {@code share}, through the one message for it
+ * ({@link io.hatchway.hcs.Signals#invalid}, {@link ProcessSpec#check},
+ * {@link io.hatchway.hcs.ComputeSystem#checkSharePaths}), so users read the same words on every backend.
  */
 public final class LinuxTarget {
     private LinuxTarget() {
     }
 
-    /** Linux targets take signals 1–31 by number. @throws io.hatchway.hcs.HatchwayException FailedPrecondition otherwise */
-    public static void checkSignal(int signal) {
-        if (signal < 1 || signal > 31) {
-            throw Signals.invalid(signal);
-        }
+    /** Whether a Linux process takes {@code signal}: 1–31, by number. */
+    public static boolean takesSignal(int signal) {
+        return signal >= 1 && signal <= 31;
     }
 
     /**
-     * A Linux process has a command in {@code args} (a spec's Windows {@code commandLine} does not
-     * stand in for it) and, when it names one, an absolute POSIX working directory.
-     *
-     * @throws io.hatchway.hcs.HatchwayException InvalidArgument {@code <what>.args: missing command}
-     *     or {@code <what>.cwd: '<cwd>' is not an absolute path}
+     * What stops a Linux target from running {@code spec}, if anything: it needs a command in
+     * {@code args} (a spec's Windows {@code commandLine} does not stand in for it) and, when the spec
+     * names one, an absolute POSIX working directory.
      */
-    public static void checkProcess(ProcessSpec spec) {
+    public static Optional<Problem> processProblem(ProcessSpec spec) {
         if (spec.args().isEmpty() || spec.args().get(0).isEmpty()) {
-            throw spec.invalid("args", "missing command");
+            return Optional.of(new Problem("args", "missing command"));
         }
         String cwd = spec.workingDirectory().orElse("/");
-        if (!cwd.startsWith("/")) {
-            throw spec.invalid("cwd", "'%s' is not an absolute path", cwd);
+        if (!isAbsolute(cwd)) {
+            return Optional.of(new Problem("cwd", "'" + cwd + "' is not an absolute path"));
         }
+        return Optional.empty();
     }
 
-    /**
-     * A share's two paths are absolute POSIX paths, checked before anything else about the share.
-     *
-     * @throws io.hatchway.hcs.HatchwayException InvalidArgument {@code hostPath '<path>': not an
-     *     absolute path} (or {@code guestPath ...}), also for a missing path
-     */
-    public static void checkSharePaths(String hostPath, String guestPath) {
-        checkAbsolute("hostPath", hostPath);
-        checkAbsolute("guestPath", guestPath);
-    }
-
-    private static void checkAbsolute(String what, String path) {
-        if (path == null || !path.startsWith("/")) {
-            throw ErrorKind.InvalidArgument.error("%s '%s': not an absolute path", what, path);
-        }
+    /** Whether {@code path} is an absolute POSIX path (null is not). */
+    public static boolean isAbsolute(String path) {
+        return path != null && path.startsWith("/");
     }
 }

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * An OCI runtime-spec {@code process} object, validated, with typed access to the fields Hatchway
@@ -169,6 +170,23 @@ public final class ProcessSpec {
      */
     public HatchwayException invalid(String field, String format, Object... args) {
         return ErrorKind.InvalidArgument.error("%s.%s: %s", what, field, String.format(format, args));
+    }
+
+    /** What stops a target from running a process: the field, and what is wrong with it in words. */
+    public record Problem(String field, String words) {
+    }
+
+    /**
+     * Applies a target's rule for processes (its platform's facts, such as
+     * {@code linux.LinuxTarget::processProblem}).
+     *
+     * @throws HatchwayException InvalidArgument {@code <what>.<field>: <words>} for the problem it finds
+     */
+    public void check(Function<ProcessSpec, Optional<Problem>> rule) {
+        Optional<Problem> problem = rule.apply(this);
+        if (problem.isPresent()) {
+            throw invalid(problem.get().field(), "%s", problem.get().words());
+        }
     }
 
     /** The OCI process object as a runtime takes it (without the stdio fields). */

@@ -82,12 +82,14 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public void checkSignal(int signal) {
-        LinuxTarget.checkSignal(signal);
+        if (!LinuxTarget.takesSignal(signal)) {
+            throw Signals.invalid(signal);
+        }
     }
 
     @Override
     public void checkProcess(ProcessSpec spec) {
-        LinuxTarget.checkProcess(spec);
+        spec.check(LinuxTarget::processProblem);
         int uid = LibC.INSTANCE.getuid();
         if (spec.uid().isPresent() && spec.uid().get() != uid) {
             throw ErrorKind.InvalidArgument.error(
@@ -299,7 +301,7 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public int execInHost(ProcessSpec spec, Duration timeout) {
-        LinuxTarget.checkProcess(spec);
+        spec.check(LinuxTarget::processProblem);
         throw ComputeSystem.notIsolated();
     }
 
@@ -310,7 +312,7 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public void share(String hostPath, String guestPath, boolean readOnly) {
-        LinuxTarget.checkSharePaths(hostPath, guestPath);
+        ComputeSystem.checkSharePaths(hostPath, guestPath, LinuxTarget::isAbsolute);
         throw ComputeSystem.notIsolated();
     }
 

@@ -128,12 +128,14 @@ final class Container implements ComputeSystem {
 
     @Override
     public void checkSignal(int signal) {
-        LinuxTarget.checkSignal(signal);
+        if (!LinuxTarget.takesSignal(signal)) {
+            throw Signals.invalid(signal);
+        }
     }
 
     @Override
     public void checkProcess(ProcessSpec spec) {
-        LinuxTarget.checkProcess(spec);
+        spec.check(LinuxTarget::processProblem);
         // a terminal is conmon's (Console); nothing else of a process is refused before the runtime sees it
     }
 
@@ -239,7 +241,7 @@ final class Container implements ComputeSystem {
 
     @Override
     public int execInHost(ProcessSpec spec, Duration timeout) {
-        LinuxTarget.checkProcess(spec);
+        spec.check(LinuxTarget::processProblem);
         return sandbox.orElseThrow(ComputeSystem::notIsolated).execInHost(spec, timeout);
     }
 
@@ -251,7 +253,7 @@ final class Container implements ComputeSystem {
     /** See {@link Sandbox}'s share rule. */
     @Override
     public void share(String hostPath, String guestPath, boolean readOnly) {
-        LinuxTarget.checkSharePaths(hostPath, guestPath);
+        ComputeSystem.checkSharePaths(hostPath, guestPath, LinuxTarget::isAbsolute);
         sandbox.orElseThrow(ComputeSystem::notIsolated).share(Path.of(hostPath), guestPath, readOnly);
     }
 

@@ -47,7 +47,7 @@ final class ContainerCreate {
     /** See {@link RuncBackend#create}. */
     Container create(Bundle bundle, TaskOptions options, Stdio initStdio) {
         OciRuntime runtime = context.runtime(options.option(RuncBackend.RUNTIME_OPTION));
-        LinuxTarget.checkProcess(bundle.process());
+        bundle.process().check(LinuxTarget::processProblem);
         ObjectNode spec = bundle.config();
         Path rootfs = rootfs(bundle, spec);
         checkFree(runtime);

@@ -59,12 +59,14 @@ public final class MemorySystem implements ComputeSystem {
     /** Linux's rule: 1–31. */
     @Override
     public void checkSignal(int signal) {
-        LinuxTarget.checkSignal(signal);
+        if (!LinuxTarget.takesSignal(signal)) {
+            throw Signals.invalid(signal);
+        }
     }
 
     @Override
     public void checkProcess(ProcessSpec spec) {
-        LinuxTarget.checkProcess(spec);
+        spec.check(LinuxTarget::processProblem);
         if (spec.terminal()) {
             throw ErrorKind.NotImplemented.error("terminal: the memory backend has no consoles");
         }
@@ -186,7 +188,7 @@ public final class MemorySystem implements ComputeSystem {
     /** Runs nothing: answers the code {@link #hostExitCode(int)} set. */
     @Override
     public synchronized int execInHost(ProcessSpec spec, Duration timeout) {
-        LinuxTarget.checkProcess(spec);
+        spec.check(LinuxTarget::processProblem);
         checkIsolated();
         return hostExitCode;
     }
@@ -198,7 +200,7 @@ public final class MemorySystem implements ComputeSystem {
 
     @Override
     public synchronized void share(String hostPath, String guestPath, boolean readOnly) {
-        LinuxTarget.checkSharePaths(hostPath, guestPath);
+        ComputeSystem.checkSharePaths(hostPath, guestPath, LinuxTarget::isAbsolute);
         checkIsolated();
         if (shares.containsKey(guestPath)) {
             throw ErrorKind.AlreadyExists.error("guestPath '%s' is already shared", guestPath);
