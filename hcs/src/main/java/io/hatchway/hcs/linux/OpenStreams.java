@@ -74,6 +74,7 @@ public final class OpenStreams implements AutoCloseable {
             }
         }
     }
+
     /*
      * Opening a stream never blocks the caller. open(2) of a FIFO blocks until its other end is
      * open too, and a thread in open(2) cannot be interrupted: a writer-less FIFO as stdin once
