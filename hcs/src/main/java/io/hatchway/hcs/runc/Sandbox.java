@@ -127,7 +127,8 @@ final class Sandbox {
             done = true;
             return sandbox;
         } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("isolation 'sandbox' of task '%s': %s", taskId, e.getMessage());
+            throw ErrorKind.Unavailable.error("isolation 'sandbox' of task '%s': %s", taskId,
+                    HatchwayException.reason(e));
         } finally {
             if (!done) {
                 discard(context, runtime, id, dir);

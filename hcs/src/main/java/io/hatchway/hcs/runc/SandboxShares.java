@@ -75,7 +75,8 @@ final class SandboxShares {
             }
         } catch (IOException e) {
             rollback(stage);
-            throw ErrorKind.Unavailable.error("share '%s': host side: %s", hostPath, e.getMessage());
+            throw ErrorKind.Unavailable.error("share '%s': host side: %s", hostPath,
+                    HatchwayException.reason(e));
         }
         // Guest side: from the stage onto the sandbox's root, whence it propagates into the sandbox;
         // a file's share shows that file alone. A read-only stage makes a read-only copy.

@@ -116,7 +116,7 @@ final class ShareRule {
                 }
             } catch (IOException e) {
                 throw ErrorKind.InvalidArgument.error("guestPath '%s': cannot make '%s' in the sandbox: %s", guestPath,
-                        guest.subpath(0, i + 1), e.getMessage());
+                        guest.subpath(0, i + 1), HatchwayException.reason(e));
             }
         }
         if (Mounts.isMountPoint(target)) {

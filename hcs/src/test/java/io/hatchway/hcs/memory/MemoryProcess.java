@@ -2,6 +2,7 @@ package io.hatchway.hcs.memory;
 
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Stdio;
@@ -60,7 +61,7 @@ public final class MemoryProcess implements ComputeProcess {
                 Files.createFile(file);
             }
         } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("cannot create %s: %s", file, e);
+            throw ErrorKind.Unavailable.error("cannot create %s: %s", file, HatchwayException.reason(e));
         }
     }
 

@@ -210,7 +210,7 @@ public final class MemorySystem implements ComputeSystem {
 
     private void checkIsolated() {
         if (!isolated) {
-            throw ErrorKind.FailedPrecondition.error("task is not isolated");
+            throw ComputeSystem.notIsolated();
         }
     }
 

@@ -223,7 +223,7 @@ public final class Conmon {
             monitor.write(dir);
             return monitor;
         } catch (IOException e) {
-            throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
+            throw ErrorKind.Unavailable.error("conmon: %s: %s", what, HatchwayException.reason(e));
         } catch (LastErrorException e) {
             throw ErrorKind.Unavailable.error("conmon: %s: %s", what, LibC.message(e));
         }
