@@ -7,12 +7,14 @@ import static io.hatchway.testsupport.TaskClient.process;
 import static io.hatchway.testsupport.TaskClient.task;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.testsupport.BusyboxBundle;
 import io.hatchway.testsupport.JolokiaClient;
 import io.hatchway.testsupport.TaskClient;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Error hygiene as a remote client sees it: bad input swept over the real agent's JMX connector and
- * its Jolokia HTTP, on each Linux backend this host runs (process always; runc as root with runc,
- * conmon and a static busybox). Every answer starts with the kind CONTRACT.md gives that failure —
+ * its Jolokia HTTP, on each backend this host runs (process always; runc as root with runc, conmon
+ * and a static busybox; windows through hcs's stand-in for {@code computecore.dll}). Every answer starts with the kind CONTRACT.md gives that failure —
  * the same kind on every backend — and none shows a Java class name, an exception's
  * {@code toString()} or a stack frame. All answers are checked before the test fails, and the
  * report lists every one that broke the rule.
@@ -51,13 +53,10 @@ class ErrorHygieneTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"process", "runc"})
+    @ValueSource(strings = {"process", "runc", "windows"})
     void everyRefusalNamesItsKindAndNoJava(String backend) throws Exception {
-        if (backend.equals("runc")) {
-            BusyboxBundle.assumeContainersWork();
-        }
         Path stateDir = dir.resolve("state");
-        try (ChildJvm host = ChildJvm.startHost("backend=" + backend + ",port=0,stateDir=" + stateDir)) {
+        try (ChildJvm host = host(backend, stateDir)) {
             TaskClient client = new TaskClient(host.jmx());
             JolokiaClient jolokia = JolokiaClient.withPasswordFile(host.jolokiaUrl(), stateDir);
             client.createTask(TID, goodBundle(backend, dir.resolve("bundles/" + TID)));
@@ -83,6 +82,8 @@ class ErrorHygieneTest {
     }
 
     private static final String TASK_SERVICE_NAME = "hatchway:type=TaskService";
+    /** Where hcs's test build puts the stand-in for Windows' computecore.dll. */
+    private static final Path STAND_IN = Path.of("../hcs/target/standin/libcomputecore.so");
 
     /** The sweep: the same bad input, and the same kind, for every backend. */
     private List<Call> calls(String backend) throws Exception {
@@ -136,8 +137,8 @@ class ErrorHygieneTest {
                 new Call("an unknown exec: waitExec", "NotFound", t1, "waitExec", "nope", 100L),
                 new Call("an unknown exec: closeIO", "NotFound", t1, "closeIO", "nope", true),
                 new Call("an unknown exec: resizePty", "NotFound", t1, "resizePty", "nope", 80, 24),
-                new Call("signal 0", "FailedPrecondition", t1, "killExec", "", 0, false),
-                new Call("signal 64, to all", "FailedPrecondition", t1, "killExec", "", 64, true),
+                new Call("signal 64", "FailedPrecondition", t1, "killExec", "", 64, false),
+                new Call("signal -1, to all", "FailedPrecondition", t1, "killExec", "", -1, true),
                 new Call("a negative timeout", "InvalidArgument", t1, "waitExec", "", -1L),
                 new Call("a wait that expires", "DeadlineExceeded", t1, "waitExec", "", 0L),
                 new Call("a resize of no tty", "FailedPrecondition", t1, "resizePty", "", 80, 24),
@@ -155,9 +156,41 @@ class ErrorHygieneTest {
                         "{\"args\":[\"/nonexistent/hatchway-binary\"],\"cwd\":\"/\"}"));
     }
 
+    /** A host with the agent on {@code backend}, or the test skipped, saying why, where it cannot run. */
+    private static ChildJvm host(String backend, Path stateDir) throws IOException {
+        String options = "backend=" + backend + ",port=0,stateDir=" + stateDir;
+        if (backend.equals("runc")) {
+            BusyboxBundle.assumeContainersWork();
+        }
+        if (!backend.equals("windows")) {
+            return ChildJvm.startHost(options);
+        }
+        Path standIn = STAND_IN.toAbsolutePath().normalize();
+        assumeTrue(Files.isRegularFile(standIn), "the computecore.dll stand-in is not built (hcs's test build makes "
+                + STAND_IN + ")");
+        return ChildJvm.start(ChildJvm.defaultJava(), List.of("-Dhatchway.computecore.library=" + standIn,
+                "-javaagent:" + ChildJvm.agentJar() + "=" + options, "-cp", ChildJvm.hostClassPath(),
+                HostMain.class.getName()), HostMain.RUNNING);
+    }
+
     /** The bundle of a task that runs {@code sleep 600} on {@code backend}. */
     private static Path goodBundle(String backend, Path dir) throws Exception {
-        return backend.equals("runc") ? BusyboxBundle.create(dir, "sleep", "600") : TaskClient.bundle(dir, SLEEP);
+        return switch (backend) {
+            case "runc" -> BusyboxBundle.create(dir, "sleep", "600");
+            case "windows" -> windowsBundle(dir);
+            default -> TaskClient.bundle(dir, SLEEP);
+        };
+    }
+
+    /** The process backend's bundle with {@code windows.layerFolders}: two empty layers, the scratch last. */
+    private static Path windowsBundle(Path dir) throws IOException {
+        TaskClient.bundle(dir, SLEEP);
+        ObjectNode config = (ObjectNode) JolokiaClient.JSON.readTree(dir.resolve("config.json").toFile());
+        config.putObject("windows").putArray("layerFolders")
+                .add(Files.createDirectories(dir.resolve("layers/base")).toString())
+                .add(Files.createDirectories(dir.resolve("layers/scratch")).toString());
+        Files.writeString(dir.resolve("config.json"), config.toString());
+        return dir;
     }
 
     private static void overJmx(TaskClient client, Call call, List<String> broken) throws Exception {
