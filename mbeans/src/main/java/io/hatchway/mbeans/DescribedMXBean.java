@@ -84,7 +84,7 @@ class DescribedMXBean<T> extends StandardMBean {
             throws MBeanException, ReflectionException {
         try {
             return super.invoke(operation, params, signature);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) { // LinkageError: a native library or class that does not load
             throw forCaller(e, operation);
         }
     }
@@ -94,7 +94,7 @@ class DescribedMXBean<T> extends StandardMBean {
             throws AttributeNotFoundException, MBeanException, ReflectionException {
         try {
             return super.getAttribute(attribute);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) { // LinkageError: a native library or class that does not load
             throw forCaller(e, attribute);
         }
     }
@@ -105,12 +105,12 @@ class DescribedMXBean<T> extends StandardMBean {
             ReflectionException {
         try {
             super.setAttribute(attribute);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) { // LinkageError: a native library or class that does not load
             throw forCaller(e, attribute.getName());
         }
     }
 
-    private static RuntimeException forCaller(RuntimeException e, String what) {
+    private static RuntimeException forCaller(Throwable e, String what) {
         if (e instanceof HatchwayException contract) {
             return contract.toJava();
         }
