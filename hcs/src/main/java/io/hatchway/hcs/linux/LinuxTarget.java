@@ -9,7 +9,7 @@ import java.util.Optional;
  * it: which signals, what a process and a path look like. The answers are facts of the platform,
  * not errors: each Linux backend turns a refusal into the contract's error in its
  * {@code checkSignal}, {@code checkProcess} and {@code share}, through the one message for it
- * ({@link io.hatchway.hcs.Signals#invalid}, {@link ProcessSpec#check},
+ * ({@link io.hatchway.hcs.Signals#check}, {@link ProcessSpec#check},
  * {@link io.hatchway.hcs.ComputeSystem#checkSharePaths}), so users read the same words on every backend.
  */
 public final class LinuxTarget {

@@ -82,9 +82,7 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public void checkSignal(int signal) {
-        if (!LinuxTarget.takesSignal(signal)) {
-            throw Signals.invalid(signal);
-        }
+        Signals.check(signal, LinuxTarget::takesSignal);
     }
 
     @Override

@@ -128,9 +128,7 @@ final class Container implements ComputeSystem {
 
     @Override
     public void checkSignal(int signal) {
-        if (!LinuxTarget.takesSignal(signal)) {
-            throw Signals.invalid(signal);
-        }
+        Signals.check(signal, LinuxTarget::takesSignal);
     }
 
     @Override

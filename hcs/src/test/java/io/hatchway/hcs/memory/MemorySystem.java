@@ -59,9 +59,7 @@ public final class MemorySystem implements ComputeSystem {
     /** Linux's rule: 1–31. */
     @Override
     public void checkSignal(int signal) {
-        if (!LinuxTarget.takesSignal(signal)) {
-            throw Signals.invalid(signal);
-        }
+        Signals.check(signal, LinuxTarget::takesSignal);
     }
 
     @Override
