@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.testsupport.BusyboxBundle;
+import io.hatchway.testsupport.ErrorText;
 import io.hatchway.testsupport.JolokiaClient;
 import io.hatchway.testsupport.TaskClient;
 import java.io.IOException;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 import javax.management.JMException;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,12 +38,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ErrorHygieneTest {
     private static final String TID = "t1";
-    /**
-     * What no message may show: a Java class (a package, an exception type, an object's
-     * {@code toString()} such as {@code Request[field=...]}) or a stack frame.
-     */
-    private static final Pattern JAVA_TEXT = Pattern.compile(
-            "java\\.|javax\\.|io\\.hatchway\\.|org\\.jolokia|Exception|\\b[A-Z]\\w*\\[\\w+=|\\tat |\\bat io\\.");
 
     @TempDir
     Path dir;
@@ -293,7 +287,7 @@ class ErrorHygieneTest {
         System.out.println("[error hygiene] " + where + " -> " + message);
         if (message == null || !message.startsWith(kind + ": ")) {
             broken.add(where + ": expected '" + kind + ": ...', got: " + message);
-        } else if (JAVA_TEXT.matcher(message).find()) {
+        } else if (ErrorText.showsJava(message)) {
             broken.add(where + ": shows Java: " + message);
         }
     }

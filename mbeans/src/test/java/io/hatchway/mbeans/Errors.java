@@ -1,15 +1,14 @@
 package io.hatchway.mbeans;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
+import io.hatchway.testsupport.ErrorText;
 import java.util.NoSuchElementException;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.function.Executable;
 
 /** How a contract failure must look to its caller. */
@@ -18,17 +17,11 @@ final class Errors {
     }
 
     /**
-     * What no message may show (SPEC.md, "Errors"): a Java class — a package, an exception type, an
-     * object's {@code toString()} such as {@code Name[field=...]} — or a stack frame.
-     */
-    static final Pattern JAVA_TEXT = Pattern.compile(
-            "java\\.|javax\\.|io\\.hatchway\\.|Exception|\\b[A-Z]\\w*\\[\\w+=|\\tat |\\bat io\\.");
-
-    /**
      * Runs {@code call} and checks it failed with {@code kind}: a message starting with
-     * {@code "<kind>: "} that shows no Java ({@link #JAVA_TEXT}), and, through JMX, a {@code java.*} exception of the kind's type
-     * (NotFound → NoSuchElementException, InvalidArgument → IllegalArgumentException, NotImplemented
-     * → UnsupportedOperationException, others → IllegalStateException). Called on the Java objects
+     * {@code "<kind>: "} that shows no Java ({@link ErrorText}), and, through JMX, a {@code java.*}
+     * exception of the kind's type (NotFound → NoSuchElementException, InvalidArgument →
+     * IllegalArgumentException, NotImplemented → UnsupportedOperationException, others →
+     * IllegalStateException). Called on the Java objects
      * directly the failure is a {@link HatchwayException} of that kind.
      *
      * @return the message, for checks of its text
@@ -37,7 +30,7 @@ final class Errors {
         RuntimeException e = assertThrows(RuntimeException.class, call);
         assertTrue(e.getMessage() != null && e.getMessage().startsWith(kind + ": "),
                 () -> "expected a " + kind + " failure, got " + e);
-        assertFalse(JAVA_TEXT.matcher(e.getMessage()).find(), () -> "the message shows Java: " + e.getMessage());
+        ErrorText.assertInWords(e.getMessage());
         if (e instanceof HatchwayException contract) {
             assertEquals(kind, contract.kind(), contract::toString);
         } else {

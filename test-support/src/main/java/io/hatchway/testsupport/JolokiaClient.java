@@ -231,8 +231,8 @@ public final class JolokiaClient {
 
     /**
      * Sends a request that must fail with {@code kind} and returns the message a script sees in
-     * {@code error}: it starts with {@code <kind>: }, and the answer carries no stack trace and no
-     * serialized exception, whatever the request asked for.
+     * {@code error}: it starts with {@code <kind>: } and shows no Java ({@link ErrorText}), and the
+     * answer carries no stack trace and no serialized exception, whatever the request asked for.
      */
     public String error(String kind, JsonNode request) throws IOException, InterruptedException {
         return error(kind, post(request), request);
@@ -243,6 +243,7 @@ public final class JolokiaClient {
         assertTrue(answer.path("status").asInt() != 200, request + " should fail with " + kind + ": " + answer);
         String error = answer.path("error").asText();
         assertTrue(error.startsWith(kind + ": "), "the error must start with '" + kind + ": ': " + answer);
+        ErrorText.assertInWords(error);
         assertNoErrorDetails(answer);
         return error;
     }

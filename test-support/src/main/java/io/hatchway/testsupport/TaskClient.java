@@ -155,7 +155,8 @@ public final class TaskClient {
     /**
      * Invokes an operation that must fail with {@code kind}, and returns the message the JMX client
      * sees. The failure must reach the client as a plain {@code java.*} exception (a remote client
-     * cannot load Hatchway's classes) whose message starts with {@code <kind>: }.
+     * cannot load Hatchway's classes) whose message starts with {@code <kind>: } and shows no Java
+     * ({@link ErrorText}).
      */
     public String failure(String kind, ObjectName mbean, String operation, Object... arguments) throws IOException {
         try {
@@ -167,6 +168,7 @@ public final class TaskClient {
                     operation + ": the client must see a java.* exception, got " + e + " caused by " + cause);
             assertTrue(cause.getMessage().startsWith(kind + ": "),
                     operation + ": message must start with '" + kind + ": ' but was: " + cause.getMessage());
+            ErrorText.assertInWords(cause.getMessage());
             return cause.getMessage();
         } catch (IOException e) {
             throw e;
