@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import javax.management.JMException;
 import javax.management.ObjectName;
@@ -263,6 +264,10 @@ class ErrorHygieneTest {
         HttpResponse<String> notJson = jolokia.send("{ not json");
         checkAnswer("Jolokia, a body that is not JSON", "InvalidArgument", JolokiaClient.JSON.readTree(notJson.body()),
                 broken);
+        checkAnswer("Jolokia, an unknown request type", "InvalidArgument",
+                JolokiaClient.JSON.readTree(jolokia.send("{\"type\":\"nope\"}").body()), broken);
+        checkAnswer("Jolokia, a GET read of an unknown MBean", "NotFound", JolokiaClient.JSON.readTree(
+                jolokia.send("GET", "read/hatchway:type=Nope/Status", null, Map.of()).body()), broken);
     }
 
     private static void checkAnswer(String where, String kind, JsonNode answer, List<String> broken, String... alsoFine) {
