@@ -23,23 +23,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The runtime wrapper: error folding without a runtime, and every command against the real runc. */
+/** The runtime wrapper: a missing runtime, and every command against the real runc. */
 class OciRuntimeTest {
     @TempDir
     Path dir;
-
-    @Test
-    void messagesAreTakenFromJsonAndLogfmtLines() {
-        assertEquals("container does not exist", RuntimeOutput.message(
-                "{\"level\":\"error\",\"msg\":\"container does not exist\",\"time\":\"2026-01-01T00:00:00Z\"}\n"));
-        assertEquals("cannot delete container t6 that is not stopped: running", RuntimeOutput.message(
-                "time=\"2026-01-01T00:00:00Z\" level=error msg=\"cannot delete container t6 that is not stopped: running\""));
-        assertEquals("error opening file `/r/x/status`: No such file or directory", RuntimeOutput.message(
-                "{\"msg\":\"error opening file `/r/x/status`: No such file or directory\",\"level\":\"error\"}\n"
-                        + "error opening file `/r/x/status`: No such file or directory\n"));
-        assertEquals("plain words", RuntimeOutput.message("  plain words \n\n"));
-        assertEquals("", RuntimeOutput.message("{\"level\":\"warning\",\"msg\":\"just saying\"}"));
-    }
 
     @Test
     void aMissingRuntimeIsUnavailableWithTheOsReason() {
