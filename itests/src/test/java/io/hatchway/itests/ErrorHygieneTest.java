@@ -266,7 +266,7 @@ class ErrorHygieneTest {
                 broken);
         checkAnswer("Jolokia, an unknown request type", "InvalidArgument",
                 JolokiaClient.JSON.readTree(jolokia.send("{\"type\":\"nope\"}").body()), broken);
-        checkAnswer("Jolokia, a GET read of an unknown MBean", "NotFound", JolokiaClient.JSON.readTree(
+        checkAnswer("Jolokia, a GET (POST only)", "NotImplemented", JolokiaClient.JSON.readTree(
                 jolokia.send("GET", "read/hatchway:type=Nope/Status", null, Map.of()).body()), broken);
     }
 

@@ -91,8 +91,8 @@ final class JolokiaHandler implements HttpHandler {
     /** The operations that wait up to their {@code timeoutMillis}: they run on the waits pool. */
     static final Set<String> LONG_WAITS = Set.of("waitExec", "waitFor", "execInHost");
 
-    private static final byte[] METHOD_REFUSAL =
-            "405 Method Not Allowed: Hatchway's Jolokia answers POST requests only\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] METHOD_REFUSAL = (ErrorAnswers.error(405, Kind.NotImplemented,
+            "Hatchway's Jolokia answers POST requests only").toJSONString() + "\n").getBytes(StandardCharsets.UTF_8);
     private static final Pattern CHARSET = Pattern.compile(";\\s*charset\\s*=\\s*\"?([^\";,\\s]+)", Pattern.CASE_INSENSITIVE);
     private static final Logger log = LoggerFactory.getLogger(JolokiaHandler.class);
 

@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
 public final class ErrorText {
     /** Text that shows Java in a message. */
     public static final Pattern JAVA = Pattern.compile(
-            "java\\.|javax\\.|io\\.hatchway\\.|org\\.jolokia|Exception|\\b[A-Z]\\w*\\[\\w+=|\\tat |\\bat io\\.");
+            // a qualified class name (a JMX domain such as java.lang alone is words), an exception
+            // type, a toString() of the Name[field=...] shape, a stack frame
+            "\\b[a-z][a-z0-9_]*(?:\\.[a-z][a-z0-9_]*)+\\.[A-Z]\\w*|Exception\\b|\\b[A-Z]\\w*\\[\\w+=|\\tat |\\bat [a-z]+\\.");
 
     private ErrorText() {
     }
