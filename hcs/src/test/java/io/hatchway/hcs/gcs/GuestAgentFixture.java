@@ -64,10 +64,12 @@ public final class GuestAgentFixture implements AutoCloseable {
     private final Path log;
     private final String marker;
     private final List<Path> cgroups;
+    private final List<String> tracesBefore;
     private boolean closed;
 
-    private GuestAgentFixture(Process jail, Path log, String marker) {
+    private GuestAgentFixture(Process jail, Path log, String marker, List<String> tracesBefore) {
         this.jail = jail;
+        this.tracesBefore = tracesBefore;
         this.log = log;
         this.marker = marker;
         this.cgroups = callerCgroups().stream().map(dir -> dir.resolve(CGROUP_PREFIX + jail.pid())).toList();
@@ -159,7 +161,8 @@ public final class GuestAgentFixture implements AutoCloseable {
         String marker = UUID.randomUUID().toString();
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
         builder.environment().put(MARKER_ENV, marker);
-        return new GuestAgentFixture(builder.start(), log, marker);
+        List<String> tracesBefore = hostTraces();
+        return new GuestAgentFixture(builder.start(), log, marker, tracesBefore);
     }
 
     /** The bridge from the guest: what the GCS writes (its stdout). */
@@ -242,39 +245,47 @@ public final class GuestAgentFixture implements AutoCloseable {
         stop();
     }
 
-    /** Fails unless nothing of the jailed program is left: processes, cgroups, mounts, runc state. */
+    /**
+     * Fails unless nothing of the jailed program is left: processes (those outside containers carry
+     * the fixture's marker in their environment; those in containers are in the jail's cgroups),
+     * cgroups, mounts, runc state.
+     */
     private void assertNothingLeft() {
         Leftovers.awaitNoProcess("processes of gcs-jail " + jail.pid(), Duration.ofSeconds(10),
                 () -> Leftovers.processesWithEnv(MARKER_ENV + "=" + marker));
         assertEquals(List.of(), cgroups.stream().filter(Files::exists).toList(),
                 "cgroups of gcs-jail " + jail.pid() + " left; log:\n" + log());
-        String name = CGROUP_PREFIX + jail.pid();
-        assertEquals(List.of(), mountInfo().filter(m -> m.mountPoint().startsWith("/run/gcs")
-                || m.mountPoint().contains(name) || m.root().contains(name)).map(MountInfo::mountPoint).toList(),
-                "mounts of gcs-jail " + jail.pid() + " left on the host");
-        // the GCS's own state, which only a GCS that escaped its private /run could leave on the host's
-        assertEquals(List.of(), Stream.of("/run/gcs", "/run/gcsrunc", "/var/run/gcsrunc").map(Path::of)
-                .filter(Files::exists).toList(), "the GCS's state on the host");
-        assertEquals(List.of(), runcStatesOfGcsContainers(), "runc state of the GCS's containers in the host's /run/runc");
+        List<String> traces = new ArrayList<>(hostTraces());
+        traces.removeAll(tracesBefore);
+        assertEquals(List.of(), traces, "what a GCS leaves on the host only when it escapes its mount namespace");
     }
 
-    /** Containers in the host's runc root whose bundle is where the GCS keeps bundles. */
-    private static List<Path> runcStatesOfGcsContainers() {
-        Path root = Path.of("/run/runc");
-        if (!Files.isDirectory(root)) {
-            return List.of();
+    /**
+     * What a GCS leaves on the host when it is not contained: its mounts (rootfs overlays under
+     * {@code /run/gcs}) and those of a jail's cgroup, its directories in the host's {@code /run}, runc
+     * containers of its bundles in the host's runc root. Taken at start too: only new ones count.
+     */
+    private static List<String> hostTraces() {
+        List<String> traces = new ArrayList<>();
+        mountInfo().filter(m -> m.mountPoint().startsWith("/run/gcs") || m.mountPoint().contains(CGROUP_PREFIX)
+                || m.root().contains(CGROUP_PREFIX)).forEach(m -> traces.add("mount " + m.mountPoint()));
+        Stream.of("/run/gcs", "/run/gcsrunc", "/var/run/gcsrunc").filter(dir -> Files.exists(Path.of(dir)))
+                .forEach(dir -> traces.add("directory " + dir));
+        Path runcRoot = Path.of("/run/runc");
+        if (Files.isDirectory(runcRoot)) {
+            try (Stream<Path> states = Files.list(runcRoot)) {
+                states.filter(dir -> {
+                    try {
+                        return Files.readString(dir.resolve("state.json")).contains("\"/run/gcs/");
+                    } catch (IOException e) { // gone meanwhile, or no state
+                        return false;
+                    }
+                }).forEach(dir -> traces.add("runc container " + dir));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
-        try (Stream<Path> states = Files.list(root)) {
-            return states.map(dir -> dir.resolve("state.json")).filter(state -> {
-                try {
-                    return Files.readString(state).contains("\"/run/gcs/");
-                } catch (IOException e) { // gone meanwhile, or no state
-                    return false;
-                }
-            }).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return traces;
     }
 
     private static void closeQuietly(AutoCloseable stream) {
