@@ -63,6 +63,7 @@ class GuestAgentContainmentTest {
             }
             assertEquals("1", seen.get("memory.procs"), "its memory hierarchy's root holds it alone");
             assertEquals("EROFS", seen.get("proc.sys"), "kernel settings are read-only to it");
+            assertEquals("0,1,2", seen.get("fds"), "it holds no descriptor of the jail's, only its stdio");
             assertEquals(Optional.of(7), jailed.awaitExit(BOUND), "the jail exits with the program's status");
         }
     }

@@ -225,7 +225,9 @@ public final class GuestAgentFixture implements AutoCloseable {
         closed = true;
         try {
             if (jail.isAlive()) {
-                jail.destroy();
+                // the handle's destroy, not the Process's: that one also closes the GCS's stdin at once,
+                // and a GCS reading end of file first exits 1 on its own (and leaves its cgroups)
+                jail.toHandle().destroy();
                 if (!jail.waitFor(STOP_BOUND.toMillis(), TimeUnit.MILLISECONDS)) {
                     jail.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                     throw new AssertionError("gcs-jail " + jail.pid() + " still ran " + STOP_BOUND.toSeconds()
