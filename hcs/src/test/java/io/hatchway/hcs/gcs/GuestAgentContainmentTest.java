@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What gcs-jail promises a user of the real GCS, shown by a probe program run in it
@@ -101,6 +103,17 @@ class GuestAgentContainmentTest {
             assertEquals(List.of(), jailed.cgroups().stream().filter(Files::exists).toList(), "cgroups of the jail left");
         } finally {
             jailed.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"INT", "HUP", "QUIT"})
+    void everyStopSignalEndsTheProgramLikeSigterm(String signal) throws Exception {
+        try (GuestAgentFixture jailed = GuestAgentFixture.jailed(probe(), List.of("hold"))) {
+            assertEquals("2", report(jailed).get("held"));
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(jailed.pid())).inheritIO().start();
+            assertTrue(kill.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal);
+            assertEquals(Optional.of(128 + 9), jailed.awaitExit(BOUND), "SIG" + signal + "; log:\n" + jailed.log());
         }
     }
 

@@ -113,6 +113,10 @@ public final class GuestAgentFixture implements AutoCloseable {
             return "no gcs-jail at " + jail.map(Path::toString).orElse("$" + JAIL_ENV + " (unset) or hcs/target/standin")
                     + " (hcs's test build compiles it with gcc)";
         }
+        List<Path> readOnly = callerCgroups().stream().filter(dir -> !Files.isWritable(dir)).toList();
+        if (!readOnly.isEmpty()) {
+            return "gcs-jail makes its cgroups below this JVM's, and these are read-only: " + readOnly;
+        }
         return null;
     }
 
@@ -142,9 +146,16 @@ public final class GuestAgentFixture implements AutoCloseable {
     public static GuestAgentFixture start(String... extraGcsArgs) throws IOException {
         String reason = unusableReason();
         assumeTrue(reason == null, reason);
-        List<String> args = new ArrayList<>(GCS_ARGS);
-        args.addAll(List.of(extraGcsArgs));
-        return jailed(gcs().orElseThrow(), args);
+        List<String> command = commandLine(extraGcsArgs);
+        return jailed(Path.of(command.get(1)), command.subList(2, command.size()));
+    }
+
+    /** The jailed GCS's command line: the jail, the GCS, {@link #GCS_ARGS}, {@code extraGcsArgs}; needs {@link #unusableReason()} null. */
+    public static List<String> commandLine(String... extraGcsArgs) {
+        List<String> command = new ArrayList<>(List.of(jail().orElseThrow().toString(), gcs().orElseThrow().toString()));
+        command.addAll(GCS_ARGS);
+        command.addAll(List.of(extraGcsArgs));
+        return command;
     }
 
     /** Any program in the jail (the tests' probe), the same way; skips the test where the jail cannot run. */
