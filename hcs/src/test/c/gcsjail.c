@@ -579,6 +579,8 @@ int main(int argc, char **argv) {
     }
     snprintf(cgroup_name, sizeof cgroup_name, PREFIX "%d", (int)getpid());
 
+    /* an ignored SIGCHLD (inherited) would make the kernel reap pid 1 before the jail can wait for it */
+    signal(SIGCHLD, SIG_DFL);
     sigset_t signals, old_mask;
     sigemptyset(&signals);
     sigaddset(&signals, SIGCHLD);
@@ -615,6 +617,8 @@ int main(int argc, char **argv) {
         remove_cgroups();
         return STATUS_JAIL;
     }
+    /* a reader of stderr that went away must not end the jail before it cleaned up */
+    signal(SIGPIPE, SIG_IGN);
     /* the program alone holds the bridge: its end of file is the reader's */
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {

@@ -181,7 +181,7 @@ class GuestAgentContainmentTest {
             assertEquals(1, inContainer.size(), "the container's sleep: " + inContainer + "; log:\n" + gcs.log());
             assertEquals("sleep 600", Files.readString(Path.of("/proc", Long.toString(inContainer.get(0).pid()), "cmdline"))
                     .replace('\0', ' ').trim());
-            assertEquals(List.of(), GuestAgentFixture.mountInfo().filter(m -> m.mountPoint().contains(cid)).toList(),
+            assertEquals(List.of(), JailHost.mountInfo().filter(m -> m.mountPoint().contains(cid)).toList(),
                     "the container's mounts are not the host's");
 
             assertEquals(128 + 9, gcs.stop(), gcs.log()); // and the fixture checks runc state, mounts, cgroups
@@ -303,7 +303,7 @@ class GuestAgentContainmentTest {
 
     /** Where the host puts {@code pid} in the memory hierarchy ({@code /proc/<pid>/cgroup}), as a directory. */
     private static Path hostCgroupOf(long pid) {
-        return GuestAgentFixture.cgroupsOf(Long.toString(pid)).stream()
+        return JailHost.cgroupsOf(Long.toString(pid)).stream()
                 .filter(dir -> dir.toString().contains("/memory/")).findFirst().orElseThrow();
     }
 }

@@ -3,14 +3,12 @@ package io.hatchway.hcs.gcs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.testsupport.BusyboxBundle;
 import io.hatchway.testsupport.Leftovers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +19,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * hcsshim's Linux guest agent (the GCS) for tests, only ever run inside {@code gcs-jail}
@@ -55,7 +52,6 @@ public final class GuestAgentFixture implements AutoCloseable {
     public static final List<String> GCS_ARGS = List.of("-v4", "-use-inouterr", "-disable-time-sync", "-loglevel", "debug");
     /** Put in the jail's environment, inherited by everything the GCS starts outside containers. */
     private static final String MARKER_ENV = "HATCHWAY_GCS_FIXTURE";
-    private static final String CGROUP_PREFIX = "hatchway-gcs-";
     private static final Duration STOP_BOUND = Duration.ofSeconds(45); // the jail's own: 30 s after SIGKILL, 5 s of rmdir
     private static final int LOG_TAIL = 16 * 1024;
     private static final AtomicInteger STARTED = new AtomicInteger();
@@ -72,7 +68,7 @@ public final class GuestAgentFixture implements AutoCloseable {
         this.tracesBefore = tracesBefore;
         this.log = log;
         this.marker = marker;
-        this.cgroups = callerCgroups().stream().map(dir -> dir.resolve(CGROUP_PREFIX + jail.pid())).toList();
+        this.cgroups = JailHost.callerCgroups().stream().map(dir -> dir.resolve(JailHost.CGROUP_PREFIX + jail.pid())).toList();
     }
 
     // --- where things are
@@ -113,7 +109,7 @@ public final class GuestAgentFixture implements AutoCloseable {
             return "no gcs-jail at " + jail.map(Path::toString).orElse("$" + JAIL_ENV + " (unset) or hcs/target/standin")
                     + " (hcs's test build compiles it with gcc)";
         }
-        List<Path> readOnly = callerCgroups().stream().filter(dir -> !Files.isWritable(dir)).toList();
+        List<Path> readOnly = JailHost.callerCgroups().stream().filter(dir -> !Files.isWritable(dir)).toList();
         if (!readOnly.isEmpty()) {
             return "gcs-jail makes its cgroups below this JVM's, and these are read-only: " + readOnly;
         }
@@ -134,7 +130,7 @@ public final class GuestAgentFixture implements AutoCloseable {
         if (BusyboxBundle.onPath("runc").isEmpty()) {
             return "the GCS runs containers with runc, which is not installed (apt-get install runc)";
         }
-        if (mountInfo().noneMatch(m -> m.type().equals("cgroup") && m.hasOption("memory"))) {
+        if (JailHost.mountInfo().noneMatch(m -> m.type().equals("cgroup") && m.hasOption("memory"))) {
             return "the GCS (v0.12) needs a cgroup v1 memory hierarchy, and this host has none";
         }
         return null;
@@ -172,7 +168,7 @@ public final class GuestAgentFixture implements AutoCloseable {
         String marker = UUID.randomUUID().toString();
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
         builder.environment().put(MARKER_ENV, marker);
-        List<String> tracesBefore = hostTraces();
+        List<String> tracesBefore = JailHost.traces();
         return new GuestAgentFixture(builder.start(), log, marker, tracesBefore);
     }
 
@@ -268,37 +264,9 @@ public final class GuestAgentFixture implements AutoCloseable {
                 () -> Leftovers.processesWithEnv(MARKER_ENV + "=" + marker));
         assertEquals(List.of(), cgroups.stream().filter(Files::exists).toList(),
                 "cgroups of gcs-jail " + jail.pid() + " left; log:\n" + log());
-        List<String> traces = new ArrayList<>(hostTraces());
+        List<String> traces = new ArrayList<>(JailHost.traces());
         traces.removeAll(tracesBefore);
         assertEquals(List.of(), traces, "what a GCS leaves on the host only when it escapes its mount namespace");
-    }
-
-    /**
-     * What a GCS leaves on the host when it is not contained: its mounts (rootfs overlays under
-     * {@code /run/gcs}) and those of a jail's cgroup, its directories in the host's {@code /run}, runc
-     * containers of its bundles in the host's runc root. Taken at start too: only new ones count.
-     */
-    private static List<String> hostTraces() {
-        List<String> traces = new ArrayList<>();
-        mountInfo().filter(m -> m.mountPoint().startsWith("/run/gcs") || m.mountPoint().contains(CGROUP_PREFIX)
-                || m.root().contains(CGROUP_PREFIX)).forEach(m -> traces.add("mount " + m.mountPoint()));
-        Stream.of("/run/gcs", "/run/gcsrunc", "/var/run/gcsrunc").filter(dir -> Files.exists(Path.of(dir)))
-                .forEach(dir -> traces.add("directory " + dir));
-        Path runcRoot = Path.of("/run/runc");
-        if (Files.isDirectory(runcRoot)) {
-            try (Stream<Path> states = Files.list(runcRoot)) {
-                states.filter(dir -> {
-                    try {
-                        return Files.readString(dir.resolve("state.json")).contains("\"/run/gcs/");
-                    } catch (IOException e) { // gone meanwhile, or no state
-                        return false;
-                    }
-                }).forEach(dir -> traces.add("runc container " + dir));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return traces;
     }
 
     private static void closeQuietly(AutoCloseable stream) {
@@ -306,64 +274,6 @@ public final class GuestAgentFixture implements AutoCloseable {
             stream.close();
         } catch (Exception e) { // the jail is gone; nothing to flush to
         }
-    }
-
-    // --- the host's cgroups and mounts, as the jail finds them
-
-    /** One line of {@code /proc/self/mountinfo}. */
-    record MountInfo(String root, String mountPoint, String type, List<String> superOptions) {
-        boolean hasOption(String option) {
-            return superOptions.contains(option);
-        }
-    }
-
-    static Stream<MountInfo> mountInfo() {
-        List<MountInfo> mounts = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                // id parent major:minor root mount-point options [optional...] - type source super-options
-                String[] f = line.split(" ");
-                int dash = List.of(f).indexOf("-");
-                if (dash >= 6 && dash + 3 < f.length) {
-                    mounts.add(new MountInfo(Mounts.unescape(f[3]), Mounts.unescape(f[4]), f[dash + 1],
-                            List.of(f[dash + 3].split(","))));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return mounts.stream();
-    }
-
-    /** This JVM's cgroup directory in every mounted hierarchy: where the jail makes its own, as children. */
-    static List<Path> callerCgroups() {
-        return cgroupsOf("self");
-    }
-
-    /** The cgroup directories of process {@code pid} ("self" for this JVM), one per hierarchy mounted here. */
-    static List<Path> cgroupsOf(String pid) {
-        List<MountInfo> mounts = mountInfo().filter(m -> m.type().equals("cgroup") || m.type().equals("cgroup2")).toList();
-        List<Path> dirs = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", pid, "cgroup"))) {
-                String[] f = line.split(":", 3); // hierarchy id : controllers : path
-                if (f.length < 3) {
-                    continue;
-                }
-                boolean v2 = f[0].equals("0") && f[1].isEmpty();
-                List<String> controllers = List.of(f[1].split(","));
-                mounts.stream()
-                        .filter(m -> v2 ? m.type().equals("cgroup2")
-                                : m.type().equals("cgroup") && m.superOptions().containsAll(controllers))
-                        .filter(m -> m.root().equals("/") || f[2].equals(m.root()) || f[2].startsWith(m.root() + "/"))
-                        .findFirst()
-                        .ifPresent(m -> dirs.add(Path.of(m.mountPoint() + (m.root().equals("/") ? f[2]
-                                : f[2].substring(m.root().length())))));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return dirs;
     }
 
     private static int uid() {
