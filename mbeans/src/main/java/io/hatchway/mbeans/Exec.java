@@ -250,7 +250,7 @@ public final class Exec {
             if (ran != null) {
                 ran.release();
             }
-            files.delete();
+            files.delete(task.executor());
         } finally {
             freeId.run();
             released.complete(null);
