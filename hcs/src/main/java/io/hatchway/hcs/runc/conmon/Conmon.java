@@ -1,6 +1,5 @@
 package io.hatchway.hcs.runc.conmon;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
@@ -10,12 +9,9 @@ import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Pipe;
 import io.hatchway.hcs.linux.PosixSpawn;
-import io.hatchway.hcs.oci.Json;
-import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -178,7 +174,7 @@ public final class Conmon {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             Files.createDirectories(dir.dir());
-            createExitDir(dir);
+            dir.createExitDir();
             for (Path stale : List.of(dir.pidFile(), dir.conmonPidFile(), dir.runtimeLog(), dir.exitFile(containerId))) {
                 Files.deleteIfExists(stale);
             }
@@ -214,7 +210,7 @@ public final class Conmon {
                 throw ErrorKind.Unavailable.error("conmon: %s: exited with status %d (its message is in %s)", what,
                         launcherExit.getAsLong(), streams.stdio().stderr());
             }
-            int pid = parseReport(line.get(), dir, what, runtime);
+            int pid = SyncReport.pid(line.get(), dir, what, runtime);
             Monitor monitor = Monitor.of(pid, Monitor.readPid(dir.conmonPidFile()).orElse(0));
             monitor.write(dir);
             return monitor;
@@ -225,27 +221,9 @@ public final class Conmon {
         }
     }
 
-    /**
-     * Makes {@code dir}'s exit directory. Another task's delete may remove an empty parent of it
-     * meanwhile ({@link MonitorDir#deleteExitDirs}): then the path is made again.
-     */
-    private static void createExitDir(MonitorDir dir) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                Files.createDirectories(dir.exitDir());
-                return;
-            } catch (NoSuchFileException e) {
-                if (attempt == 3) {
-                    throw e;
-                }
-            }
-        }
-    }
-
     private static Duration left(long deadline) {
         return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
-
 
     /*
      * A terminal is conmon's (--terminal): it passes the runtime a console socket, takes the
@@ -287,28 +265,4 @@ public final class Conmon {
         env.add("_OCI_SYNCPIPE=3");
         return env;
     }
-
-    private static int parseReport(String line, MonitorDir dir, String what, OciRuntime runtime) {
-        String message = "";
-        if (line != null && !line.isBlank()) {
-            JsonNode node;
-            try {
-                node = Json.MAPPER.readTree(line);
-            } catch (IOException e) {
-                throw ErrorKind.Unavailable.error("conmon: %s: unexpected report '%s'", what, line.strip());
-            }
-            int data = node.path("data").asInt(-1);
-            if (data > 0) {
-                return data;
-            }
-            message = node.path("message").asText("");
-        }
-        String reason = OciRuntime.lastError(dir.runtimeLog()).orElse(message.strip());
-        if (reason.isEmpty()) {
-            reason = "conmon exited without reporting a pid";
-        }
-        ErrorKind kind = LaunchFailure.matches(reason) ? ErrorKind.InvalidArgument : ErrorKind.Unavailable;
-        throw kind.error("%s %s: %s", runtime.name(), what, reason);
-    }
-
 }
