@@ -17,8 +17,7 @@ import java.util.Set;
  * caller's own system call and events are read by the one thread that {@link #await}s them: no
  * thread hop on either path.
  *
- * <p>{@link #watch}, {@link #unwatch} and {@link #close} may be called from any thread; {@link
- * #await} from one thread only, which owns the descriptors and frees them when it sees the close.
+ * <p>Thread-safe; {@link #await} is for one thread at a time.
  */
 public final class Inotify implements AutoCloseable {
     /** The watch descriptor {@link #await} reports when the kernel's queue overflowed: look at everything. */
@@ -40,6 +39,7 @@ public final class Inotify implements AutoCloseable {
     private static final int IN_CREATE = 0x100;
     private static final int IN_ONLYDIR = 0x1000000;
     private static final int IN_Q_OVERFLOW = 0x4000;
+    private static final int IN_IGNORED = 0x8000; // the watch went (unwatched, or its directory removed): no change
     private static final int EVENT_HEADER = 16; // struct inotify_event { int wd; u32 mask, cookie, len; char name[]; }
 
     private final int fd;
@@ -48,6 +48,7 @@ public final class Inotify implements AutoCloseable {
     private final Memory events = new Memory(16 * 1024);
     private final Memory pollFds = new Memory(16); // two struct pollfd { int fd; short events, revents; }
     private boolean closed; // guarded by this
+    private boolean waiting; // guarded by this: a thread is in await, and owns the descriptors meanwhile
     private boolean freed; // guarded by this
 
     private Inotify(int fd, int wakeRead, int wakeWrite) {
@@ -106,56 +107,75 @@ public final class Inotify implements AutoCloseable {
     /**
      * Waits at most {@code timeoutMillis} for events. @return the watch descriptors that saw one
      * ({@link #OVERFLOW} among them when some were lost), empty when the time ran out; nothing once
-     * closed, when the descriptors are freed
+     * closed
      */
     public Optional<Set<Integer>> await(int timeoutMillis) {
         synchronized (this) {
             if (closed) {
-                free();
                 return Optional.empty();
             }
+            waiting = true;
         }
-        pollFds.setInt(0, fd);
-        pollFds.setShort(4, (short) 1); // POLLIN
-        pollFds.setShort(6, (short) 0);
-        pollFds.setInt(8, wakeRead);
-        pollFds.setShort(12, (short) 1);
-        pollFds.setShort(14, (short) 0);
         try {
-            LibC.INSTANCE.poll(pollFds, 2, timeoutMillis);
-        } catch (LastErrorException e) { // EINTR: as a timeout
-        }
-        synchronized (this) {
-            if (closed) {
-                free();
-                return Optional.empty();
-            }
-        }
-        Set<Integer> touched = new HashSet<>();
-        while (true) {
-            long n;
+            pollFds.setInt(0, fd);
+            pollFds.setShort(4, (short) 1); // POLLIN
+            pollFds.setShort(6, (short) 0);
+            pollFds.setInt(8, wakeRead);
+            pollFds.setShort(12, (short) 1);
+            pollFds.setShort(14, (short) 0);
             try {
-                n = LibC.INSTANCE.read(fd, events, events.size());
-            } catch (LastErrorException e) { // EAGAIN: all read
-                return Optional.of(touched);
+                LibC.INSTANCE.poll(pollFds, 2, timeoutMillis);
+            } catch (LastErrorException e) { // EINTR: as a timeout
             }
-            if (n <= 0) {
-                return Optional.of(touched);
+            synchronized (this) {
+                if (closed) {
+                    return Optional.empty();
+                }
             }
-            for (long at = 0; at + EVENT_HEADER <= n; at += EVENT_HEADER + events.getInt(at + 12)) {
-                boolean overflow = (events.getInt(at + 4) & IN_Q_OVERFLOW) != 0;
-                touched.add(overflow ? OVERFLOW : events.getInt(at));
+            Set<Integer> touched = new HashSet<>();
+            while (true) {
+                long n;
+                try {
+                    n = LibC.INSTANCE.read(fd, events, events.size());
+                } catch (LastErrorException e) { // EAGAIN: all read
+                    return Optional.of(touched);
+                }
+                if (n <= 0) {
+                    return Optional.of(touched);
+                }
+                for (long at = 0; at + EVENT_HEADER <= n; at += EVENT_HEADER + events.getInt(at + 12)) {
+                    int mask = events.getInt(at + 4);
+                    if ((mask & IN_Q_OVERFLOW) != 0) {
+                        touched.add(OVERFLOW);
+                    } else if ((mask & IN_IGNORED) == 0) {
+                        touched.add(events.getInt(at));
+                    }
+                }
+            }
+        } finally {
+            synchronized (this) {
+                waiting = false;
+                if (closed) {
+                    free();
+                }
             }
         }
     }
 
-    /** Wakes the thread in {@link #await}, which then frees the descriptors. Idempotent. */
+    /**
+     * Frees the descriptors, or, while a thread is in {@link #await}, wakes it to free them as it
+     * returns (never under its feet). Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        if (!waiting) {
+            free();
+            return;
+        }
         try (Memory one = new Memory(1)) {
             one.setByte(0, (byte) 1);
             LibC.INSTANCE.write(wakeWrite, one, 1);
@@ -163,12 +183,7 @@ public final class Inotify implements AutoCloseable {
         }
     }
 
-    /**
-     * Frees the descriptors at once, for the owner whose {@link #await} thread has ended (or never
-     * ran): what {@link #close} leaves to that thread.
-     */
-    public synchronized void free() {
-        closed = true;
+    private synchronized void free() {
         if (freed) {
             return;
         }

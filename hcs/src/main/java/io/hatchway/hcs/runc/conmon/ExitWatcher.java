@@ -58,7 +58,7 @@ public final class ExitWatcher implements AutoCloseable {
             this.thread = threads.watch("hatchway-exit-watcher", this::run);
         } catch (RuntimeException e) {
             if (inotify != null) {
-                inotify.free();
+                inotify.close();
             }
             throw e;
         }
@@ -170,7 +170,7 @@ public final class ExitWatcher implements AutoCloseable {
             }
         } finally {
             if (inotify != null) {
-                inotify.free();
+                inotify.close();
             }
         }
     }
@@ -216,7 +216,7 @@ public final class ExitWatcher implements AutoCloseable {
             closed = true;
         }
         if (inotify != null) {
-            inotify.close(); // wakes the thread, which frees it
+            inotify.close(); // wakes the thread, which ends
         }
         thread.interrupt();
     }
