@@ -53,6 +53,8 @@ public final class Conmon {
     private final Duration timeout;
     private final Executor relays;
     private final Executor background;
+    /** conmon's environment: the JVM's, which never changes, so made once and not per launch. */
+    private final List<String> environment = environment();
 
     /**
      * @param binary the conmon executable
@@ -188,7 +190,7 @@ public final class Conmon {
         try (Pipe sync = Pipe.openWithoutBreaking()) {
             int launcher;
             try {
-                launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir, console), environment(),
+                launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir, console), environment,
                         dir.dir(), streams.child(), List.of(sync.writeFd()));
             } catch (PosixSpawn.SpawnException e) {
                 throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
@@ -263,6 +265,6 @@ public final class Conmon {
     private static List<String> environment() {
         List<String> env = PosixSpawn.environmentWithout(NOT_INHERITED);
         env.add("_OCI_SYNCPIPE=3");
-        return env;
+        return List.copyOf(env);
     }
 }
