@@ -123,9 +123,15 @@ final class ExecFiles {
         }
     }
 
+    /** Whether {@code path} is a deleted exec's directory waiting for its removal ({@link #delete}). */
+    static boolean isGrave(Path path) {
+        Path name = path.getFileName();
+        return name != null && name.toString().startsWith(GRAVE);
+    }
+
     /** Removes the graves {@link #delete} left in {@code stateDir} (an agent stopped before removing them). */
     static void sweepGraves(Path stateDir) {
-        try (var graves = Files.newDirectoryStream(stateDir, p -> p.getFileName().toString().startsWith(GRAVE))) {
+        try (var graves = Files.newDirectoryStream(stateDir, ExecFiles::isGrave)) {
             graves.forEach(ExecFiles::deleteTree);
         } catch (IOException e) { // no state directory: nothing to sweep
         }
