@@ -58,7 +58,7 @@ final class Profile {
                     "\\.(Registrations|TaskMBeans)\\.(register|unregister)|Interceptor\\.(register|unregister)MBean"),
             Phase.frames("notifications", "sendNotification|\\.EventFanOut\\.|\\.Emitter\\."),
             Phase.frames("conmon spawn (posix_spawn + sync pipe until runc exec reports)",
-                    "hcs\\.runc\\.conmon\\.Conmon\\."),
+                    "hcs\\.runc\\.conmon\\.(Conmon|SyncReport)\\."),
             Phase.frames("process spawn (posix_spawn)", "hcs\\.linux\\.PosixSpawn\\."),
             Phase.frames("wait until the process exec'd (ProcFs.awaitExec)", "ProcFs\\.awaitExec"),
             Phase.frames("stale-file clean-up (deletes)",
@@ -68,8 +68,7 @@ final class Profile {
                             + "|\\.OutputLog\\."),
             Phase.frames("exit-watch registration (request side)", "\\.ExitWatcher\\.(watch|exitOf|when)"),
             Phase.threads("exit path: watcher/reaper threads (inotify, exit file, waitpid)",
-                    "hatchway-exit-watcher|FileSystemWatch|hatchway-reaper"),
-            Phase.frames("exit path: JDK WatchService (inotify poller)", "LinuxWatchService"),
+                    "hatchway-exit-watcher|hatchway-reaper"),
             Phase.frames("waitExec: blocked until the exit is known", "\\.Task\\.waitExec|\\.Exec\\.waitFor"),
             Phase.frames("JSON (Jackson, Jolokia's JSON)", "com\\.fasterxml\\.jackson|hcs\\.oci\\.Json|org\\.jolokia\\.json"
                     + "|JSONStructSerializer|JsonParser"),

@@ -30,6 +30,16 @@ public interface ComputeProcess {
     CompletionStage<Long> exited();
 
     /**
+     * Whether {@link #exited} completes on a thread of this process's own (its reaper), which has
+     * nothing else to do: the caller may then run its brief follow-up of the exit right there,
+     * waking whoever waits for it with no hop through another thread. False by default: the
+     * thread may serve other processes, or the runtime's callbacks, and must not be held.
+     */
+    default boolean exitsOnOwnThread() {
+        return false;
+    }
+
+    /**
      * Kills the process at once (SIGKILL), and on a backend without a container to hold them its
      * descendants too. A process that already exited is left alone.
      */

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * One exec: hcsshim's {@code hcsExec}. The state machine {@code created → running → exited} of
@@ -132,7 +133,7 @@ public final class Exec {
         int pid = process.pid();
         task.publish(isInit() ? Event.start(task.getId(), pid) : Event.execStarted(task.getId(), execId, pid));
         snapshot = ExecSnapshot.running(pid);
-        process.exited().thenAcceptAsync(this::processExited, task.executor());
+        process.exited().thenAcceptAsync(this::processExited, afterExit(process));
         return pid;
     }
 
@@ -151,8 +152,16 @@ public final class Exec {
         if (exit.isDone()) { // exited before the restart: found exited, never shown running
             processExited(exit.join());
         } else {
-            exit.thenAcceptAsync(this::processExited, task.executor());
+            exit.thenAcceptAsync(this::processExited, afterExit(found));
         }
+    }
+
+    /**
+     * Where the exit is taken in: on the thread that saw it when that is the process's own (the
+     * waiter then wakes straight from the exit), else on the task's threads.
+     */
+    private Executor afterExit(ComputeProcess process) {
+        return process.exitsOnOwnThread() ? Runnable::run : task.executor();
     }
 
     private void processExited(long code) {
@@ -250,7 +259,7 @@ public final class Exec {
             if (ran != null) {
                 ran.release();
             }
-            files.delete();
+            files.delete(task.executor());
         } finally {
             freeId.run();
             released.complete(null);

@@ -5,12 +5,16 @@ import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.ProcessSpec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Comparator;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An exec's files: where its standard streams go, and its directory under the task's state, which
@@ -18,6 +22,10 @@ import java.util.stream.Stream;
  * directory goes with the exec's delete. Thread-safe.
  */
 final class ExecFiles {
+    /** Starts the names deleted directories wait under (an exec id never starts with a dot). */
+    private static final String GRAVE = ".deleted-";
+    private static final AtomicLong GRAVES = new AtomicLong();
+
     private final Path dir;
     private final Stdio stdio;
     private final OutputLog stdout; // null when the spec named the file
@@ -92,16 +100,76 @@ final class ExecFiles {
         }
     }
 
-    /** Removes the directory and all in it. */
-    void delete() {
-        deleteTree(dir);
+    /**
+     * Removes the directory and all in it: at once out of the exec id's way, renamed to a name of
+     * its own (a new exec with the same id may be created the moment the delete returns, and its
+     * files are never touched), then removed on {@code later}, after the answer. A grave left by an
+     * agent that stopped first goes with the task's directory, or with {@link #sweepGraves}.
+     */
+    void delete(Executor later) {
+        Path grave = dir.resolveSibling(GRAVE + dir.getFileName() + "-" + ProcessHandle.current().pid() + "-"
+                + GRAVES.incrementAndGet());
+        try {
+            Files.move(dir, grave);
+        } catch (NoSuchFileException e) {
+            return; // gone already
+        } catch (IOException e) {
+            deleteTree(dir); // cannot be renamed: removed now, as far as it can
+            return;
+        }
+        try {
+            later.execute(() -> deleteTree(grave));
+        } catch (RejectedExecutionException e) { // closing: now then
+            deleteTree(grave);
+        }
     }
 
-    /** Removes {@code dir} and all in it, as far as it can; what is gone already is no failure. */
+    /** Whether {@code path} is a deleted exec's directory waiting for its removal ({@link #delete}). */
+    static boolean isGrave(Path path) {
+        Path name = path.getFileName();
+        return name != null && name.toString().startsWith(GRAVE);
+    }
+
+    /** Removes the graves {@link #delete} left in {@code stateDir} (an agent stopped before removing them). */
+    static void sweepGraves(Path stateDir) {
+        try (var graves = Files.newDirectoryStream(stateDir, ExecFiles::isGrave)) {
+            graves.forEach(ExecFiles::deleteTree);
+        } catch (IOException e) { // no state directory: nothing to sweep
+        }
+    }
+
+    /**
+     * Removes {@code dir} and all in it, as far as it can; what is gone already, or goes meanwhile
+     * (a grave removed beside), is no failure.
+     */
     static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException | UncheckedIOException e) { // already gone
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    quietlyDelete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) {
+                    quietlyDelete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) { // already gone
+        }
+    }
+
+    private static void quietlyDelete(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) { // what is left stays
         }
     }
 }

@@ -92,6 +92,7 @@ public final class Task {
     static Task recovered(TaskContext context, RecoveredSystem recovered, Path stateDir) {
         Task task = new Task(context, recovered.id(), recovered.bundle(), stateDir, recovered.init().spec(),
                 Optional.of(recovered.init().stdio()), stdio -> recovered.system());
+        ExecFiles.sweepGraves(stateDir);
         for (RecoveredSystem.Process process : recovered.execs()) {
             String execId = process.execId();
             try {

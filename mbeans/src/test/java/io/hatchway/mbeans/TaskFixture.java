@@ -9,8 +9,12 @@ import io.hatchway.hcs.ErrorKind;
 import io.hatchway.testsupport.Leftovers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +22,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import javax.management.JMX;
 import javax.management.MBeanServer;
 import javax.management.MBeanServerFactory;
@@ -230,15 +233,44 @@ final class TaskFixture implements AutoCloseable {
                 testProcesses());
     }
 
+    /**
+     * The state directory's files, without the deleted execs' directories that are being removed
+     * after their delete answered (ExecFiles' graves: they go by themselves, whatever the call).
+     */
     private Set<String> files() {
         if (!Files.exists(stateDir)) {
             return Set.of();
         }
-        try (Stream<Path> paths = Files.walk(stateDir)) {
-            return paths.map(Path::toString).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> files = new TreeSet<>();
+        try {
+            Files.walkFileTree(stateDir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    if (ExecFiles.isGrave(dir)) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    files.add(dir.toString());
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    files.add(file.toString());
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) { // a grave's, gone meanwhile
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw e;
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return files;
     }
 
     /** Live processes this JVM started (the tests are the only ones starting any). */

@@ -7,6 +7,8 @@ import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.linux.Reaper;
+import io.hatchway.hcs.linux.ProcFs;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -23,6 +25,7 @@ final class HostProcess implements ComputeProcess {
     private final ChildStdio streams;
     private final CompletableFuture<Long> exited = new CompletableFuture<>();
     private volatile boolean reaped;
+    private volatile boolean loaded;
 
     /**
      * Process {@code pid}, just spawned with {@code streams}, which it finishes once it has exited;
@@ -49,12 +52,29 @@ final class HostProcess implements ComputeProcess {
         return pid;
     }
 
+    /**
+     * Waits (at most a second, in practice microseconds, and once) until its program is loaded,
+     * for whoever reads its details: its spawn returned mid-execve (see {@link ProcFs#awaitExec}).
+     */
+    void awaitLoaded() {
+        if (!loaded) {
+            ProcFs.awaitExec(pid, s -> true, Duration.ofSeconds(1));
+            loaded = true;
+        }
+    }
+
     @Override
     public boolean signal(int signal) {
         // Until the reaper has collected it the pid stays ours. Between this check and kill(2) it
         // could in theory be reaped and reused: accepted, the window is microseconds and pid reuse
         // takes a full wrap of the pid space.
         return !reaped && LibC.signal(pid, signal);
+    }
+
+    /** Its reaper completes {@link #exited}, once its output is relayed (a relay's thread then: also its own). */
+    @Override
+    public boolean exitsOnOwnThread() {
+        return true;
     }
 
     @Override

@@ -11,16 +11,12 @@ import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.LinuxTarget;
-import io.hatchway.hcs.linux.PathSearch;
 import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.ProcessSpec;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,19 +83,7 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public void checkProcess(ProcessSpec spec) {
-        spec.check(LinuxTarget::processProblem);
-        int uid = LibC.INSTANCE.getuid();
-        if (spec.uid().isPresent() && spec.uid().get() != uid) {
-            throw ErrorKind.InvalidArgument.error(
-                    "user.uid %d: the process backend runs processes as the JVM's own user (uid %d) only",
-                    spec.uid().get(), uid);
-        }
-        int gid = LibC.INSTANCE.getgid();
-        if (spec.gid().isPresent() && spec.gid().get() != gid) {
-            throw ErrorKind.InvalidArgument.error(
-                    "user.gid %d: the process backend runs processes as the JVM's own group (gid %d) only",
-                    spec.gid().get(), gid);
-        }
+        HostSpec.check(spec);
     }
 
     @Override
@@ -129,7 +113,7 @@ final class ProcessSystem implements ComputeSystem {
         int pid;
         ChildStdio streams = null;
         try {
-            Path executable = executable(spec);
+            Path executable = HostSpec.executable(spec);
             ProcessSpec.ConsoleSize size = spec.consoleSize().orElse(new ProcessSpec.ConsoleSize(0, 0));
             streams = spec.terminal() ? ChildStdio.openTerminal(stdio, size.width(), size.height(), threads.relays())
                     : ChildStdio.open(stdio, threads.relays());
@@ -144,7 +128,7 @@ final class ProcessSystem implements ComputeSystem {
         }
         streams.started();
         HostProcess host = new HostProcess(pid, this, streams, threads.reapers());
-        long startTicks = awaitExec(pid);
+        long startTicks = startTicks(pid);
         sessions.put(pid, startTicks);
         if (startTicks > 0) { // 0: gone already, nothing to record
             try {
@@ -170,38 +154,13 @@ final class ProcessSystem implements ComputeSystem {
     }
 
     /**
-     * {@code args[0]} as an OCI runtime finds it: a path as given (relative to {@code cwd}), a bare
-     * name on the process's own {@code PATH} (a default one when its env has none).
+     * The start time in clock ticks of process {@code pid}, just spawned (0 once it is gone): read
+     * at once, with no wait for its program to load. posix_spawn returns once the child is past
+     * the point of no return of its execve; the rest of the execve is waited for only by whoever
+     * reads the process's details ({@link HostProcess#awaitLoaded}), not by every start.
      */
-    static Path executable(ProcessSpec spec) {
-        String name = spec.args().get(0);
-        String path = PathSearch.DEFAULT_PATH;
-        for (String entry : spec.env()) {
-            if (entry.startsWith("PATH=")) {
-                path = entry.substring(5);
-            }
-        }
-        List<Path> candidates = PathSearch.candidates(name, path, Path.of(spec.cwd()));
-        Optional<Path> found = PathSearch.firstExecutable(candidates);
-        if (found.isPresent()) {
-            return found.get();
-        }
-        for (Path candidate : candidates) {
-            if (Files.exists(candidate)) {
-                throw ErrorKind.InvalidArgument.error("cannot start '%s': %s is not an executable file", name, candidate);
-            }
-        }
-        throw ErrorKind.InvalidArgument.error("cannot start '%s': %s", name,
-                name.contains("/") ? "no such file" : "executable file not found in $PATH");
-    }
-
-    /**
-     * Waits (at most a second, in practice microseconds) until the exec'd program is loaded, so that
-     * from the caller's return on the process is what it asked for; returns its start time in clock
-     * ticks.
-     */
-    private static long awaitExec(int pid) {
-        return ProcFs.awaitExec(pid, s -> true, Duration.ofSeconds(1)).map(ProcFs.Stat::startTicks).orElse(0L);
+    private static long startTicks(int pid) {
+        return ProcFs.stat(pid).map(ProcFs.Stat::startTicks).orElse(0L);
     }
 
     /**
@@ -225,56 +184,13 @@ final class ProcessSystem implements ComputeSystem {
 
     @Override
     public List<ProcessDetails> processes() {
-        List<ProcessDetails> out = new ArrayList<>();
-        for (int pid : members("pids")) {
-            ProcFs.details(pid).ifPresent(out::add);
-        }
-        if (out.isEmpty() && (started || stopping)) {
-            throw noneLeft("pids");
-        }
-        return out;
+        live.forEach(HostProcess::awaitLoaded); // a leader just started shows its own program
+        return SessionUsage.processes(members("pids"), () -> started || stopping, id);
     }
 
     @Override
     public Statistics statistics() {
-        long user = 0;
-        long kernel = 0;
-        long resident = 0;
-        long virtual = 0;
-        long read = 0;
-        long write = 0;
-        long count = 0;
-        for (int pid : members("stats")) {
-            Optional<ProcFs.Stat> stat = ProcFs.stat(pid);
-            if (stat.isEmpty()) {
-                continue;
-            }
-            ProcFs.Stat s = stat.get();
-            user += ProcFs.ticksTo100ns(s.userTicks());
-            kernel += ProcFs.ticksTo100ns(s.kernelTicks());
-            resident += s.residentPages() * ProcFs.pageSize();
-            virtual += s.virtualBytes();
-            long[] io = ProcFs.storageBytes(pid);
-            read += io[0];
-            write += io[1];
-            count++;
-        }
-        if (count == 0 && (started || stopping)) {
-            throw noneLeft("stats");
-        }
-        return new Statistics(Instant.now().toString(), user, kernel, resident, virtual, 0, read, write,
-                count, 0);
-    }
-
-    /**
-     * What a started task none of whose processes could be read answers: it has stopped in all but
-     * the bookkeeping (its last process died between the listing and the reading, or is being
-     * reaped), so NotFound, never figures of nothing that look valid. A task never started has no
-     * process yet, and says so with an empty list and zeros.
-     */
-    private RuntimeException noneLeft(String what) {
-        return ErrorKind.NotFound.error("failed to fetch %s: task '%s' is stopping and none of its processes"
-                + " is left", what, id);
+        return SessionUsage.statistics(members("stats"), () -> started || stopping, id);
     }
 
     /** The pids of every process of the task; NotFound once the system has stopped. */

@@ -67,9 +67,8 @@ final class ContainerExecs {
         MonitorDir monitorDir = dir.exec(Integer.toString(count.incrementAndGet()));
         ObjectNode process = OciProcess.exec(spec, initProcess);
         try {
-            TaskDir.write(monitorDir.processFile(), process);
             TaskDir.writeExec(monitorDir, new ExecRecord(execId, stdio.stdin().map(Path::toString).orElse(null),
-                    stdio.stdout().toString(), stdio.stderr().toString(), process));
+                    stdio.stdout().toString(), stdio.stderr().toString(), null), process);
         } catch (IOException e) {
             throw ErrorKind.Unavailable.error("exec in task '%s': writing %s: %s", taskId, monitorDir.dir(),
                     HatchwayException.reason(e));

@@ -8,6 +8,7 @@ import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -23,7 +24,8 @@ import java.util.Optional;
  * sandbox/             the sandbox of an isolated task (see {@link Sandbox})
  * </pre>
  *
- * Records are written whole or not at all ({@link AtomicFile}).
+ * Records are written whole or not at all ({@link AtomicFile}); an exec's, on the exec's hot path,
+ * once each into its fresh directory before conmon starts ({@link #writeExec}).
  */
 record TaskDir(Path dir) {
 
@@ -37,7 +39,11 @@ record TaskDir(Path dir) {
         }
     }
 
-    /** An exec: the id the task layer gave it, its streams and its OCI process as the runtime ran it. */
+    /**
+     * An exec: the id the task layer gave it, its streams and its OCI process as the runtime ran it
+     * (null in the file when the process is in the exec's {@link MonitorDir#processFile}, where
+     * {@link #readExec} takes it from).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     record ExecRecord(String execId, String stdin, String stdout, String stderr, JsonNode process) {
 
@@ -78,12 +84,24 @@ record TaskDir(Path dir) {
         return read(taskFile(), TaskRecord.class);
     }
 
-    static void writeExec(MonitorDir exec, ExecRecord record) throws IOException {
-        write(exec.dir().resolve("exec.json"), record);
+    /**
+     * Writes an exec's {@code process} object (the runtime's input) and its record without it, each
+     * once, into the exec's new directory, with no temporary file and rename: both are written
+     * before conmon is started, so a record cut short by an agent that died writing it belongs to a
+     * launch that never happened, which recovery drops ({@link #readExec} finds no record).
+     */
+    static void writeExec(MonitorDir exec, ExecRecord record, JsonNode process) throws IOException {
+        Files.createDirectories(exec.dir());
+        Files.write(exec.processFile(), Json.MAPPER.writeValueAsBytes(process));
+        Files.write(exec.dir().resolve("exec.json"), Json.MAPPER.writeValueAsBytes(record));
     }
 
+    /** An exec's record, its process included; empty when it was never written whole. */
     static Optional<ExecRecord> readExec(MonitorDir exec) {
-        return read(exec.dir().resolve("exec.json"), ExecRecord.class);
+        return read(exec.dir().resolve("exec.json"), ExecRecord.class)
+                .flatMap(r -> r.process() != null && !r.process().isNull() ? Optional.of(r)
+                : read(exec.processFile(), JsonNode.class).map(p -> new ExecRecord(r.execId(), r.stdin(), r.stdout(),
+                        r.stderr(), p)));
     }
 
     static void write(Path file, Object value) throws IOException {

@@ -1,6 +1,5 @@
 package io.hatchway.hcs.runc.conmon;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
@@ -11,13 +10,9 @@ import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.Pipe;
 import io.hatchway.hcs.linux.PosixSpawn;
 import io.hatchway.hcs.linux.Reaper;
-import io.hatchway.hcs.oci.Json;
-import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.runc.cli.OciRuntime;
-import io.hatchway.hcs.runc.cli.RuntimeOutput;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,6 +54,8 @@ public final class Conmon {
     private final Duration timeout;
     private final Executor relays;
     private final Executor background;
+    /** conmon's environment: the JVM's, which never changes, so made once and not per launch. */
+    private final List<String> environment = environment();
 
     /**
      * @param binary the conmon executable
@@ -181,7 +178,7 @@ public final class Conmon {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             Files.createDirectories(dir.dir());
-            createExitDir(dir);
+            dir.createExitDir();
             for (Path stale : List.of(dir.pidFile(), dir.conmonPidFile(), dir.runtimeLog(), dir.exitFile(containerId))) {
                 Files.deleteIfExists(stale);
             }
@@ -196,7 +193,7 @@ public final class Conmon {
         try (Pipe sync = Pipe.openWithoutBreaking()) {
             int launcher;
             try {
-                launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir, console), environment(),
+                launcher = PosixSpawn.spawn(binary, argv(runtime, containerId, bundle, processFile, dir, console), environment,
                         dir.dir(), streams.child(), List.of(sync.writeFd()));
             } catch (PosixSpawn.SpawnException e) {
                 throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
@@ -218,7 +215,7 @@ public final class Conmon {
                 throw ErrorKind.Unavailable.error("conmon: %s: exited with status %d (its message is in %s)", what,
                         launcherExit.getAsLong(), streams.stdio().stderr());
             }
-            int pid = parseReport(line.get(), dir, what, runtime);
+            int pid = SyncReport.pid(line.get(), dir, what, runtime);
             Monitor monitor = Monitor.of(pid, Monitor.readPid(dir.conmonPidFile()).orElse(0));
             monitor.write(dir);
             return monitor;
@@ -229,27 +226,9 @@ public final class Conmon {
         }
     }
 
-    /**
-     * Makes {@code dir}'s exit directory. Another task's delete may remove an empty parent of it
-     * meanwhile ({@link MonitorDir#deleteExitDirs}): then the path is made again.
-     */
-    private static void createExitDir(MonitorDir dir) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                Files.createDirectories(dir.exitDir());
-                return;
-            } catch (NoSuchFileException e) {
-                if (attempt == 3) {
-                    throw e;
-                }
-            }
-        }
-    }
-
     private static Duration left(long deadline) {
         return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
-
 
     /*
      * A terminal is conmon's (--terminal): it passes the runtime a console socket, takes the
@@ -289,30 +268,6 @@ public final class Conmon {
     private static List<String> environment() {
         List<String> env = PosixSpawn.environmentWithout(NOT_INHERITED);
         env.add("_OCI_SYNCPIPE=3");
-        return env;
+        return List.copyOf(env);
     }
-
-    private static int parseReport(String line, MonitorDir dir, String what, OciRuntime runtime) {
-        String message = "";
-        if (line != null && !line.isBlank()) {
-            JsonNode node;
-            try {
-                node = Json.MAPPER.readTree(line);
-            } catch (IOException e) {
-                throw ErrorKind.Unavailable.error("conmon: %s: unexpected report '%s'", what, line.strip());
-            }
-            int data = node.path("data").asInt(-1);
-            if (data > 0) {
-                return data;
-            }
-            message = node.path("message").asText("");
-        }
-        String reason = RuntimeOutput.lastError(dir.runtimeLog()).orElse(message.strip());
-        if (reason.isEmpty()) {
-            reason = "conmon exited without reporting a pid";
-        }
-        ErrorKind kind = LaunchFailure.matches(reason) ? ErrorKind.InvalidArgument : ErrorKind.Unavailable;
-        throw kind.error("%s %s: %s", runtime.name(), what, reason);
-    }
-
 }

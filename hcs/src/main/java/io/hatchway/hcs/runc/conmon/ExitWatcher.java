@@ -2,16 +2,11 @@ package io.hatchway.hcs.runc.conmon;
 
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeThreads;
+import io.hatchway.hcs.linux.Inotify;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,18 +23,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notices exits without busy polling: one thread waits on a {@link WatchService} (inotify on
- * Linux) for conmon's exit files and for changes of cgroup {@code cgroup.events} files, and checks
- * every waiter once per fallback interval as well, which covers lost events, conmon killed
- * before it could write, and hosts without cgroup v2 events. Thread-safe.
+ * Notices exits without busy polling: one thread waits on {@link Inotify} for conmon's exit files
+ * and for changes of cgroup {@code cgroup.events} files, and checks every waiter once per fallback
+ * interval as well, which covers lost events, conmon killed before it could write, and hosts
+ * without cgroup v2 events. A watch is added and removed by the caller's own system call, and an
+ * exit wakes this thread straight from the kernel: the JDK's {@code WatchService} took a round
+ * trip through its own thread for each, about a millisecond per exec. Thread-safe.
  */
 public final class ExitWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ExitWatcher.class);
 
-    private final WatchService watchService;
+    private final Inotify inotify; // null where the kernel gives none: the fallback check alone
     private final Duration fallback;
     private final Thread thread;
-    private final Map<Path, WatchKey> keys = new HashMap<>(); // guarded by this
+    private final Map<Path, Integer> keys = new HashMap<>(); // guarded by this
+    private final Map<Integer, Path> dirs = new HashMap<>(); // guarded by this
     private final Map<Path, Set<Waiter<?>>> waitersByDir = new HashMap<>(); // guarded by this
     private final Set<Waiter<?>> waiters = new HashSet<>(); // guarded by this
     private volatile boolean closed;
@@ -47,12 +45,23 @@ public final class ExitWatcher implements AutoCloseable {
     /** Starts the watching thread, {@code hatchway-exit-watcher}, one of {@code threads}. */
     public ExitWatcher(Duration fallback, ComputeThreads threads) {
         this.fallback = fallback;
+        Inotify opened;
         try {
-            this.watchService = FileSystems.getDefault().newWatchService();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            opened = Inotify.open();
+        } catch (IOException | UnsatisfiedLinkError | NoClassDefFoundError e) {
+            log.warn("no inotify ({}): exits are noticed by the check every {} ms alone", e.toString(),
+                    fallback.toMillis());
+            opened = null;
         }
-        this.thread = threads.watch("hatchway-exit-watcher", this::run);
+        this.inotify = opened;
+        try {
+            this.thread = threads.watch("hatchway-exit-watcher", this::run);
+        } catch (RuntimeException e) {
+            if (inotify != null) {
+                inotify.close();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -107,11 +116,12 @@ public final class ExitWatcher implements AutoCloseable {
             waiters.add(waiter);
             if (dir != null) {
                 waitersByDir.computeIfAbsent(dir, d -> new HashSet<>()).add(waiter);
-                if (!keys.containsKey(dir)) {
+                if (!keys.containsKey(dir) && inotify != null) {
                     try {
-                        keys.put(dir, dir.register(watchService, StandardWatchEventKinds.ENTRY_CREATE,
-                                StandardWatchEventKinds.ENTRY_MODIFY));
-                    } catch (IOException | ClosedWatchServiceException e) {
+                        int wd = inotify.watch(dir);
+                        keys.put(dir, wd);
+                        dirs.put(wd, dir);
+                    } catch (IOException e) {
                         log.debug("cannot watch {}; the fallback check covers it: {}", dir, e.toString());
                     }
                 }
@@ -122,33 +132,46 @@ public final class ExitWatcher implements AutoCloseable {
     }
 
     private void run() {
-        long nextSweep = System.nanoTime() + fallback.toNanos();
-        while (!closed) {
-            Set<Path> touched = new HashSet<>();
-            try {
-                long wait = Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextSweep - System.nanoTime()));
-                WatchKey key = watchService.poll(wait, TimeUnit.MILLISECONDS);
-                while (key != null) {
-                    key.pollEvents();
-                    touched.add((Path) key.watchable());
-                    key.reset();
-                    key = watchService.poll();
-                }
-            } catch (InterruptedException | ClosedWatchServiceException e) {
-                return;
-            }
-            List<Waiter<?>> due = new ArrayList<>();
-            synchronized (this) {
-                if (System.nanoTime() - nextSweep >= 0) {
-                    due.addAll(waiters);
-                    nextSweep = System.nanoTime() + fallback.toNanos();
+        try {
+            long nextSweep = System.nanoTime() + fallback.toNanos();
+            while (!closed && !Thread.currentThread().isInterrupted()) {
+                int wait = (int) Math.max(1, Math.min(Integer.MAX_VALUE,
+                        TimeUnit.NANOSECONDS.toMillis(nextSweep - System.nanoTime())));
+                Set<Integer> touched;
+                if (inotify == null) {
+                    try {
+                        Thread.sleep(wait);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    touched = Set.of();
                 } else {
-                    for (Path dir : touched) {
-                        due.addAll(waitersByDir.getOrDefault(dir, Set.of()));
+                    Optional<Set<Integer>> seen = inotify.await(wait);
+                    if (seen.isEmpty()) {
+                        return; // closed
+                    }
+                    touched = seen.get();
+                }
+                List<Waiter<?>> due = new ArrayList<>();
+                synchronized (this) {
+                    if (System.nanoTime() - nextSweep >= 0 || touched.contains(Inotify.OVERFLOW)) {
+                        due.addAll(waiters);
+                        nextSweep = System.nanoTime() + fallback.toNanos();
+                    } else {
+                        for (int wd : touched) {
+                            Path dir = dirs.get(wd);
+                            if (dir != null) {
+                                due.addAll(waitersByDir.getOrDefault(dir, Set.of()));
+                            }
+                        }
                     }
                 }
+                check(due);
             }
-            check(due);
+        } finally {
+            if (inotify != null) {
+                inotify.close();
+            }
         }
     }
 
@@ -177,9 +200,10 @@ public final class ExitWatcher implements AutoCloseable {
             same.remove(waiter);
             if (same.isEmpty()) {
                 waitersByDir.remove(waiter.dir);
-                WatchKey key = keys.remove(waiter.dir);
-                if (key != null) {
-                    key.cancel();
+                Integer wd = keys.remove(waiter.dir);
+                if (wd != null) {
+                    dirs.remove(wd);
+                    inotify.unwatch(wd);
                 }
             }
         }
@@ -191,9 +215,8 @@ public final class ExitWatcher implements AutoCloseable {
         synchronized (this) {
             closed = true;
         }
-        try {
-            watchService.close();
-        } catch (IOException e) { // closing anyway
+        if (inotify != null) {
+            inotify.close(); // wakes the thread, which ends
         }
         thread.interrupt();
     }

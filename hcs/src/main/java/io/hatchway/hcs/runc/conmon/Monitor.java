@@ -1,7 +1,6 @@
 package io.hatchway.hcs.runc.conmon;
 
 import io.hatchway.hcs.Signals;
-import io.hatchway.hcs.linux.AtomicFile;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.ProcFs;
 import io.hatchway.hcs.oci.Json;
@@ -54,9 +53,13 @@ public record Monitor(int pid, int conmonPid, long conmonStartTicks, long startT
                 .isPresent();
     }
 
-    /** Records this monitor in {@code dir} ({@code monitor.json}) for {@link #read}. */
+    /**
+     * Records this monitor in {@code dir} ({@code monitor.json}) for {@link #read}: one plain write,
+     * on every launch's hot path. A record cut short by an agent that died writing it reads as none,
+     * and {@link #recorded} then takes the pid files, as for an agent that died just before.
+     */
     void write(MonitorDir dir) throws IOException {
-        AtomicFile.write(dir.dir().resolve("monitor.json"), Json.write(this));
+        Files.write(dir.dir().resolve("monitor.json"), Json.MAPPER.writeValueAsBytes(this));
     }
 
     /** The monitor recorded in {@code dir}, for a process found again after a restart. */

@@ -4,6 +4,7 @@ import io.hatchway.hcs.linux.Mounts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Objects;
@@ -85,6 +86,23 @@ public record MonitorDir(Path dir) {
                 Files.deleteIfExists(parent);
             } catch (IOException e) { // not empty (another task's), or not ours to remove: stop there
                 return;
+            }
+        }
+    }
+
+    /**
+     * Makes the exit directory. Another task's delete may remove an empty parent of it meanwhile
+     * ({@link #deleteExitDirs}): then the path is made again.
+     */
+    void createExitDir() throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.createDirectories(exitDir());
+                return;
+            } catch (NoSuchFileException e) {
+                if (attempt == 3) {
+                    throw e;
+                }
             }
         }
     }
