@@ -84,7 +84,8 @@ final class WindowsBackend implements ComputeBackend {
      * parent layers then the scratch), bounded; the init process is created at start.
      *
      * @throws io.hatchway.hcs.HatchwayException NotImplemented for hypervisor isolation (the
-     *     bundle's {@code windows.hyperv}, or {@code isolation: sandbox}); AlreadyExists when a
+     *     bundle's {@code windows.hyperv}, or {@code isolation: hypervisor}); InvalidArgument for
+     *     {@code isolation: sandbox} (runc's); AlreadyExists when a
      *     compute system with this id exists on this host; InvalidArgument for a bundle HCS cannot
      *     run
      */
@@ -92,7 +93,8 @@ final class WindowsBackend implements ComputeBackend {
     public ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio) {
         Objects.requireNonNull(id);
         Objects.requireNonNull(bundle);
-        if (options.sandbox() || bundle.windows().map(Bundle.Windows::hyperv).orElse(false)) {
+        options.requireIsolation(name(), Set.of(TaskOptions.Isolation.NONE, TaskOptions.Isolation.HYPERVISOR));
+        if (options.hypervisor() || bundle.windows().map(Bundle.Windows::hyperv).orElse(false)) {
             throw ErrorKind.NotImplemented.error("hypervisor isolation: a task in a utility VM of its own needs the"
                     + " GCS bridge to the guest, which this build does not have; only process isolation runs here");
         }
@@ -100,7 +102,7 @@ final class WindowsBackend implements ComputeBackend {
             throw ErrorKind.NotImplemented.error("runtime '%s': the windows backend runs no OCI runtime",
                     options.option(RUNTIME));
         }
-        HcsSystem.check(bundle.process());
+        ArgonDocuments.checkUser(bundle.process());
         String document = Json.write(ArgonDocuments.computeSystem(bundle, owner, scratchVolume(bundle),
                 WindowsBackend::layerId));
         PointerByReference created = new PointerByReference();

@@ -65,11 +65,23 @@ class WindowsBackendTest {
         return new Stdio(Optional.empty(), dir.resolve("out"), dir.resolve("err"));
     }
 
+    /** runc's sandbox is no isolation HCS offers: the caller's mistake, InvalidArgument, nothing created. */
+    @Test
+    void sandboxIsolationIsRefusedAsInvalidArgument() throws Exception {
+        try (ComputeBackend backend = open(dir.resolve("state"))) {
+            HatchwayException e = assertThrows(HatchwayException.class, () -> backend.create("t1",
+                    bundle("sandbox", false, "/bin/true"), TaskOptions.parse("{\"isolation\":\"sandbox\"}",
+                            backend.optionKeys()), stdio()));
+            assertEquals("InvalidArgument: isolation 'sandbox': the windows backend offers only 'none' and 'hypervisor'",
+                    e.getMessage());
+        }
+    }
+
     @Test
     void hypervisorIsolationIsNotImplementedNamingTheGcsBridge() throws Exception {
         try (ComputeBackend backend = open(dir.resolve("state"))) {
             for (var attempt : List.of(Map.entry(bundle("hyperv", true, "/bin/true"), TaskOptions.DEFAULT),
-                    Map.entry(bundle("sandbox", false, "/bin/true"), TaskOptions.parse("{\"isolation\":\"sandbox\"}",
+                    Map.entry(bundle("hypervisor", false, "/bin/true"), TaskOptions.parse("{\"isolation\":\"hypervisor\"}",
                             backend.optionKeys())))) {
                 HatchwayException e = assertThrows(HatchwayException.class,
                         () -> backend.create("t1", attempt.getKey(), attempt.getValue(), stdio()));
