@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The windows backend's own rules through the stand-in (the contract suite, mbeans' OnWindowsTest,
- * covers the task model): hypervisor isolation refused naming what is missing, and an agent on a
+ * covers the task model): what hypervisor isolation refuses before any VM is made, and an agent on a
  * state directory ending what an earlier agent on it left, found by its Owner, and nothing else.
  */
 class WindowsBackendTest {
@@ -77,17 +77,26 @@ class WindowsBackendTest {
         }
     }
 
+    /** A Windows guest in a utility VM (the bundle's windows.hyperv) is not driven: NotImplemented, saying what is. */
     @Test
-    void hypervisorIsolationIsNotImplementedNamingTheGcsBridge() throws Exception {
+    void aWindowsGuestIsNotImplemented() throws Exception {
         try (ComputeBackend backend = open(dir.resolve("state"))) {
-            for (var attempt : List.of(Map.entry(bundle("hyperv", true, "/bin/true"), TaskOptions.DEFAULT),
-                    Map.entry(bundle("hypervisor", false, "/bin/true"), TaskOptions.parse("{\"isolation\":\"hypervisor\"}",
-                            backend.optionKeys())))) {
-                HatchwayException e = assertThrows(HatchwayException.class,
-                        () -> backend.create("t1", attempt.getKey(), attempt.getValue(), stdio()));
-                assertEquals(ErrorKind.NotImplemented, e.kind());
-                assertTrue(e.getMessage().contains("GCS bridge"), e.getMessage());
-            }
+            HatchwayException e = assertThrows(HatchwayException.class,
+                    () -> backend.create("t1", bundle("hyperv", true, "/bin/true"), TaskOptions.DEFAULT, stdio()));
+            assertEquals(ErrorKind.NotImplemented, e.kind());
+            assertTrue(e.getMessage().contains("isolation 'hypervisor' runs a Linux bundle"), e.getMessage());
+        }
+    }
+
+    /** isolation hypervisor takes a Linux bundle: one without its root directory is refused before any VM is made. */
+    @Test
+    void aHypervisorIsolatedTaskNeedsALinuxRootFileSystem() throws Exception {
+        try (ComputeBackend backend = open(dir.resolve("state"))) {
+            HatchwayException e = assertThrows(HatchwayException.class, () -> backend.create("t1",
+                    bundle("norootfs", false, "/bin/true"), TaskOptions.parse("{\"isolation\":\"hypervisor\"}",
+                            backend.optionKeys()), stdio()));
+            assertEquals(ErrorKind.InvalidArgument, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("root.path"), e.getMessage());
         }
     }
 
