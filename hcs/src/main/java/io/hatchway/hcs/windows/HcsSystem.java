@@ -143,8 +143,12 @@ final class HcsSystem implements ComputeSystem {
                 if (started || stopping) { // stopping: shut down or terminated before its start
                     throw ErrorKind.FailedPrecondition.error("task: '%s' was already started or has stopped", id);
                 }
-                onHandle("HcsStartComputeSystem", Calls.SYSTEM, (system, operation) ->
-                        library.core().HcsStartComputeSystem(system, operation, null), "start task '%s'", id);
+                try {
+                    handle.call("HcsStartComputeSystem", Calls.SYSTEM, false, (system, operation) ->
+                            library.core().HcsStartComputeSystem(system, operation, null));
+                } catch (HcsFailure e) {
+                    throw e.toError("start task '%s'", id);
+                }
                 started = true;
                 if (stopping) {
                     throw ErrorKind.FailedPrecondition.error("task: '%s' was stopped while it started", id);
@@ -286,17 +290,5 @@ final class HcsSystem implements ComputeSystem {
         stopping = true;
         exited.complete(null);
         released.accept(this);
-    }
-
-    /**
-     * A bounded call on the system handle; a closed handle is a stopped system. A failure becomes
-     * the error {@code context} names.
-     */
-    private void onHandle(String call, Duration bound, SystemHandle.Call start, String context, Object... args) {
-        try {
-            handle.call(call, bound, false, start);
-        } catch (HcsFailure e) {
-            throw e.toError(context, args);
-        }
     }
 }
