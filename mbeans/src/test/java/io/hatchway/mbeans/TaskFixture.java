@@ -132,7 +132,7 @@ final class TaskFixture implements AutoCloseable {
     /** Creates task {@code taskId} from {@code bundle} through the service MBean. */
     TaskMXBean create(String taskId, Path bundle) {
         taskIds.add(taskId);
-        assertEquals(0, serviceMBean.createTask(taskId, bundle.toString(), ""));
+        assertEquals(0, serviceMBean.createTask(taskId, bundle.toString(), backend.taskOptions()));
         return task(taskId);
     }
 
@@ -201,6 +201,7 @@ final class TaskFixture implements AutoCloseable {
 
     /** Waits, bounded, until an exec has written {@code text} to its stdout, e.g. that it is ready. */
     void awaitStdout(String taskId, String execId, String text) {
+        backend.assumeStdio();
         ExecMXBean exec = exec(taskId, execId);
         eventually(taskId + "/" + execId + " writes '" + text + "'").until(() -> exec.getStdout().contains(text));
     }

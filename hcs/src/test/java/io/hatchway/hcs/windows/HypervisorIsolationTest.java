@@ -123,6 +123,21 @@ class HypervisorIsolationTest {
         system.close();
     }
 
+    /** The VM's guest agent (its jail) dying is the VM's unexpected exit: the task stops, exits unknown. */
+    @Test
+    void theGuestAgentDyingStopsTheTask() throws Exception {
+        ComputeSystem system = create("lcow3", "sleep", "600");
+        ComputeProcess init = system.start(Stdio.NULL);
+        List<Leftovers.LiveProcess> jails = Leftovers.processesWithEnv(GUEST_MARKER).stream()
+                .filter(p -> p.commandLine().contains("gcs-jail")).toList();
+        assertEquals(1, jails.size(), "one VM, one jail: " + jails);
+        ProcessHandle.of(jails.get(0).pid()).orElseThrow().destroy();
+        system.exited().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(ComputeProcess.UNKNOWN_EXIT_CODE, exit(init));
+        assertEquals(ErrorKind.NotFound, assertThrows(HatchwayException.class, system::statistics).kind());
+        system.close();
+    }
+
     @Test
     void stdinIsRefusedAsNotImplementedBeforeAnythingRuns() throws Exception {
         ComputeSystem system = create("lcow2", "sleep", "600");

@@ -1,7 +1,6 @@
 package io.hatchway.hcs.windows.lcow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ComputeThreads;
@@ -10,23 +9,18 @@ import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
-import io.hatchway.hcs.gcs.CombinedLayers;
 import io.hatchway.hcs.gcs.GuestContainer;
 import io.hatchway.hcs.gcs.StdioPorts;
 import io.hatchway.hcs.linux.LinuxTarget;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
+import io.hatchway.hcs.runc.cli.LaunchFailure;
 import io.hatchway.hcs.windows.HcsLibrary;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,13 +33,10 @@ import org.slf4j.LoggerFactory;
  * A hypervisor-isolated task with a Linux guest (LCOW), as hcsshim's {@code uvm} and
  * {@code hcsoci} make one: a utility VM of its own ({@link UtilityVm}) and in it one Linux container
  * the guest agent runs with runc, from an OCI bundle like the runc backend's ({@code config.json}
- * and its {@code root.path}, by default {@code rootfs}). The root file system is given to the guest
- * as CombinedLayers: the bundle's root directory the one read-only layer, under a writable scratch
- * the guest makes. The host, execs, shares and stacks are the VM's ({@link LcowHost}).
- *
- * <p>Stdio: the guest agent dials the host over vsock for each stream of a process, and this build
- * has no relay on the host side of those ports; a process here runs without stdin, its output
- * unrelayed (its files stay empty), and a stdin file is refused with NotImplemented.
+ * and its {@code root.path}, by default {@code rootfs}), its root given to the guest as
+ * CombinedLayers ({@link GuestBundle}). The host, execs, shares and stacks are the VM's
+ * ({@link LcowHost}); pids and figures the guest's ({@link ContainerFigures}); stdio is not relayed
+ * ({@link VsockStdio}).
  *
  * <p>Teardown ({@link #close()}) is hcsshim's order: shut down, wait for the exit, CombinedLayers
  * removed, the container state deleted, then the VM. Thread-safe.
@@ -54,12 +45,14 @@ public final class LcowSystem implements ComputeSystem {
     private static final Logger log = LoggerFactory.getLogger(LcowSystem.class);
     /** How long the teardown waits for a container asked to stop (CONTRACT.md, Timeouts). */
     private static final Duration STOP = Duration.ofSeconds(30);
+    /** After the container stopped, how long a process's exit may still take to be reported. */
+    private static final Duration EXIT_AFTER_STOP = Duration.ofSeconds(1);
 
     private final String id;
     private final Bundle bundle;
     private final UtilityVm uvm;
     private final LcowHost host;
-    private final CombinedLayers layers;
+    private final GuestBundle inGuest;
     private final GuestContainer container;
     private final Consumer<ComputeSystem> released;
     private final ComputeThreads threads;
@@ -69,14 +62,14 @@ public final class LcowSystem implements ComputeSystem {
     private volatile boolean stopping;
     private boolean closed; // guarded by this
 
-    private LcowSystem(String id, Bundle bundle, UtilityVm uvm, CombinedLayers layers, GuestContainer container,
-            Consumer<ComputeSystem> released, ComputeThreads threads) {
+    private LcowSystem(String id, Bundle bundle, UtilityVm uvm, GuestBundle inGuest, Consumer<ComputeSystem> released,
+            ComputeThreads threads) {
         this.id = id;
         this.bundle = bundle;
         this.uvm = uvm;
         this.host = new LcowHost(id, uvm, threads);
-        this.layers = layers;
-        this.container = container;
+        this.inGuest = inGuest;
+        this.container = inGuest.container();
         this.released = released;
         this.threads = threads;
         container.exited().whenComplete((notification, error) -> stopped());
@@ -94,43 +87,15 @@ public final class LcowSystem implements ComputeSystem {
      */
     public static LcowSystem create(HcsLibrary library, String id, String owner, Bundle bundle,
             Consumer<ComputeSystem> released, ComputeThreads threads) {
-        Path root = bundle.dir().resolve(bundle.rootPath().orElse("rootfs"));
-        if (!Files.isDirectory(root)) {
-            throw ErrorKind.InvalidArgument.error("bundle '%s': config.json root.path: '%s' is no directory", bundle, root);
-        }
-        checkStdio(bundle.process());
+        GuestBundle.root(bundle);
+        VsockStdio.check(bundle.process());
         LinuxTarget.checkProcess(bundle.process());
         UtilityVm uvm = UtilityVm.boot(library, id + "@vm", owner, threads);
-        String guestBundle = "/run/gcs/c/" + id;
-        CombinedLayers layers = new CombinedLayers(id, guestBundle + "/rootfs",
-                List.of(new CombinedLayers.Layer(layerId(root), root.toString())), guestBundle + "/scratch");
         try {
-            uvm.guest().addCombinedLayers(layers);
-            try {
-                ObjectNode spec = bundle.config().deepCopy();
-                spec.putObject("root").put("path", layers.containerRootPath()).put("readonly", false);
-                GuestContainer container = uvm.guest().createContainer(id, spec, guestBundle, layers.scratchPath());
-                return new LcowSystem(id, bundle, uvm, layers, container, released, threads);
-            } catch (RuntimeException e) {
-                uvm.guest().removeCombinedLayers(layers);
-                throw e;
-            }
+            return new LcowSystem(id, bundle, uvm, GuestBundle.create(uvm.guest(), id, bundle), released, threads);
         } catch (RuntimeException e) {
             uvm.close();
             throw e;
-        }
-    }
-
-    /** A layer's id: derived from its directory (a name-based UUID), stable per layer. */
-    private static String layerId(Path root) {
-        return UUID.nameUUIDFromBytes(root.toString().getBytes(StandardCharsets.UTF_8)).toString();
-    }
-
-    /** No stdin here: the guest would dial the host for it over vsock (see the class comment). */
-    static void checkStdio(ProcessSpec spec) {
-        if (spec.stdin().isPresent()) {
-            throw ErrorKind.NotImplemented.error("stdin '%s': a process in a utility VM gets its stdio over vsock, "
-                    + "which this build does not relay", spec.stdin().get());
         }
     }
 
@@ -158,13 +123,13 @@ public final class LcowSystem implements ComputeSystem {
     @Override
     public void checkProcess(ProcessSpec spec) {
         LinuxTarget.checkProcess(spec);
-        checkStdio(spec);
+        VsockStdio.check(spec);
     }
 
     /** Start (a no-op on a Linux guest) and the init's ExecuteProcess ({@code runc start}). */
     @Override
     public ComputeProcess start(Stdio stdio) {
-        refuseStdin(stdio);
+        VsockStdio.check(stdio);
         synchronized (this) {
             if (started || stopping) {
                 throw ErrorKind.FailedPrecondition.error("task: '%s' was already started or has stopped", id);
@@ -178,20 +143,17 @@ public final class LcowSystem implements ComputeSystem {
     @Override
     public ComputeProcess exec(String execId, ProcessSpec spec, Stdio stdio) {
         checkProcess(spec);
-        refuseStdin(stdio);
+        VsockStdio.check(stdio);
         synchronized (this) {
             if (!started || stopping) {
                 throw ErrorKind.FailedPrecondition.error("task: '%s' is not running", id);
             }
             JsonNode process = Json.parse(spec.toOciJson(), "process");
-            return track(new LcowProcess(id, container.execute(process, StdioPorts.NONE), spec.terminal()));
-        }
-    }
-
-    private static void refuseStdin(Stdio stdio) {
-        if (stdio.stdin().isPresent()) {
-            throw ErrorKind.NotImplemented.error("stdin '%s': a process in a utility VM gets its stdio over vsock, "
-                    + "which this build does not relay", stdio.stdin().get());
+            try {
+                return track(new LcowProcess(id, container.execute(process, StdioPorts.NONE), spec.terminal()));
+            } catch (HatchwayException e) {
+                throw LaunchFailure.classify(e);
+            }
         }
     }
 
@@ -199,7 +161,7 @@ public final class LcowSystem implements ComputeSystem {
         processes.add(process);
         process.exited().whenComplete((code, error) -> processes.remove(process));
         if (exited.isDone()) {
-            process.abandon();
+            threads.later(EXIT_AFTER_STOP, process::abandon);
         }
         return process;
     }
@@ -207,33 +169,13 @@ public final class LcowSystem implements ComputeSystem {
     /** ProcessList: every pid of the container's cgroup (the guest gives pids only). */
     @Override
     public List<ProcessDetails> processes() {
-        List<Integer> pids = guestFigures("pids", container::processList);
-        return pids.stream().map(pid -> new ProcessDetails(pid, "", "", 0, 0, 0, 0, 0, "")).toList();
+        return ContainerFigures.processes(id, container, started, exited.isDone());
     }
 
-    /** The guest's {@code LCOWMetrics} of the container (nanoseconds become 100 ns units). */
+    /** The guest's {@code LCOWMetrics} of the container. */
     @Override
     public Statistics statistics() {
-        var figures = guestFigures("stats", container::statistics);
-        long limit = figures.memoryLimitBytes() >= Long.MAX_VALUE / 2 ? 0 : figures.memoryLimitBytes();
-        return new Statistics(Instant.now().toString(), figures.cpuUserNanos() / 100, figures.cpuKernelNanos() / 100,
-                figures.memoryUsageBytes(), figures.memoryUsageBytes(), limit, figures.storageReadBytes(),
-                figures.storageWriteBytes(), figures.pidsCurrent(), figures.pidsLimit());
-    }
-
-    /** A question to the guest about the container; gone, stopping or unreachable → NotFound {@code failed to fetch <what>: ...}. */
-    private <T> T guestFigures(String what, java.util.function.Supplier<T> ask) {
-        if (exited.isDone()) {
-            throw ErrorKind.NotFound.error("failed to fetch %s: task '%s' has stopped", what, id);
-        }
-        try {
-            return ask.get();
-        } catch (HatchwayException e) {
-            if (e.kind() == ErrorKind.NotFound || e.kind() == ErrorKind.Unavailable || exited.isDone()) {
-                throw ErrorKind.NotFound.error("failed to fetch %s: %s", what, e.detail());
-            }
-            throw e;
-        }
+        return ContainerFigures.statistics(id, container, started, exited.isDone());
     }
 
     /** The utility VM's own figures. */
@@ -244,7 +186,7 @@ public final class LcowSystem implements ComputeSystem {
 
     @Override
     public int execInHost(ProcessSpec spec, Duration timeout) {
-        checkStdio(spec);
+        VsockStdio.check(spec);
         return host.exec(spec, timeout);
     }
 
@@ -297,11 +239,15 @@ public final class LcowSystem implements ComputeSystem {
         });
     }
 
-    /** The container has stopped (or its VM, or the bridge to it): exits not reported by now stay unknown. */
+    /**
+     * The container has stopped (or its VM, or the bridge to it). The guest's answers to the
+     * processes' waits may still be on their way (its exit notification can come first): an exit
+     * not reported {@link #EXIT_AFTER_STOP} later stays unknown.
+     */
     private void stopped() {
         stopping = true;
         if (exited.complete(null)) {
-            threads.background().execute(() -> processes.forEach(LcowProcess::abandon));
+            threads.later(EXIT_AFTER_STOP, () -> processes.forEach(LcowProcess::abandon));
         }
     }
 
@@ -314,7 +260,8 @@ public final class LcowSystem implements ComputeSystem {
      * hcsshim's teardown: a container still running is shut down (forced) and awaited, then its
      * CombinedLayers are removed and its state deleted (the other order makes the guest delete
      * through a still-mounted root file system), then the VM ends. A step the guest refuses is
-     * logged: the VM's end takes everything in it. Idempotent.
+     * logged, and a container never started is left to the VM's end: it takes everything in it.
+     * Idempotent.
      */
     @Override
     public void close() {
@@ -326,13 +273,13 @@ public final class LcowSystem implements ComputeSystem {
             stopping = true;
         }
         try {
-            if (!uvm.vm().exited().toCompletableFuture().isDone()) {
+            // a container never started has no init the guest waits for: the VM's end takes it
+            if (started && !uvm.vm().exited().toCompletableFuture().isDone()) {
                 if (!container.exited().isDone()) {
                     container.shutdownForced();
                     container.exited().get(STOP.toMillis(), TimeUnit.MILLISECONDS);
                 }
-                uvm.guest().removeCombinedLayers(layers);
-                container.deleteState();
+                inGuest.release(uvm.guest());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
