@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hatchway.testsupport.BusyboxBundle;
+import io.hatchway.testsupport.Leftovers;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,6 +31,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What gcs-jail promises a user of the real GCS, shown by a probe program run in it
@@ -39,8 +45,10 @@ import org.junit.jupiter.api.Test;
 class GuestAgentContainmentTest {
     private static final Duration BOUND = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String NULL_CONTAINER = "00000000-0000-0000-0000-000000000000";
     private static final int NEGOTIATE_PROTOCOL = 0x10100b01;
-    private static final int NEGOTIATE_PROTOCOL_RESPONSE = 0x20100b01;
+    private static final int CREATE = 0x10100101;
+    private static final int EXECUTE_PROCESS = 0x10100501;
 
     @Test
     void theProgramIsPid1WithAPrivateRunAndACgroupRootOfItsOwn() throws Exception {
@@ -57,6 +65,7 @@ class GuestAgentContainmentTest {
             }
             assertEquals("1", seen.get("memory.procs"), "its memory hierarchy's root holds it alone");
             assertEquals("EROFS", seen.get("proc.sys"), "kernel settings are read-only to it");
+            assertEquals("0,1,2", seen.get("fds"), "it holds no descriptor of the jail's, only its stdio");
             assertEquals(Optional.of(7), jailed.awaitExit(BOUND), "the jail exits with the program's status");
         }
     }
@@ -97,6 +106,17 @@ class GuestAgentContainmentTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"INT", "HUP", "QUIT"})
+    void everyStopSignalEndsTheProgramLikeSigterm(String signal) throws Exception {
+        try (GuestAgentFixture jailed = GuestAgentFixture.jailed(probe(), List.of("hold"))) {
+            assertEquals("2", report(jailed).get("held"));
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(jailed.pid())).inheritIO().start();
+            assertTrue(kill.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal);
+            assertEquals(Optional.of(128 + 9), jailed.awaitExit(BOUND), "SIG" + signal + "; log:\n" + jailed.log());
+        }
+    }
+
     @Test
     void theGcsAnswersNegotiationInItsJailAndLeavesNothing() throws Exception {
         try (GuestAgentFixture gcs = GuestAgentFixture.start()) {
@@ -128,6 +148,72 @@ class GuestAgentContainmentTest {
             assertEquals(128 + 9, first.stop(), first.log());
             assertEquals((int) 0x80004001L, negotiate(second, 1).path("Result").asInt(), "the second still answers "
                     + "after the first is gone (a second negotiation is refused: E_NOTIMPL); log:\n" + second.log());
+        }
+    }
+
+    @Test
+    void aContainerTheGcsStartsEndsWithTheJailAndLeavesNoRuncStateOrCgroup(@TempDir Path dir) throws Exception {
+        String reason = GuestAgentFixture.unusableReason();
+        assumeTrue(reason == null, reason);
+        BusyboxBundle.assumeContainersWork();
+        Path bundle = BusyboxBundle.create(dir.resolve("bundle"), "sleep", "600");
+        String cid = UUID.randomUUID().toString();
+        try (GuestAgentFixture gcs = GuestAgentFixture.start()) {
+            assertEquals(0, negotiate(gcs, 0).path("Result").asInt(-1), gcs.log());
+            ObjectNode spec = (ObjectNode) JSON.readTree(bundle.resolve("config.json").toFile());
+            spec.withObjectProperty("root").put("path", bundle.resolve("rootfs").toString());
+            String config = JSON.writeValueAsString(Map.of("SchemaVersion", Map.of("Major", 2, "Minor", 1),
+                    "OciBundlePath", "/run/gcs/c/" + cid, "OciSpecification", spec,
+                    "ScratchDirPath", "/run/gcs/c/" + cid + "/scratch"));
+            JsonNode created = rpc(gcs, CREATE, 1, Map.of("ContainerId", cid, "ActivityId", UUID.randomUUID().toString(),
+                    "ContainerConfig", config));
+            assertEquals(0, created.path("Result").asInt(-1), created + "; log:\n" + gcs.log());
+            JsonNode started = rpc(gcs, EXECUTE_PROCESS, 2, Map.of("ContainerId", cid,
+                    "ActivityId", UUID.randomUUID().toString(), "Settings", Map.of("ProcessParameters",
+                            "{\"CreateStdInPipe\":false,\"CreateStdOutPipe\":false,\"CreateStdErrPipe\":false}",
+                            "VsockStdioRelaySettings", Map.of())));
+            assertEquals(0, started.path("Result").asInt(-1), started + "; log:\n" + gcs.log());
+
+            // the container is real, and the host sees it inside the jail's cgroup
+            Path containerCgroup = memoryCgroup(gcs).resolve("containers").resolve(cid);
+            List<ProcessHandle> inContainer = Stream.of(Files.readString(containerCgroup.resolve("cgroup.procs")).split("\n"))
+                    .filter(pid -> !pid.isEmpty()).map(Long::parseLong).map(ProcessHandle::of).flatMap(Optional::stream).toList();
+            assertEquals(1, inContainer.size(), "the container's sleep: " + inContainer + "; log:\n" + gcs.log());
+            assertEquals("sleep 600", Files.readString(Path.of("/proc", Long.toString(inContainer.get(0).pid()), "cmdline"))
+                    .replace('\0', ' ').trim());
+            assertEquals(List.of(), JailHost.mountInfo().filter(m -> m.mountPoint().contains(cid)).toList(),
+                    "the container's mounts are not the host's");
+
+            assertEquals(128 + 9, gcs.stop(), gcs.log()); // and the fixture checks runc state, mounts, cgroups
+            assertFalse(inContainer.get(0).isAlive(), "the container's process is gone with the jail");
+            assertFalse(Files.exists(containerCgroup), "the container's cgroup is gone");
+        }
+    }
+
+    @Test
+    void aJailKilledOutrightTakesItsProgramAlongAndTheNextJailRemovesItsCgroups() throws Exception {
+        GuestAgentFixture killed = GuestAgentFixture.jailed(probe(), List.of("hold"));
+        assertEquals("2", report(killed).get("held"));
+        List<ProcessHandle> inside = Stream.of(Files.readString(memoryCgroup(killed).resolve("cgroup.procs")).split("\n"))
+                .map(Long::parseLong).map(ProcessHandle::of).flatMap(Optional::stream).toList();
+        ProcessHandle.of(killed.pid()).orElseThrow().destroyForcibly(); // SIGKILL: the jail cleans up nothing
+        assertTrue(killed.awaitExit(BOUND).isPresent());
+        Leftovers.awaitNoProcess("the killed jail's probe, child and grandchild", BOUND,
+                () -> inside.stream().filter(ProcessHandle::isAlive)
+                        .map(p -> new Leftovers.LiveProcess(p.pid(), p.info().commandLine().orElse(""))).toList());
+        assertTrue(killed.cgroups().stream().allMatch(Files::isDirectory), "its cgroups stay: no one removed them");
+        try (GuestAgentFixture next = GuestAgentFixture.jailed(probe(), List.of())) {
+            assertEquals(Optional.of(0), next.awaitExit(BOUND), next.log());
+        }
+        assertEquals(List.of(), killed.cgroups().stream().filter(Files::exists).toList(), "the next jail swept them");
+        killed.close();
+    }
+
+    @Test
+    void aProgramThatCannotBeRunIsStatus127AndLeavesNothing() throws Exception {
+        try (GuestAgentFixture jailed = GuestAgentFixture.jailed(Path.of("/nonexistent/gcs"), List.of())) {
+            assertEquals(Optional.of(127), jailed.awaitExit(BOUND));
+            assertTrue(jailed.log().contains("gcs-jail: cannot run /nonexistent/gcs: No such file or directory"), jailed.log());
         }
     }
 
@@ -175,12 +261,21 @@ class GuestAgentContainmentTest {
 
     // --- the GCS, over a raw frame (the bridge client is not this test's subject)
 
-    /** NegotiateProtocol v4 as request {@code id}: 16-byte little-endian header, then the JSON body. */
+    /** NegotiateProtocol v4 as request {@code id}. */
     private static JsonNode negotiate(GuestAgentFixture gcs, long id) throws Exception {
-        byte[] body = JSON.writeValueAsBytes(Map.of("ContainerId", "00000000-0000-0000-0000-000000000000",
+        return rpc(gcs, NEGOTIATE_PROTOCOL, id, Map.of("ContainerId", NULL_CONTAINER,
                 "ActivityId", UUID.randomUUID().toString(), "MinimumVersion", 4, "MaximumVersion", 4));
+    }
+
+    /**
+     * One request and its response, alone on the bridge: a 16-byte little-endian header (type, size
+     * with the header, id), then the JSON body; the response's type is the request's with 0x20000000
+     * for 0x10000000.
+     */
+    private static JsonNode rpc(GuestAgentFixture gcs, int type, long id, Map<String, Object> request) throws Exception {
+        byte[] body = JSON.writeValueAsBytes(request);
         ByteBuffer header = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
-                .putInt(NEGOTIATE_PROTOCOL).putInt(16 + body.length).putLong(id);
+                .putInt(type).putInt(16 + body.length).putLong(id);
         gcs.out().write(header.array());
         gcs.out().write(body);
         gcs.out().flush();
@@ -188,7 +283,7 @@ class GuestAgentContainmentTest {
             try {
                 ByteBuffer in = ByteBuffer.wrap(gcs.in().readNBytes(16)).order(ByteOrder.LITTLE_ENDIAN);
                 assertEquals(16, in.capacity(), "a whole header before end of stream");
-                assertEquals(NEGOTIATE_PROTOCOL_RESPONSE, in.getInt(), "response type");
+                assertEquals(type + 0x10000000, in.getInt(), "response type");
                 int size = in.getInt();
                 assertEquals(id, in.getLong(), "the request's id, echoed");
                 return JSON.readTree(gcs.in().readNBytes(size - 16));
@@ -208,7 +303,7 @@ class GuestAgentContainmentTest {
 
     /** Where the host puts {@code pid} in the memory hierarchy ({@code /proc/<pid>/cgroup}), as a directory. */
     private static Path hostCgroupOf(long pid) {
-        return GuestAgentFixture.cgroupsOf(Long.toString(pid)).stream()
+        return JailHost.cgroupsOf(Long.toString(pid)).stream()
                 .filter(dir -> dir.toString().contains("/memory/")).findFirst().orElseThrow();
     }
 }
