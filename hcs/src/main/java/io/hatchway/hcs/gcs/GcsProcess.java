@@ -14,6 +14,8 @@ import java.util.function.Function;
 final class GcsProcess implements GuestProcess {
     /** {@code InfiniteWaitTimeout}: WaitForProcess without a timeout. */
     static final long INFINITE = 0xffffffffL;
+    /** The longest timeout WaitForProcess takes (one millisecond short of INFINITE). */
+    private static final Duration LONGEST = Duration.ofMillis(INFINITE - 1);
 
     private final Bridge bridge;
     private final Executor background;
@@ -74,10 +76,11 @@ final class GcsProcess implements GuestProcess {
         if (exit.isDone() && !exit.isCompletedExceptionally()) {
             return exit.join();
         }
-        long millis = Math.min(Math.max(timeout.toMillis(), 0), INFINITE - 1);
-        ObjectNode request = Bridge.request(containerId).put("ProcessId", pid).put("TimeoutInMs", millis);
+        // the guest's timeout is a uint32 of ms below INFINITE; ours adds the bridge's own for the answer to come back
+        Duration guest = timeout.isNegative() ? Duration.ZERO : timeout.compareTo(LONGEST) > 0 ? LONGEST : timeout;
+        ObjectNode request = Bridge.request(containerId).put("ProcessId", pid).put("TimeoutInMs", guest.toMillis());
         Bridge.Call call = bridge.send(Rpc.WaitForProcess, "WaitForProcess of " + name, request);
-        long code = bridge.await(call, timeout.plus(bridge.timeout())).path("ExitCode").asLong();
+        long code = bridge.await(call, guest.plus(bridge.timeout())).path("ExitCode").asLong();
         exit.complete(code);
         return code;
     }
