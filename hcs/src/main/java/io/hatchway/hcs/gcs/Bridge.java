@@ -155,6 +155,11 @@ final class Bridge implements AutoCloseable {
         inFlight.remove(call.id());
     }
 
+    /** How many requests wait for their answer. */
+    int inFlight() {
+        return inFlight.size();
+    }
+
     /** The default time {@link #call} waits. */
     Duration timeout() {
         return timeout;

@@ -1,13 +1,18 @@
 package io.hatchway.hcs.gcs;
 
+import static io.hatchway.hcs.ErrorKind.DeadlineExceeded;
 import static io.hatchway.hcs.ErrorKind.InvalidArgument;
+import static io.hatchway.hcs.ErrorKind.Unavailable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hatchway.hcs.oci.Json;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /** A {@link GuestProcess} over a {@link Bridge}. */
@@ -22,7 +27,6 @@ final class GcsProcess implements GuestProcess {
     private final String name;
     /** The exit code, from whichever wait got it first. */
     private final CompletableFuture<Long> exit = new CompletableFuture<>();
-    private boolean waitingForever; // guarded by this
 
     private GcsProcess(Bridge bridge, Executor background, String containerId, int pid) {
         this.bridge = bridge;
@@ -50,7 +54,9 @@ final class GcsProcess implements GuestProcess {
         settings.put("ProcessParameters", Json.write(parameters));
         settings.set("VsockStdioRelaySettings", relay);
         JsonNode response = bridge.call(Rpc.ExecuteProcess, "ExecuteProcess " + GcsConnection.where(containerId), request);
-        return new GcsProcess(bridge, background, containerId, response.path("ProcessId").asInt());
+        GcsProcess process = new GcsProcess(bridge, background, containerId, response.path("ProcessId").asInt());
+        process.waitForever();
+        return process;
     }
 
     private static void putPort(ObjectNode relay, String field, int port) {
@@ -71,34 +77,39 @@ final class GcsProcess implements GuestProcess {
 
     @Override
     public long waitForExit(Duration timeout) {
-        if (exit.isDone() && !exit.isCompletedExceptionally()) {
-            return exit.join();
+        try {
+            return exit.get(Math.max(timeout.toNanos(), 0), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw DeadlineExceeded.error("waiting for the exit of %s: it did not exit within %d ms", name, timeout.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Unavailable.error("waiting for the exit of %s: interrupted", name);
+        } catch (ExecutionException e) {
+            throw Bridge.rethrow(e.getCause());
         }
-        long millis = Math.min(Math.max(timeout.toMillis(), 0), INFINITE - 1);
-        ObjectNode request = Bridge.request(containerId).put("ProcessId", pid).put("TimeoutInMs", millis);
-        Bridge.Call call = bridge.send(Rpc.WaitForProcess, "WaitForProcess of " + name, request);
-        long code = bridge.await(call, timeout.plus(bridge.timeout())).path("ExitCode").asLong();
-        exit.complete(code);
-        return code;
     }
 
     @Override
     public CompletableFuture<Long> exitCode() {
-        synchronized (this) {
-            if (!waitingForever && !exit.isDone()) {
-                waitingForever = true;
-                ObjectNode request = Bridge.request(containerId).put("ProcessId", pid).put("TimeoutInMs", INFINITE);
-                bridge.send(Rpc.WaitForProcess, "WaitForProcess of " + name, request).response().whenComplete(
-                        (body, error) -> {
-                            if (error == null) {
-                                exit.complete(body.path("ExitCode").asLong());
-                            } else {
-                                exit.completeExceptionally(error);
-                            }
-                        });
-            }
-        }
         return exit.thenApplyAsync(Function.identity(), background);
+    }
+
+    /**
+     * Sends the one WaitForProcess without a timeout, as hcsshim does right after ExecuteProcess: it
+     * is what lets the guest free the process, and for an init what makes the guest send the
+     * container's exit notification (the GCS waits for one wait to have given the init's code). It
+     * is the only wait ever sent for the process: the v0.12 GCS panics, and the bridge dies with it,
+     * when a second wait on one process races the process's exit (its waiters' WaitGroup is reused).
+     */
+    private void waitForever() {
+        ObjectNode request = Bridge.request(containerId).put("ProcessId", pid).put("TimeoutInMs", INFINITE);
+        bridge.send(Rpc.WaitForProcess, "WaitForProcess of " + name, request).response().whenComplete((body, error) -> {
+            if (error == null) {
+                exit.complete(body.path("ExitCode").asLong());
+            } else {
+                exit.completeExceptionally(error);
+            }
+        });
     }
 
     @Override

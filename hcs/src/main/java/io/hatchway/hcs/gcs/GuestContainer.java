@@ -45,8 +45,9 @@ public interface GuestContainer {
     void shutdownForced();
 
     /**
-     * Completes with the guest's exit notification; fails with Unavailable when the connection is
-     * lost first. Dependent actions run on a pool thread.
+     * Completes with the guest's exit notification, which the guest sends once the init process has
+     * exited and a wait has given its code (the init's {@link GuestProcess#exitCode()} wait does);
+     * fails with Unavailable when the connection is lost first. Dependent actions run on a pool thread.
      */
     CompletableFuture<ContainerNotification> exited();
 

@@ -5,8 +5,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A process the guest agent started, in a container or in the guest itself. The guest forgets it
- * once one wait has given its exit code: a later wait → NotFound (HRESULT 0x80070490), so the exit
- * code is kept here and both ways of waiting share it. Thread-safe.
+ * once one wait has given its exit code (a later wait → NotFound, HRESULT 0x80070490), so the code
+ * is kept here and both ways of waiting give it. Thread-safe.
  */
 public interface GuestProcess {
     /** Its pid in the guest. */
@@ -16,17 +16,20 @@ public interface GuestProcess {
     String containerId();
 
     /**
-     * WaitForProcess with a timeout the guest keeps: the exit code (an unsigned 32-bit value;
-     * 4294967295 when the guest could not tell), or DeadlineExceeded after {@code timeout} (the
-     * guest's HRESULT 0xC0370109). Unknown pid → NotFound.
+     * The exit code (an unsigned 32-bit value; 4294967295 when the guest could not tell), waiting at
+     * most {@code timeout} for the one WaitForProcess of {@link #exitCode()}: on expiry
+     * DeadlineExceeded, the process untouched. No other wait is ever sent (see {@link #exitCode()}).
+     * A pid the guest does not know → NotFound; the connection lost → Unavailable.
      */
     long waitForExit(Duration timeout);
 
     /**
-     * The exit code, from one WaitForProcess without a timeout sent on the first call (hcsshim's
-     * way): it stays in flight for the process's life, so bound your own wait on the future;
-     * cancelling the future handed out leaves the request and other callers alone. Fails with
-     * Unavailable if the connection is lost first. Dependent actions run on a pool thread.
+     * The exit code, from the one WaitForProcess without a timeout sent as the process started
+     * (hcsshim's way: the guest frees a process, and sends a container's exit notification, only once
+     * a wait has given the code). It is the one wait the guest ever gets for the process: the v0.12
+     * GCS panics when a second wait races the exit. Bound your own wait on it; cancelling the future
+     * handed out leaves the request and other callers alone. Fails with Unavailable if the connection
+     * is lost first. Dependent actions run on a pool thread.
      */
     CompletableFuture<Long> exitCode();
 
