@@ -109,6 +109,15 @@ final class TaskFixture implements AutoCloseable {
         startService();
     }
 
+    /**
+     * Whether {@code pid}, a process of {@code task}, is alive: on the host, or where the host cannot
+     * see it ({@link Backend.Facts#guestProcesses}) in the task's own list of its processes.
+     */
+    boolean alive(TaskMXBean task, long pid) {
+        return backend.facts.guestProcesses().isEmpty() ? ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                : task.pids().stream().anyMatch(process -> process.getProcessId() == pid);
+    }
+
     /** Writes a bundle for {@code taskId} whose init process runs {@code args}. */
     Path bundle(String taskId, String... args) {
         return bundle(taskId, Bundles.processNode(args));
