@@ -203,6 +203,12 @@ struct system {
     time_t started_wall;
     struct timespec started;
     uint64_t exited_user_100ns, exited_kernel_100ns, exited_read_blocks, exited_write_blocks;
+    /* a utility VM: its RuntimeId, size, and the jailed GCS that is its guest (0 when none runs) */
+    int vm;
+    char *runtime_id;
+    uint64_t memory_mb;
+    int processors;
+    pid_t guest;
     struct system *next;
 };
 
@@ -465,9 +471,36 @@ static const struct field CONTAINER[] = {
     {"Networking", V_OBJECT, NETWORKING}, {"HvSocket", V_ANY_OBJECT}, {"ContainerCredentialGuard", V_ANY_OBJECT},
     {"RegistryChanges", V_ANY_OBJECT}, {"AssignedDevices", V_ANY_ARRAY}, {"AdditionalDeviceNamespace", V_ANY_OBJECT},
     {"IsolationType", V_STRING, NULL, 0, ISOLATION_TYPES}, END};
+/* a utility VM (schema2 virtual_machine.go and what it holds), as hcsshim's CreateLCOW fills it */
+static const struct field LINUX_KERNEL_DIRECT[] = {{"KernelFilePath", V_STRING}, {"InitRdPath", V_STRING}, {"KernelCmdLine", V_STRING}, END};
+static const char *const BOOT_DEVICE_TYPES[] = {"ScsiDrive", "VmbFs", "Network", "File", NULL};
+static const struct field UEFI_BOOT_ENTRY[] = {{"DevicePath", V_STRING}, {"DeviceType", V_STRING, NULL, 0, BOOT_DEVICE_TYPES},
+                                               {"VmbFsRootPath", V_STRING}, {"OptionalData", V_STRING}, {"DiskNumber", V_INT32}, END};
+static const struct field UEFI[] = {{"EnableDebugger", V_BOOL}, {"SecureBootTemplateId", V_STRING}, {"BootThis", V_OBJECT, UEFI_BOOT_ENTRY},
+                                    {"Console", V_STRING}, END};
+static const struct field CHIPSET[] = {{"Uefi", V_OBJECT, UEFI}, {"LinuxKernelDirect", V_OBJECT, LINUX_KERNEL_DIRECT}, {"UseUtc", V_BOOL}, END};
+static const struct field MEMORY2[] = {{"SizeInMB", V_UINT64}, {"AllowOvercommit", V_BOOL}, {"EnableDeferredCommit", V_BOOL},
+                                       {"EnableHotHint", V_BOOL}, {"EnableColdHint", V_BOOL}, {"EnableColdDiscardHint", V_BOOL},
+                                       {"LowMMIOGapInMB", V_UINT64}, {"HighMMIOBaseInMB", V_UINT64}, {"HighMMIOGapInMB", V_UINT64}, END};
+static const struct field PROCESSOR2[] = {{"Count", V_INT32}, {"Limit", V_UINT64}, {"Weight", V_UINT64},
+                                          {"ExposeVirtualizationExtensions", V_BOOL}, END};
+static const struct field TOPOLOGY[] = {{"Memory", V_OBJECT, MEMORY2}, {"Processor", V_OBJECT, PROCESSOR2}, END};
+static const struct field HV_SOCKET_SYSTEM_CONFIG[] = {{"DefaultBindSecurityDescriptor", V_STRING}, {"DefaultConnectSecurityDescriptor", V_STRING},
+                                                       {"ServiceTable", V_ANY_OBJECT}, END};
+static const struct field HV_SOCKET2[] = {{"HvSocketConfig", V_OBJECT, HV_SOCKET_SYSTEM_CONFIG}, END};
+static const struct field PLAN9_SHARE[] = {{"Name", V_STRING}, {"AccessName", V_STRING}, {"Path", V_STRING}, {"Port", V_INT32},
+                                           {"Flags", V_INT32}, {"AllowedFiles", V_ARRAY, NULL, V_STRING}, END};
+static const struct field PLAN9[] = {{"Shares", V_ARRAY, PLAN9_SHARE, V_OBJECT}, END};
+static const struct field VIRTUAL_PMEM_CONTROLLER[] = {{"Devices", V_ANY_OBJECT}, {"MaximumCount", V_INT32}, {"MaximumSizeBytes", V_UINT64}, END};
+static const struct field DEVICES[] = {{"HvSocket", V_OBJECT, HV_SOCKET2}, {"Plan9", V_OBJECT, PLAN9}, {"Scsi", V_ANY_OBJECT},
+                                       {"VirtualPMem", V_OBJECT, VIRTUAL_PMEM_CONTROLLER}, {"ComPorts", V_ANY_OBJECT}, END};
+static const struct field GUEST_CONNECTION[] = {{"UseVsock", V_BOOL}, {"UseConnectedSuspend", V_BOOL}, {"UseHostTimeZone", V_BOOL}, END};
+static const struct field VIRTUAL_MACHINE[] = {{"StopOnReset", V_BOOL}, {"Chipset", V_OBJECT, CHIPSET}, {"ComputeTopology", V_OBJECT, TOPOLOGY},
+                                               {"Devices", V_OBJECT, DEVICES}, {"GuestConnection", V_OBJECT, GUEST_CONNECTION},
+                                               {"StorageQoS", V_OBJECT, QOS}, END};
 static const struct field COMPUTE_SYSTEM[] = {
     {"Owner", V_STRING}, {"SchemaVersion", V_OBJECT, VERSION}, {"HostingSystemId", V_STRING}, {"HostedSystem", V_ANY_OBJECT},
-    {"Container", V_OBJECT, CONTAINER}, {"VirtualMachine", V_ANY_OBJECT}, {"ShouldTerminateOnLastHandleClosed", V_BOOL}, END};
+    {"Container", V_OBJECT, CONTAINER}, {"VirtualMachine", V_OBJECT, VIRTUAL_MACHINE}, {"ShouldTerminateOnLastHandleClosed", V_BOOL}, END};
 static const struct field PROCESS_PARAMETERS[] = {
     {"ApplicationName", V_STRING}, {"CommandLine", V_STRING}, {"CommandArgs", V_ARRAY, NULL, V_STRING}, {"User", V_STRING},
     {"WorkingDirectory", V_STRING}, {"Environment", V_STRING_MAP}, {"RestrictedToken", V_BOOL}, {"EmulateConsole", V_BOOL},
@@ -995,6 +1028,7 @@ static struct system *system_named(const char *id) {
 }
 
 static struct proc_entry *system_tree(struct system *s, int *count);
+static int read_stat(pid_t pid, struct proc_entry *e);
 
 /* whether `pid` is one of the processes `s` spawned and has not told the end of yet */
 static int spawned_unnotified(struct system *s, pid_t pid) {
@@ -1127,6 +1161,305 @@ static void tell_if_over(struct obj *o, int over) {
     }
 }
 
+/* ---- utility VMs ----------------------------------------------------------------------------- */
+
+/*
+ * A VirtualMachine compute system is a utility VM whose guest is hcsshim's Linux GCS, run for real
+ * through gcs-jail (env HATCHWAY_GCS_JAIL and HATCHWAY_GCS). On Windows the host listens on hvsock
+ * (VmId = the VM's RuntimeId, ServiceId = the GCS's) and the GCS dials it from inside the VM; here
+ * the host listens on the Unix socket <dir>/<VmId>_<ServiceId> (dir: env HATCHWAY_HVSOCK_DIR, else
+ * /tmp/hatchway-hvsock), the way Firecracker and Cloud Hypervisor map vsock to Unix sockets, and
+ * the VM's start connects to it and hands that connection to the jailed GCS as its stdin and
+ * stdout (-use-inouterr). The VM runs while the jail runs: its shut down and terminate end the jail
+ * (SIGTERM: the jail ends the GCS and everything under it); a jail that ends by itself is the VM's
+ * unexpected exit. Boot files are not read: nothing boots here but the GCS.
+ */
+#define GCS_SERVICE_ID "40000000-facb-11e6-bd58-64006a7986d3" /* LinuxGcsVsockPort 0x40000000, go-winio's template */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static char *new_guid(void) {
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != sizeof b) {
+        memset(b, 0x5a, sizeof b);
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    return format("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6],
+                  b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* what a utility VM needs beyond the schema: one boot source, memory, processors, hvsock */
+static int check_vm(const cJSON *vm, char *error, size_t size, HRESULT *result) {
+    const cJSON *chipset = cJSON_GetObjectItemCaseSensitive(vm, "Chipset");
+    const cJSON *topology = cJSON_GetObjectItemCaseSensitive(vm, "ComputeTopology");
+    const cJSON *memory = cJSON_GetObjectItemCaseSensitive(topology, "Memory");
+    const cJSON *processor = cJSON_GetObjectItemCaseSensitive(topology, "Processor");
+    const cJSON *devices = cJSON_GetObjectItemCaseSensitive(vm, "Devices");
+    const cJSON *direct = cJSON_GetObjectItemCaseSensitive(chipset, "LinuxKernelDirect");
+    const cJSON *uefi = cJSON_GetObjectItemCaseSensitive(chipset, "Uefi");
+    const cJSON *size_mb = cJSON_GetObjectItemCaseSensitive(memory, "SizeInMB");
+    const cJSON *count = cJSON_GetObjectItemCaseSensitive(processor, "Count");
+    *result = HCS_E_INVALID_JSON;
+    if (!direct == !uefi) {
+        snprintf(error, size, "VirtualMachine.Chipset: exactly one of LinuxKernelDirect and Uefi is needed");
+    } else if (direct && (!string_of(direct, "KernelFilePath") || !*string_of(direct, "KernelFilePath"))) {
+        snprintf(error, size, "VirtualMachine.Chipset.LinuxKernelDirect.KernelFilePath: missing");
+    } else if (uefi && !cJSON_GetObjectItemCaseSensitive(uefi, "BootThis")) {
+        snprintf(error, size, "VirtualMachine.Chipset.Uefi.BootThis: missing");
+    } else if (!size_mb || size_mb->valuedouble < 1) {
+        snprintf(error, size, "VirtualMachine.ComputeTopology.Memory.SizeInMB: missing or 0");
+    } else if (!count || count->valueint < 1) {
+        snprintf(error, size, "VirtualMachine.ComputeTopology.Processor.Count: missing or below 1");
+    } else if (!cJSON_GetObjectItemCaseSensitive(devices, "HvSocket")) {
+        *result = E_INVALIDARG;
+        snprintf(error, size, "VirtualMachine.Devices.HvSocket: missing, so the guest could not reach the host");
+    } else if (cJSON_GetObjectItemCaseSensitive(vm, "GuestConnection")) {
+        *result = E_NOTIMPL;
+        snprintf(error, size, "VirtualMachine.GuestConnection: HCS's own connection to the guest is not emulated; the host listens for the GCS");
+    } else {
+        *result = S_OK;
+        return 1;
+    }
+    return 0;
+}
+
+/* where the host listens for the service `service` of VM `vm_id`: <dir>/<VmId>_<ServiceId> */
+static int hvsock_address(const char *vm_id, const char *service, struct sockaddr_un *address) {
+    const char *dir = getenv("HATCHWAY_HVSOCK_DIR");
+    memset(address, 0, sizeof *address);
+    address->sun_family = AF_UNIX;
+    int n = snprintf(address->sun_path, sizeof address->sun_path, "%s/%s_%s", dir && *dir ? dir : "/tmp/hatchway-hvsock", vm_id, service);
+    return n > 0 && (size_t)n < sizeof address->sun_path;
+}
+
+/* waits for the jail (the VM's guest) to end, then the VM has stopped: unexpectedly unless asked to */
+static void *reap_guest(void *argument) {
+    struct system *s = argument;
+    lock_all();
+    pid_t guest = s->guest;
+    unlock_all();
+    int status;
+    while (waitpid(guest, &status, 0) < 0 && errno == EINTR) {
+    }
+    lock_all();
+    s->guest = 0;
+    processes_alive--;
+    struct sockaddr_un address;
+    if (!getenv("HATCHWAY_GCS_KEEP_LOG") && hvsock_address(s->runtime_id, GCS_SERVICE_ID, &address)) {
+        char *log = format("%s.gcs.log", address.sun_path);
+        unlink(log); /* HATCHWAY_GCS_KEEP_LOG keeps it, for a look at what the GCS said */
+        free(log);
+    }
+    if (s->state != SYS_STOPPED) {
+        stopped(s, s->forced ? "ForcedExit" : s->stopping ? "GracefulExit" : "UnexpectedExit");
+    }
+    busy_threads--;
+    pthread_cond_broadcast(&changed);
+    unlock_all();
+    return NULL;
+}
+
+/* the GCS: $HATCHWAY_GCS, else the first shared/gcs/gcs walking up from the working directory (GuestAgentFixture's rule) */
+static char *find_gcs(void) {
+    const char *named = getenv("HATCHWAY_GCS");
+    if (named && *named) {
+        return strdup(named);
+    }
+    char dir[PATH_MAX];
+    if (!getcwd(dir, sizeof dir)) {
+        return NULL;
+    }
+    for (;;) {
+        char *candidate = format("%s/shared/gcs/gcs", strcmp(dir, "/") == 0 ? "" : dir);
+        if (candidate && access(candidate, X_OK) == 0) {
+            return candidate;
+        }
+        free(candidate);
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir) {
+            return NULL;
+        }
+        *slash = 0;
+    }
+}
+
+/* boots the VM: its guest, the jailed GCS, connected to the host's listener; call locked */
+static void vm_start(struct operation *op) {
+    struct system *s = op->system;
+    const char *jail = getenv("HATCHWAY_GCS_JAIL");
+    char *gcs = find_gcs();
+    struct sockaddr_un address;
+    if (!jail || !*jail || access(jail, X_OK) != 0 || !gcs) {
+        free(gcs);
+        complete(op, E_FILE_NOT_FOUND, result_error(E_FILE_NOT_FOUND, "the stand-in's guest: HATCHWAY_GCS_JAIL must name gcs-jail,"
+                                                                      " and HATCHWAY_GCS or a shared/gcs/gcs above the working directory the GCS"));
+        return;
+    }
+    if (!hvsock_address(s->runtime_id, GCS_SERVICE_ID, &address)) {
+        free(gcs);
+        complete(op, E_INVALIDARG, result_error(E_INVALIDARG, "HATCHWAY_HVSOCK_DIR: too long for a socket path"));
+        return;
+    }
+    s->state = SYS_RUNNING;
+    s->started_wall = time(NULL);
+    clock_gettime(CLOCK_MONOTONIC, &s->started);
+    int connection = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (connection < 0 || connect(connection, (struct sockaddr *)&address, sizeof address) != 0) {
+        /* nobody listens: the GCS finds no host and ends, and so does the VM */
+        if (connection >= 0) {
+            close(connection);
+        }
+        free(gcs);
+        complete(op, S_OK, NULL);
+        stopped(s, "UnexpectedExit");
+        return;
+    }
+    char *log = format("%s.gcs.log", address.sun_path);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, connection, 0);
+    posix_spawn_file_actions_adddup2(&actions, connection, 1);
+    posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setsigdefault(&attributes, &all);
+    char *argv[] = {(char *)jail, gcs, "-v4", "-use-inouterr", "-disable-time-sync", NULL};
+    /* the caller's environment, and the marker HATCHWAY_UVM_GUEST=1 by which tests find what is left of a VM */
+    extern char **environ;
+    int count = 0;
+    while (environ[count]) {
+        count++;
+    }
+    char **environment = calloc((size_t)count + 2, sizeof *environment);
+    memcpy(environment, environ, (size_t)count * sizeof *environment);
+    environment[count] = strdup("HATCHWAY_UVM_GUEST=1");
+    pid_t pid;
+    int failed = posix_spawn(&pid, jail, &actions, &attributes, argv, environment);
+    free(environment[count]);
+    free(environment);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    close(connection);
+    free(log);
+    free(gcs);
+    if (failed) {
+        s->state = SYS_CREATED;
+        complete(op, E_ACCESSDENIED, result_error(E_ACCESSDENIED, "the stand-in could not run gcs-jail"));
+        return;
+    }
+    s->guest = pid;
+    processes_alive++;
+    start_thread(reap_guest, s);
+    complete(op, S_OK, NULL);
+}
+
+/* shut down or terminate: the jail ends the GCS and all under it; waits for that, or a cancel */
+static void vm_stop(struct operation *op) {
+    struct system *s = op->system;
+    s->stopping++;
+    s->forced |= op->type == OP_TERMINATE;
+    if (s->guest) {
+        kill(s->guest, SIGTERM);
+    }
+    while (s->state != SYS_STOPPED && s->guest && !op->cancelled) {
+        pthread_cond_wait(&changed, &lock);
+    }
+    s->stopping--;
+    if (s->state == SYS_STOPPED) {
+        complete(op, S_OK, NULL);
+    } else if (op->cancelled) {
+        complete(op, E_CANCELLED, result_error(E_CANCELLED, "the operation was cancelled"));
+    } else {
+        stopped(s, s->forced ? "ForcedExit" : "GracefulExit"); /* started without a guest */
+        complete(op, S_OK, NULL);
+    }
+}
+
+/* every process of the VM's guest: the jail and its descendants, zombies left out */
+static struct proc_entry *vm_tree(struct system *s, int *count) {
+    int capacity = 256, n = 0;
+    struct proc_entry *all = malloc((size_t)capacity * sizeof *all);
+    DIR *proc = opendir("/proc");
+    struct dirent *entry;
+    while (proc && (entry = readdir(proc))) {
+        pid_t pid = (pid_t)atoi(entry->d_name);
+        if (pid <= 0) {
+            continue;
+        }
+        if (n == capacity) {
+            capacity *= 2;
+            all = realloc(all, (size_t)capacity * sizeof *all);
+        }
+        n += read_stat(pid, &all[n]);
+    }
+    if (proc) {
+        closedir(proc);
+    }
+    char *member = calloc((size_t)n + 1, 1);
+    for (int i = 0; i < n; i++) {
+        member[i] = s->guest && all[i].pid == s->guest && all[i].state != 'Z';
+    }
+    for (int grew = 1; grew;) {
+        grew = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n && !member[i]; j++) {
+                if (member[j] && all[i].ppid == all[j].pid && all[i].state != 'Z') {
+                    member[i] = grew = 1;
+                }
+            }
+        }
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (member[i]) {
+            all[k++] = all[i];
+        }
+    }
+    free(member);
+    *count = k;
+    return all;
+}
+
+/* the VM's Memory property (MemoryInformationForVm): all of its memory assigned, in 4 KiB pages */
+static cJSON *vm_memory(struct system *s) {
+    cJSON *memory = cJSON_CreateObject();
+    cJSON_AddNumberToObject(memory, "VirtualNodeCount", 1);
+    cJSON *vm = cJSON_AddObjectToObject(memory, "VirtualMachineMemory");
+    cJSON_AddNumberToObject(vm, "AssignedMemory", (double)(s->memory_mb * 256));
+    cJSON_AddNumberToObject(vm, "ReservedMemory", 0);
+    return memory;
+}
+
+static const char *const PLAN9_PATH = "VirtualMachine/Devices/Plan9/Shares";
+
+/* a Plan9 share added to or removed from the VM (the host half of hcsshim's AddPlan9); call locked */
+static void vm_modify(struct operation *op) {
+    const char *path = string_of(op->arg, "ResourcePath");
+    const char *request = string_of(op->arg, "RequestType");
+    const cJSON *settings = cJSON_GetObjectItemCaseSensitive(op->arg, "Settings");
+    char error[640];
+    if (op->system->state != SYS_RUNNING) {
+        complete(op, HCS_E_INVALID_STATE, result_error(HCS_E_INVALID_STATE, "the utility VM is not running"));
+    } else if (!path || strcmp(path, PLAN9_PATH) != 0) {
+        complete(op, E_NOTIMPL, result_error(E_NOTIMPL, "the stand-in modifies a utility VM's VirtualMachine/Devices/Plan9/Shares only"));
+    } else if (cJSON_GetObjectItemCaseSensitive(op->arg, "GuestRequest")) {
+        complete(op, E_NOTIMPL, result_error(E_NOTIMPL, "GuestRequest: HCS has no connection to this guest; the host sends the guest half"));
+    } else if (!check_value(settings, V_OBJECT, PLAN9_SHARE, 0, NULL, "Settings", error, sizeof error)) {
+        complete(op, HCS_E_INVALID_JSON, result_error(HCS_E_INVALID_JSON, error));
+    } else if (!string_of(settings, "Name") || (request && strcmp(request, "Remove") != 0 && !is_directory(string_of(settings, "Path")))) {
+        complete(op, E_PATH_NOT_FOUND, result_error(E_PATH_NOT_FOUND, "Settings: a Name and a Path that is a directory are needed"));
+    } else {
+        complete(op, S_OK, NULL); /* the share's server would listen on hvsock: the guest side cannot reach it here */
+    }
+}
+
 static int is_empty_options(const WCHAR *options) {
     return !options || !options[0] || (options[0] == '{' && options[1] == '}' && !options[2]);
 }
@@ -1167,9 +1500,14 @@ EXPORT HRESULT HcsCreateComputeSystem(const WCHAR *id, const WCHAR *configuratio
         const cJSON *minor = cJSON_GetObjectItemCaseSensitive(version, "Minor");
         if (!cJSON_IsNumber(major) || major->valueint != 2 || !cJSON_IsNumber(minor) || minor->valueint < 0 || minor->valueint > 1) {
             result = fail(op, HCS_E_INVALID_JSON, "ComputeSystem.SchemaVersion: must be {\"Major\":2,\"Minor\":0..1}");
-        } else if (string_of(document, "HostingSystemId") || cJSON_GetObjectItemCaseSensitive(document, "HostedSystem") ||
-                   cJSON_GetObjectItemCaseSensitive(document, "VirtualMachine")) {
-            result = fail(op, E_NOTIMPL, "the stand-in emulates process-isolated containers only");
+        } else if (string_of(document, "HostingSystemId") || cJSON_GetObjectItemCaseSensitive(document, "HostedSystem")) {
+            result = fail(op, E_NOTIMPL, "the stand-in emulates process-isolated containers and utility VMs only");
+        } else if (cJSON_GetObjectItemCaseSensitive(document, "VirtualMachine")) {
+            if (container) {
+                result = fail(op, HCS_E_INVALID_JSON, "ComputeSystem: Container and VirtualMachine are mutually exclusive");
+            } else if (!check_vm(cJSON_GetObjectItemCaseSensitive(document, "VirtualMachine"), error, sizeof error, &result)) {
+                result = fail(op, result, error);
+            }
         } else if (!container) {
             result = fail(op, E_INVALIDARG, "ComputeSystem.Container: missing");
         } else {
@@ -1201,6 +1539,15 @@ EXPORT HRESULT HcsCreateComputeSystem(const WCHAR *id, const WCHAR *configuratio
         s->terminate_on_last_close = true_of(document, "ShouldTerminateOnLastHandleClosed");
         const char *root = string_of(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(document, "Container"), "Storage"), "Path");
         s->root = root ? strdup(root) : NULL;
+        const cJSON *vm = cJSON_GetObjectItemCaseSensitive(document, "VirtualMachine");
+        if (vm) {
+            const cJSON *topology = cJSON_GetObjectItemCaseSensitive(vm, "ComputeTopology");
+            s->vm = 1;
+            s->runtime_id = new_guid();
+            s->memory_mb = (uint64_t)cJSON_GetNumberValue(
+                cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(topology, "Memory"), "SizeInMB"));
+            s->processors = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(topology, "Processor"), "Count")->valueint;
+        }
         s->state = SYS_CREATED;
         s->handles = 1;
         s->next = systems;
@@ -1258,6 +1605,9 @@ EXPORT void HcsCloseComputeSystem(void *computeSystem) {
         if (--s->handles == 0 && !s->removed) {
             if (s->state != SYS_STOPPED && s->terminate_on_last_close) {
                 signal_all(s, SIGKILL); /* the reapers finish; nobody is left to tell */
+                if (s->guest) {
+                    kill(s->guest, SIGTERM); /* the jail ends the GCS and all under it */
+                }
                 s->state = SYS_STOPPED;
                 s->exit_type = "ForcedExit";
             }
@@ -1279,6 +1629,8 @@ static void start_work(struct operation *op) {
         complete(op, HCS_E_SYSTEM_ALREADY_STOPPED, result_error(HCS_E_SYSTEM_ALREADY_STOPPED, "the compute system stopped"));
     } else if (s->state == SYS_RUNNING) {
         complete(op, HCS_E_INVALID_STATE, result_error(HCS_E_INVALID_STATE, "the compute system is running"));
+    } else if (s->vm) {
+        vm_start(op);
     } else {
         s->state = SYS_RUNNING;
         s->started_wall = time(NULL);
@@ -1293,6 +1645,10 @@ static void stop_work(struct operation *op) {
     int terminate = op->type == OP_TERMINATE;
     if (s->state == SYS_STOPPED) {
         complete(op, HCS_E_SYSTEM_ALREADY_STOPPED, result_error(HCS_E_SYSTEM_ALREADY_STOPPED, "the compute system stopped"));
+        return;
+    }
+    if (s->vm) {
+        vm_stop(op);
         return;
     }
     s->stopping++;
@@ -1870,6 +2226,8 @@ EXPORT HRESULT HcsCreateProcess(void *computeSystem, const WCHAR *processParamet
         result = fail(op, HCS_E_SYSTEM_ALREADY_STOPPED, "the compute system stopped");
     } else if (s->state != SYS_RUNNING) {
         result = fail(op, HCS_E_INVALID_STATE, "the compute system is not started");
+    } else if (s->vm) {
+        result = fail(op, E_NOTIMPL, "a utility VM's processes are the guest's: HCS has no connection to this guest");
     } else if (!(parameters = parse_document(processParameters, PROCESS_PARAMETERS, 0, "ProcessParameters", &result, error, sizeof error))) {
         result = fail(op, result, error);
     } else if ((result = spawn(s, parameters, &op->info, &p, error, sizeof error)) < 0) {
@@ -2313,8 +2671,11 @@ static const char *state_name(struct system *s) {
 static cJSON *basic_properties(struct system *s) {
     cJSON *properties = cJSON_CreateObject();
     cJSON_AddStringToObject(properties, "Id", s->id);
-    cJSON_AddStringToObject(properties, "SystemType", "Container");
-    cJSON_AddStringToObject(properties, "RuntimeOsType", "Windows");
+    cJSON_AddStringToObject(properties, "SystemType", s->vm ? "VirtualMachine" : "Container");
+    cJSON_AddStringToObject(properties, "RuntimeOsType", s->vm ? "Linux" : "Windows");
+    if (s->vm) {
+        cJSON_AddStringToObject(properties, "RuntimeId", s->runtime_id);
+    }
     if (*s->owner) {
         cJSON_AddStringToObject(properties, "Owner", s->owner);
     }
@@ -2336,6 +2697,19 @@ static void properties_work(struct operation *op) {
         const char *name = type->valuestring;
         if (strcmp(name, "TerminateOnLastHandleClosed") == 0) {
             cJSON_AddBoolToObject(properties, "TerminateOnLastHandleClosed", s->terminate_on_last_close);
+        } else if (s->vm && strcmp(name, "Statistics") != 0 && strcmp(name, "Memory") != 0) {
+            result = E_NOTIMPL;
+            failure = "a property type a utility VM does not answer here";
+        } else if (s->vm && s->state != SYS_RUNNING) {
+            result = HCS_E_INVALID_STATE;
+            failure = "the utility VM is not running";
+        } else if (s->vm && strcmp(name, "Memory") == 0) {
+            cJSON_AddItemToObject(properties, "Memory", vm_memory(s));
+        } else if (s->vm) {
+            int n;
+            struct proc_entry *tree = vm_tree(s, &n);
+            cJSON_AddItemToObject(properties, name, statistics(s, tree, n));
+            free(tree);
         } else if (strcmp(name, "Statistics") != 0 && strcmp(name, "ProcessList") != 0) {
             result = E_NOTIMPL;
             failure = "a property type a process-isolated container does not have";
@@ -2386,7 +2760,9 @@ EXPORT HRESULT HcsGetComputeSystemProperties(void *computeSystem, void *operatio
 
 static void modify_work(struct operation *op) {
     const char *path = string_of(op->arg, "ResourcePath");
-    if (op->system->state == SYS_STOPPED) {
+    if (op->system->vm) {
+        vm_modify(op);
+    } else if (op->system->state == SYS_STOPPED) {
         complete(op, HCS_E_SYSTEM_ALREADY_STOPPED, result_error(HCS_E_SYSTEM_ALREADY_STOPPED, "the compute system stopped"));
     } else if (!path || strcmp(path, "Container/MappedDirectories") != 0) {
         complete(op, E_NOTIMPL, result_error(E_NOTIMPL, "the stand-in modifies Container/MappedDirectories only"));
@@ -2433,7 +2809,7 @@ static void enumerate_work(struct operation *op) {
     for (struct system *s = systems; s; s = s->next) {
         if (listed(cJSON_GetObjectItemCaseSensitive(op->arg, "Ids"), s->id) && listed(cJSON_GetObjectItemCaseSensitive(op->arg, "Names"), s->id) &&
             listed(cJSON_GetObjectItemCaseSensitive(op->arg, "Owners"), s->owner) &&
-            listed(cJSON_GetObjectItemCaseSensitive(op->arg, "Types"), "Container")) {
+            listed(cJSON_GetObjectItemCaseSensitive(op->arg, "Types"), s->vm ? "VirtualMachine" : "Container")) {
             cJSON_AddItemToArray(all, basic_properties(s));
         }
     }

@@ -30,8 +30,9 @@ public interface ComputeBackend extends AutoCloseable {
      * Non-blocking beyond the runtime's own create command. Nothing is left behind on failure.
      *
      * @throws HatchwayException InvalidArgument when the bundle's process cannot run here (e.g. a
-     *     user other than the JVM's on the process backend) or an option's value is wrong;
-     *     NotImplemented for an isolation kind or an option this backend does not offer;
+     *     user other than the JVM's on the process backend), an option's value is wrong or the
+     *     isolation asked for is one this backend does not offer ({@link TaskOptions#requireIsolation});
+     *     NotImplemented for an option this backend knows only to refuse;
      *     AlreadyExists when a system with this id still exists; Unavailable when the runtime fails
      */
     ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio);

@@ -28,7 +28,9 @@ public record TaskOptions(Isolation isolation, Map<String, String> backendOption
         /** Not isolated: the task's processes share the host's view. */
         NONE("none"),
         /** A sandbox container owns the task's namespaces (CONTRACT.md, Isolation on Linux). */
-        SANDBOX("sandbox");
+        SANDBOX("sandbox"),
+        /** A utility VM of its own, reached through its guest agent (the windows backend's). */
+        HYPERVISOR("hypervisor");
 
         private final String word;
 
@@ -52,6 +54,31 @@ public record TaskOptions(Isolation isolation, Map<String, String> backendOption
         return isolation == Isolation.SANDBOX;
     }
 
+    /** Whether the task asked for a utility VM of its own. */
+    public boolean hypervisor() {
+        return isolation == Isolation.HYPERVISOR;
+    }
+
+    /**
+     * Checks that backend {@code backend} offers the isolation asked for (SPEC.md: a backend
+     * refuses an isolation it does not offer with InvalidArgument).
+     *
+     * @throws HatchwayException InvalidArgument {@code isolation '<word>': the <backend> backend
+     *     offers only <words>} otherwise
+     */
+    public void requireIsolation(String backend, Set<Isolation> offered) {
+        if (!offered.contains(isolation)) {
+            List<String> words = new ArrayList<>();
+            for (Isolation kind : Isolation.values()) {
+                if (offered.contains(kind)) {
+                    words.add("'" + kind.word() + "'");
+                }
+            }
+            throw ErrorKind.InvalidArgument.error("isolation '%s': the %s backend offers only %s", isolation.word(),
+                    backend, String.join(" and ", words));
+        }
+    }
+
     /** The backend option {@code key}'s value; {@code ""} when not given. */
     public String option(String key) {
         return backendOptions.getOrDefault(key, "");
@@ -62,7 +89,8 @@ public record TaskOptions(Isolation isolation, Map<String, String> backendOption
      * {@link #DEFAULT}.
      *
      * @throws HatchwayException InvalidArgument for malformed JSON, a value that is not a string, an
-     *     unknown key or an isolation kind other than {@code none} and {@code sandbox}
+     *     unknown key or an isolation kind other than {@code none}, {@code sandbox} and
+     *     {@code hypervisor}
      */
     public static TaskOptions parse(String json, Set<String> backendKeys) {
         if (json == null || json.isBlank()) {
@@ -93,6 +121,7 @@ public record TaskOptions(Isolation isolation, Map<String, String> backendOption
                 return new TaskOptions(kind, backendOptions);
             }
         }
-        throw ErrorKind.InvalidArgument.error("options.isolation: '%s' is neither 'none' nor 'sandbox'", isolation);
+        throw ErrorKind.InvalidArgument.error("options.isolation: '%s' is none of 'none', 'sandbox' and 'hypervisor'",
+                isolation);
     }
 }

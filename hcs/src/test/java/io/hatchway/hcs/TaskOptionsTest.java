@@ -25,6 +25,24 @@ class TaskOptionsTest {
     }
 
     @Test
+    void readsHypervisor() {
+        assertEquals(new TaskOptions(TaskOptions.Isolation.HYPERVISOR, Map.of()),
+                TaskOptions.parse("{\"isolation\":\"hypervisor\"}", RUNC_KEYS));
+    }
+
+    /** SPEC.md: a backend refuses an isolation it does not offer with InvalidArgument, naming what it offers. */
+    @Test
+    void anIsolationABackendDoesNotOfferIsInvalidArgument() {
+        TaskOptions hypervisor = TaskOptions.parse("{\"isolation\":\"hypervisor\"}", RUNC_KEYS);
+        HatchwayException e = assertThrows(HatchwayException.class, () -> hypervisor.requireIsolation("runc",
+                Set.of(TaskOptions.Isolation.NONE, TaskOptions.Isolation.SANDBOX)));
+        assertEquals("InvalidArgument: isolation 'hypervisor': the runc backend offers only 'none' and 'sandbox'",
+                e.getMessage());
+        hypervisor.requireIsolation("windows", Set.of(TaskOptions.Isolation.NONE, TaskOptions.Isolation.HYPERVISOR));
+        TaskOptions.DEFAULT.requireIsolation("process", Set.of(TaskOptions.Isolation.NONE));
+    }
+
+    @Test
     void refusesUnknownKeysAndValues() {
         for (String json : new String[] {"{\"isolaton\":\"sandbox\"}", "{\"isolation\":\"vm\"}", "{\"runtime\":3}", "[]", "{x"}) {
             HatchwayException e = assertThrows(HatchwayException.class, () -> TaskOptions.parse(json, RUNC_KEYS));

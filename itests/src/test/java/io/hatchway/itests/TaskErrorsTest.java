@@ -172,7 +172,7 @@ class TaskErrorsTest extends HostJvmTest {
     @Test
     void whatTheProcessBackendCannotDoIsRefusedByName() throws Exception {
         String bundle = TaskClient.bundle(bundleDir("t1"), SLEEP).toString();
-        client.failure("NotImplemented", ChildJvm.TASK_SERVICE, "createTask", "t1", bundle, "{\"isolation\":\"sandbox\"}");
+        client.failure("InvalidArgument", ChildJvm.TASK_SERVICE, "createTask", "t1", bundle, "{\"isolation\":\"sandbox\"}");
         client.failure("NotImplemented", ChildJvm.TASK_SERVICE, "createTask", "t1", bundle, "{\"runtime\":\"crun\"}");
         client.failure("InvalidArgument", ChildJvm.TASK_SERVICE, "createTask", "t1", bundle, "{\"isolaton\":\"sandbox\"}");
         assertEquals(Set.of(TASK_SERVICE), client.hatchwayMBeans(), "no half-created task");

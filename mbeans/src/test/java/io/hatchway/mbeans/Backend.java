@@ -85,6 +85,42 @@ enum Backend {
         void assertNothingLeftOfTheSuite() {
             WindowsProfile.assertNothingLeftOfTheSuite();
         }
+    },
+    /**
+     * Hypervisor-isolated tasks on the windows backend ({@code isolation: hypervisor}): each a
+     * Linux container in a utility VM of its own, here the stand-in's VM, which runs hcsshim's real
+     * Linux GCS in gcs-jail; a bundle is a busybox one, as runc's.
+     */
+    WINDOWS_HYPERVISOR("windows", Facts.UTILITY_VM) {
+        @Override
+        void assumeUsable() {
+            HypervisorProfile.assumeUsable();
+        }
+
+        @Override
+        Path writeBundle(Path dir, ObjectNode process) {
+            return RuncProfile.writeBundle(dir, process);
+        }
+
+        @Override
+        Optional<Throwable> leftovers(Path stateDir, Set<String> taskIds) {
+            return HypervisorProfile.leftovers(taskIds);
+        }
+
+        @Override
+        void assertNothingLeftOfTheSuite() {
+            HypervisorProfile.assertNothingLeftOfTheSuite();
+        }
+
+        @Override
+        String taskOptions() {
+            return "{\"isolation\":\"hypervisor\"}";
+        }
+
+        @Override
+        boolean isolated() {
+            return true;
+        }
     };
 
     /**
@@ -115,23 +151,40 @@ enum Backend {
      * @param userSignal the signal a test sends where it must tell the exec it ends from one the
      *     teardown ended (the teardown sends SIGTERM, then SIGKILL).
      * @param terminals whether the backend gives a process a terminal ({@code terminal: true}).
+     * @param noStdio why a process's stdio cannot reach it here (empty when it can): a test that
+     *     feeds a process input or reads its output skips, saying this.
+     * @param guestProcesses why the host cannot look at a task's processes here (empty when it can):
+     *     their pids are a guest's, and the guest names pids only; a test that looks them up on the
+     *     host or reads their details skips, saying this.
      */
     record Facts(boolean initIsPidOne, boolean createResolvesBinary, boolean recoversTasks,
             boolean keepsExitStatusOnFullDisk, Optional<String> imageName, int reuseRounds, int stopRounds,
-            Set<Integer> signals, UserSignal userSignal, boolean terminals) {
+            Set<Integer> signals, UserSignal userSignal, boolean terminals, Optional<String> noStdio,
+            Optional<String> guestProcesses) {
         private static final Set<Integer> LINUX_SIGNALS = IntStream.rangeClosed(1, 31).boxed().collect(Collectors.toSet());
         private static final UserSignal SIGUSR1 = new UserSignal(TaskFixture.SIGUSR1, "USR1", 128 + TaskFixture.SIGUSR1);
         static final Facts HOST_PROCESSES = new Facts(false, false, false, true, Optional.empty(), 200, 30,
-                LINUX_SIGNALS, SIGUSR1, true);
+                LINUX_SIGNALS, SIGUSR1, true, Optional.empty(), Optional.empty());
         static final Facts CONTAINERS = new Facts(true, true, true, false, Optional.of("busybox"), 15, 5,
-                LINUX_SIGNALS, SIGUSR1, true);
+                LINUX_SIGNALS, SIGUSR1, true, Optional.empty(), Optional.empty());
         /**
          * HCS creates a process at start; a stopped agent's containers end with it (HCS terminates a
          * container when its last handle closes). The stand-in runs a Ctrl event as a Linux signal to
          * the process's group: CtrlClose as SIGHUP, so a process it ends reports 128+1.
          */
         static final Facts WINDOWS_STAND_IN = new Facts(false, false, false, true, Optional.empty(), 50, 10,
-                Set.of(0, 1, 2, 5, 6, 9, 15), new UserSignal(2, "HUP", 128 + 1), true);
+                Set.of(0, 1, 2, 5, 6, 9, 15), new UserSignal(2, "HUP", 128 + 1), true, Optional.empty(), Optional.empty());
+        /**
+         * A runc container the guest agent makes (its init pid 1, its binary resolved at create), in
+         * a VM that ends with the agent; exits come from the guest's WaitForProcess, not from files.
+         * The guest's ProcessList names pids only. Stdio: the GCS dials the host over vsock for each
+         * stream, which the jail denies (and the host side of that relay is not built).
+         */
+        static final Facts UTILITY_VM = new Facts(true, true, false, true, Optional.of(""), 5, 3, LINUX_SIGNALS,
+                SIGUSR1, true, Optional.of("a process in a utility VM gets its stdio over vsock, denied to the GCS here"
+                        + " (and not relayed by this build)"),
+                Optional.of("a task's processes are the utility VM's: their pids are the guest's, and its ProcessList"
+                        + " names pids only"));
     }
 
     /**
@@ -188,6 +241,28 @@ enum Backend {
     /** See {@link Facts#createResolvesBinary}. */
     boolean createResolvesBinary() {
         return facts.createResolvesBinary();
+    }
+
+    /** Skips the calling test, saying why, unless the host can look at a task's processes ({@link Facts#guestProcesses}). */
+    void assumeHostSeesProcesses() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(facts.guestProcesses().isEmpty(),
+                () -> name() + ": " + facts.guestProcesses().orElse(""));
+    }
+
+    /** Whether this profile's tasks run in a host of their own (CONTRACT.md: isolated). */
+    boolean isolated() {
+        return false;
+    }
+
+    /** The {@code optionsJson} of createTask for this profile's tasks. */
+    String taskOptions() {
+        return "";
+    }
+
+    /** Skips the calling test, saying why, unless a process's stdio reaches it on this backend ({@link Facts#noStdio}). */
+    void assumeStdio() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(facts.noStdio().isEmpty(),
+                () -> name() + ": " + facts.noStdio().orElse(""));
     }
 
     /** See {@link Facts#terminals}. */

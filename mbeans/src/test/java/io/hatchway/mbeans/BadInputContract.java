@@ -64,7 +64,7 @@ abstract class BadInputContract extends BackendContract {
         TaskMXBean task = hatchway.started(TID);
         String bundle = hatchway.bundle("valid", longRunning()).toString();
 
-        hatchway.assertRefused(ErrorKind.AlreadyExists, () -> hatchway.serviceMBean.createTask(TID, bundle, ""));
+        hatchway.assertRefused(ErrorKind.AlreadyExists, () -> hatchway.serviceMBean.createTask(TID, bundle, backend.taskOptions()));
 
         assertEquals("running", status(task, ""));
     }
@@ -179,13 +179,13 @@ abstract class BadInputContract extends BackendContract {
         TaskMXBean task = hatchway.started(TID);
 
         if (backend.terminals()) {
-            hatchway.serviceMBean.createTask("tty", bundle.toString(), "");
+            hatchway.serviceMBean.createTask("tty", bundle.toString(), backend.taskOptions());
             TaskFixture.delete(hatchway.task("tty"));
             task.createExec("tty", terminal.toString());
             task.deleteExec("tty");
         } else {
             hatchway.assertRefused(ErrorKind.NotImplemented,
-                    () -> hatchway.serviceMBean.createTask("tty", bundle.toString(), ""));
+                    () -> hatchway.serviceMBean.createTask("tty", bundle.toString(), backend.taskOptions()));
             hatchway.assertRefused(ErrorKind.NotImplemented, () -> task.createExec("tty", terminal.toString()));
         }
         assertEquals("FailedPrecondition: if using terminal, stderr must be empty", hatchway.assertRefused(
@@ -243,6 +243,7 @@ abstract class BadInputContract extends BackendContract {
     @Test
     @DisplayName("execInHost on a task that is not isolated is FailedPrecondition; empty args InvalidArgument")
     void execInHostNotIsolated() {
+        assumeFalse(backend.isolated(), () -> backend.name() + "'s tasks are isolated");
         TaskMXBean task = hatchway.started(TID);
 
         assertEquals("FailedPrecondition: task is not isolated", hatchway.assertRefused(

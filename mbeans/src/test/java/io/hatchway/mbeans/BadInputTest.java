@@ -226,13 +226,14 @@ class BadInputTest {
                 Arguments.of("{\"isolaton\":\"sandbox\"}", ErrorKind.InvalidArgument),
                 Arguments.of("{\"isolation\":true}", ErrorKind.InvalidArgument),
                 Arguments.of("{\"isolation\":\"vm\"}", ErrorKind.InvalidArgument),
-                Arguments.of("{\"isolation\":\"sandbox\"}", ErrorKind.NotImplemented),
+                Arguments.of("{\"isolation\":\"sandbox\"}", ErrorKind.InvalidArgument),
+                Arguments.of("{\"isolation\":\"hypervisor\"}", ErrorKind.InvalidArgument),
                 Arguments.of("{\"runtime\":\"crun\"}", ErrorKind.NotImplemented));
     }
 
     @ParameterizedTest(name = "{0} → {1}")
     @MethodSource("badOptions")
-    @DisplayName("Options that are malformed are InvalidArgument; options the process backend lacks NotImplemented")
+    @DisplayName("Options that are malformed or ask for an isolation the process backend lacks are InvalidArgument; its unknown runtime NotImplemented")
     void badOptions(String options, ErrorKind kind) {
         String bundle = validBundle();
 

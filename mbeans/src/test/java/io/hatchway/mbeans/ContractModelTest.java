@@ -255,7 +255,7 @@ class ContractModelTest {
                         TaskServiceMXBean service = session.fixture.serviceMBean;
                         if (session.model.tasks.containsKey(taskId)) {
                             session.refused(ErrorKind.AlreadyExists,
-                                    () -> service.createTask(taskId, bundle.toString(), ""));
+                                    () -> service.createTask(taskId, bundle.toString(), session.fixture.backend.taskOptions()));
                             return;
                         }
                         session.fixture.create(taskId, bundle);

@@ -95,6 +95,7 @@ abstract class ExitCodesContract extends BackendContract {
     @Test
     @DisplayName("What an exec and the init exec write to stdout and stderr is readable from their Exec MBeans")
     void output() {
+        backend.assumeStdio();
         TaskMXBean task = hatchway.started(TID, shell("echo init-out; echo init-err >&2; exec " + Bundles.SLEEP
                 + " 600"));
         addExecs(task, shell("echo exec-out; echo exec-err >&2"), EXEC);
@@ -112,6 +113,7 @@ abstract class ExitCodesContract extends BackendContract {
     @Test
     @DisplayName("Output kept by Hatchway is bounded to its last 1 MiB")
     void outputIsBounded() {
+        backend.assumeStdio();
         TaskMXBean task = hatchway.started(TID);
         addExecs(task, shell("head -c 3000000 /dev/zero | tr '\\0' x; echo END"), EXEC);
         task.start(EXEC);
@@ -126,6 +128,7 @@ abstract class ExitCodesContract extends BackendContract {
     @Test
     @DisplayName("Output of a process that names its own stdout file goes there, not to the MBean")
     void namedStdoutFile() throws IOException {
+        backend.assumeStdio();
         Path file = tempDir.resolve("exec.out");
         TaskMXBean task = hatchway.started(TID);
         task.createExec(EXEC, Bundles.processNode(shell("echo to-file")).put("stdout", file.toString()).toString());

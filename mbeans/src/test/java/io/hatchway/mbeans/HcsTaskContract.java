@@ -81,7 +81,7 @@ abstract class HcsTaskContract extends BackendContract {
         assertEquals(TID, init.getExecId());
         assertEquals("running", init.getStatus());
         assertEquals(task.getPid(), init.getPid());
-        assertTrue(ProcessHandle.of(init.getPid()).isPresent(), "the init exec's pid is a live process");
+        assertTrue(hatchway.alive(task, init.getPid()), "the init exec's pid is a live process");
     }
 
     @Test

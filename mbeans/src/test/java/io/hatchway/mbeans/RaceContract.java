@@ -291,6 +291,7 @@ abstract class RaceContract extends BackendContract {
     @DisplayName("An exec id reused the moment its delete frees it: every round's exec runs, keeps its own"
             + " output, and its events come in CONTRACT.md's order")
     void execIdReusedTheMomentItIsFree() {
+        backend.assumeStdio();
         TaskMXBean task = hatchway.started(TID);
         EventLog events = EventLog.subscribe(hatchway.server, TaskService.taskName(TID));
         int rounds = reuseRounds();
@@ -329,6 +330,7 @@ abstract class RaceContract extends BackendContract {
     @DisplayName("A task id reused the moment its delete frees it: every round's task runs, keeps its own"
             + " output, and its events come in CONTRACT.md's order")
     void taskIdReusedTheMomentItIsFree() {
+        backend.assumeStdio();
         String taskId = TID + "-reused";
         EventLog events = EventLog.subscribe(hatchway.server, TaskService.NAME);
         Path bundle = hatchway.bundle(taskId, shell("echo hi"));
@@ -344,7 +346,7 @@ abstract class RaceContract extends BackendContract {
                 assertEquals("hi\n", hatchway.exec(taskId, "").getStdout(), "round " + round + "'s output");
                 Future<Void> reuse = reuseWhenGone(client,
                         () -> !hatchway.serviceMBean.getTaskIds().contains(taskId),
-                        () -> hatchway.serviceMBean.createTask(taskId, bundle.toString(), ""));
+                        () -> hatchway.serviceMBean.createTask(taskId, bundle.toString(), backend.taskOptions()));
                 assertEquals(0, task.deleteExec("").getExitStatus(), "round " + round);
                 joinClient(reuse, round);
             }

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,6 +51,12 @@ abstract class StreamsContract extends BackendContract {
 
     StreamsContract(Backend backend) {
         super(backend);
+    }
+
+    /** Every test here feeds or reads a process's streams. */
+    @BeforeEach
+    void needsStdio() {
+        backend.assumeStdio();
     }
 
     @AfterEach

@@ -112,6 +112,15 @@ final class TaskFixture implements AutoCloseable {
         startService();
     }
 
+    /**
+     * Whether {@code pid}, a process of {@code task}, is alive: on the host, or where the host cannot
+     * see it ({@link Backend.Facts#guestProcesses}) in the task's own list of its processes.
+     */
+    boolean alive(TaskMXBean task, long pid) {
+        return backend.facts.guestProcesses().isEmpty() ? ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                : task.pids().stream().anyMatch(process -> process.getProcessId() == pid);
+    }
+
     /** Writes a bundle for {@code taskId} whose init process runs {@code args}. */
     Path bundle(String taskId, String... args) {
         return bundle(taskId, Bundles.processNode(args));
@@ -135,7 +144,7 @@ final class TaskFixture implements AutoCloseable {
     /** Creates task {@code taskId} from {@code bundle} through the service MBean. */
     TaskMXBean create(String taskId, Path bundle) {
         taskIds.add(taskId);
-        assertEquals(0, serviceMBean.createTask(taskId, bundle.toString(), ""));
+        assertEquals(0, serviceMBean.createTask(taskId, bundle.toString(), backend.taskOptions()));
         return task(taskId);
     }
 
@@ -204,6 +213,7 @@ final class TaskFixture implements AutoCloseable {
 
     /** Waits, bounded, until an exec has written {@code text} to its stdout, e.g. that it is ready. */
     void awaitStdout(String taskId, String execId, String text) {
+        backend.assumeStdio();
         ExecMXBean exec = exec(taskId, execId);
         eventually(taskId + "/" + execId + " writes '" + text + "'").until(() -> exec.getStdout().contains(text));
     }

@@ -90,10 +90,7 @@ public final class ProcessBackend implements ComputeBackend {
     public ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio) {
         Objects.requireNonNull(id);
         Objects.requireNonNull(bundle);
-        if (options.sandbox()) {
-            throw ErrorKind.NotImplemented.error(
-                    "isolation 'sandbox': the process backend cannot isolate a task; use backend runc or crun");
-        }
+        options.requireIsolation(name(), Set.of(TaskOptions.Isolation.NONE));
         if (!options.option(RUNTIME).isEmpty()) {
             throw ErrorKind.NotImplemented.error("runtime '%s': the process backend runs no OCI runtime",
                     options.option(RUNTIME));

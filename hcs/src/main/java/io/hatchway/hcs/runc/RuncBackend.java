@@ -215,7 +215,8 @@ public final class RuncBackend implements ComputeBackend {
      *
      * @throws HatchwayException InvalidArgument for a bundle without a root file system or a process
      *     the runtime cannot launch (e.g. a missing binary: runc looks it up at create);
-     *     NotImplemented for a process with a terminal; AlreadyExists when the runtime or the cgroup
+     *     NotImplemented for a process with a terminal; InvalidArgument for {@code isolation:
+     *     hypervisor} (no utility VM here); AlreadyExists when the runtime or the cgroup
      *     already has a container of that id; Unavailable with the runtime's own message otherwise.
      *     Nothing is left behind on failure.
      */
@@ -225,6 +226,7 @@ public final class RuncBackend implements ComputeBackend {
         Objects.requireNonNull(bundle);
         Objects.requireNonNull(options);
         Objects.requireNonNull(initStdio);
+        options.requireIsolation(name(), Set.of(TaskOptions.Isolation.NONE, TaskOptions.Isolation.SANDBOX));
         return new ContainerCreate(context, id).create(bundle, options, initStdio);
     }
 

@@ -195,4 +195,21 @@ public final class ArgonDocuments {
     private static HatchwayException invalid(Bundle bundle, String field, String problem) {
         return ErrorKind.InvalidArgument.error("bundle '%s': config.json %s: %s", bundle, field, problem);
     }
+
+    /**
+     * A Windows process names its user by {@code user.username}; a Linux uid or gid other than 0
+     * (root, what a spec without a user means) cannot be honoured.
+     *
+     * @throws io.hatchway.hcs.HatchwayException InvalidArgument naming {@code user.uid} or {@code user.gid}
+     */
+    static void checkUser(ProcessSpec spec) {
+        if (spec.uid().filter(uid -> uid != 0).isPresent()) {
+            throw spec.invalid("user.uid", "%d: a Windows process runs as the user user.username names",
+                    spec.uid().get());
+        }
+        if (spec.gid().filter(gid -> gid != 0).isPresent()) {
+            throw spec.invalid("user.gid", "%d: a Windows process runs as the user user.username names",
+                    spec.gid().get());
+        }
+    }
 }

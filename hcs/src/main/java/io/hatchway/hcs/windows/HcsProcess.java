@@ -1,13 +1,11 @@
 package io.hatchway.hcs.windows;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.sun.jna.ptr.PointerByReference;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.windows.ComputeCore.HCS_PROCESS;
-import io.hatchway.hcs.windows.ComputeCore.HCS_SYSTEM;
 import io.hatchway.hcs.windows.schema.ProcessModifyRequest;
 import io.hatchway.hcs.windows.schema.ProcessStatus;
 import io.hatchway.hcs.windows.schema.SignalProcessOptions;
@@ -198,10 +196,7 @@ final class HcsProcess implements ComputeProcess {
     }
 
     /**
-     * hcsshim's {@code Process.Kill}: through a compute-system handle of its own (HCS serialises
-     * the signals to a process per system handle, and a Ctrl event may block), {@code HcsOpenProcess},
-     * {@code HcsTerminateProcess}. Already stopped counts as delivered; a system that cannot be
-     * opened is terminated whole.
+     * hcsshim's {@code Process.Kill} ({@link ProcessTermination}), once.
      *
      * @return false when the process had already exited
      */
@@ -212,43 +207,11 @@ final class HcsProcess implements ComputeProcess {
         if (killDelivered) {
             return true;
         }
-        PointerByReference opened = new PointerByReference();
-        int hresult;
-        try (Utf16 id = Utf16.of(system.id())) {
-            hresult = library.core().HcsOpenComputeSystem(id, ComputeCore.GENERIC_ALL, opened);
+        if (!ProcessTermination.terminate(library, system, pid)) {
+            return !reported.isDone();
         }
-        if (hresult < 0) {
-            log.warn("task '{}' pid {}: HcsOpenComputeSystem failed (HRESULT 0x{}); terminating the container",
-                    system.id(), pid, Integer.toHexString(hresult));
-            system.terminate();
-            return true;
-        }
-        HCS_SYSTEM other = new HCS_SYSTEM(opened.getValue());
-        try {
-            PointerByReference process = new PointerByReference();
-            hresult = library.core().HcsOpenProcess(other, pid, ComputeCore.GENERIC_ALL, process);
-            if (hresult < 0) {
-                if (Hresult.isAlreadyStopped(hresult)) {
-                    return !reported.isDone();
-                }
-                throw new HcsFailure("HcsOpenProcess", hresult, null).toError("kill pid %d", pid);
-            }
-            HCS_PROCESS target = new HCS_PROCESS(process.getValue());
-            try {
-                Calls.run(library, "HcsTerminateProcess", Calls.CALL,
-                        operation -> library.core().HcsTerminateProcess(target, operation, null));
-            } catch (HcsFailure e) {
-                if (!e.alreadyStopped() && !Hresult.isAccessDenied(e.hresult())) {
-                    throw e.toError("kill pid %d", pid);
-                }
-            } finally {
-                library.core().HcsCloseProcess(target);
-            }
-            killDelivered = true;
-            return true;
-        } finally {
-            library.core().HcsCloseComputeSystem(other);
-        }
+        killDelivered = true;
+        return true;
     }
 
     /** hcsshim's {@code CloseStdin}: our end of the pipe, and HCS's ({@code CloseHandle StdIn}) while the process runs. */

@@ -1,7 +1,6 @@
 package io.hatchway.hcs.windows;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.sun.jna.ptr.PointerByReference;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ComputeThreads;
@@ -13,19 +12,11 @@ import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
-import io.hatchway.hcs.windows.ComputeCore.HANDLE;
-import io.hatchway.hcs.windows.ComputeCore.HCS_PROCESS;
-import io.hatchway.hcs.windows.ComputeCore.HCS_PROCESS_INFORMATION;
 import io.hatchway.hcs.windows.ComputeCore.HCS_SYSTEM;
-import io.hatchway.hcs.windows.schema.ProcessParameters;
 import io.hatchway.hcs.windows.schema.Properties;
 import io.hatchway.hcs.windows.schema.PropertyQuery;
 import io.hatchway.hcs.windows.schema.SystemExitStatus;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -33,8 +24,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,8 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The system has stopped once HCS reports {@code SystemExited} (after {@link #shutdown} or
  * {@link #terminate}), or at once when it is stopped without having been started. Every call on
- * the {@code HCS_SYSTEM} handle holds the read side of {@link #handleLock} and is bounded;
- * {@link #close} takes the write side to close the handle once. Thread-safe.
+ * the {@code HCS_SYSTEM} handle goes through its {@link SystemHandle}, bounded. Thread-safe.
  */
 final class HcsSystem implements ComputeSystem {
     private static final Logger log = LoggerFactory.getLogger(HcsSystem.class);
@@ -60,24 +48,20 @@ final class HcsSystem implements ComputeSystem {
     private final Consumer<HcsSystem> released;
     private final ComputeThreads threads;
     private final ExecutorService io;
-    private final ReadWriteLock handleLock = new ReentrantReadWriteLock();
-    private HCS_SYSTEM handle; // guarded by handleLock; null once closed
-    private final long events;
+    private SystemHandle handle; // set once, by #watch
     private final Set<HcsProcess> processes = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> exited = new CompletableFuture<>();
     private volatile boolean started; // written under this object's monitor
     private volatile boolean stopping;
 
-    private HcsSystem(HcsLibrary library, String id, Bundle bundle, HCS_SYSTEM handle, Consumer<HcsSystem> released,
+    private HcsSystem(HcsLibrary library, String id, Bundle bundle, Consumer<HcsSystem> released,
             ComputeThreads threads, ExecutorService io) {
         this.library = library;
         this.id = id;
         this.bundle = bundle;
-        this.handle = handle;
         this.released = released;
         this.threads = threads;
         this.io = io;
-        this.events = Events.register(this::onEvent, threads.background());
     }
 
     /**
@@ -88,13 +72,12 @@ final class HcsSystem implements ComputeSystem {
      */
     static HcsSystem watch(HcsLibrary library, String id, Bundle bundle, HCS_SYSTEM handle,
             Consumer<HcsSystem> released, ComputeThreads threads, ExecutorService io) {
-        HcsSystem system = new HcsSystem(library, id, bundle, handle, released, threads, io);
-        int hresult = library.core().HcsSetComputeSystemCallback(handle, ComputeCore.HcsEventOptionNone,
-                Events.context(system.events), Events.CALLBACK);
-        if (hresult < 0) {
-            system.closeHandle();
-            throw new HcsFailure("HcsSetComputeSystemCallback", hresult, null).toError(
-                    "task '%s': cannot watch its container", id);
+        HcsSystem system = new HcsSystem(library, id, bundle, released, threads, io);
+        try {
+            system.handle = SystemHandle.watch(library, "task '" + id + "'", handle, system::onEvent,
+                    threads.background());
+        } catch (HcsFailure e) {
+            throw e.toError("task '%s': cannot watch its container", id);
         }
         return system;
     }
@@ -115,19 +98,7 @@ final class HcsSystem implements ComputeSystem {
     }
 
     private void onEvent(Events.Event event) {
-        if (event.type() == ComputeCore.HcsEventSystemExited) {
-            if (event.data() != null) {
-                try {
-                    if (Json.MAPPER.readValue(event.data(), SystemExitStatus.class).unexpected()) {
-                        log.warn("task '{}': its container exited unexpectedly ({})", id, event.data());
-                    }
-                } catch (JsonProcessingException e) {
-                    log.debug("task '{}': exit status {}: {}", id, event.data(), e.getOriginalMessage());
-                }
-            }
-            stopped();
-        } else if (event.type() == ComputeCore.HcsEventServiceDisconnect) {
-            log.warn("task '{}': the Host Compute Service disconnected", id);
+        if (SystemHandle.isExit(event, "task '" + id + "'")) {
             stopped();
         }
     }
@@ -157,24 +128,10 @@ final class HcsSystem implements ComputeSystem {
     /** hcsshim's {@code supported} for a process-isolated container on Windows 1809 (RS5) and later. */
     static final boolean SIGNALS_SUPPORTED = true;
 
-    /**
-     * A Windows process names its user by {@code user.username}; a Linux uid or gid other than 0
-     * (root, what a spec without a user means) cannot be honoured.
-     */
+    /** {@link ArgonDocuments#checkUser}: a Windows process names its user by {@code user.username}. */
     @Override
     public void checkProcess(ProcessSpec spec) {
-        check(spec);
-    }
-
-    static void check(ProcessSpec spec) {
-        if (spec.uid().filter(uid -> uid != 0).isPresent()) {
-            throw spec.invalid("user.uid", "%d: a Windows process runs as the user user.username names",
-                    spec.uid().get());
-        }
-        if (spec.gid().filter(gid -> gid != 0).isPresent()) {
-            throw spec.invalid("user.gid", "%d: a Windows process runs as the user user.username names",
-                    spec.gid().get());
-        }
+        ArgonDocuments.checkUser(spec);
     }
 
     /** Starts the container ({@code HcsStartComputeSystem}), then its init process from the bundle. */
@@ -186,8 +143,12 @@ final class HcsSystem implements ComputeSystem {
                 if (started || stopping) { // stopping: shut down or terminated before its start
                     throw ErrorKind.FailedPrecondition.error("task: '%s' was already started or has stopped", id);
                 }
-                onHandle("HcsStartComputeSystem", Calls.SYSTEM, (system, operation) ->
-                        library.core().HcsStartComputeSystem(system, operation, null), "start task '%s'", id);
+                try {
+                    handle.call("HcsStartComputeSystem", Calls.SYSTEM, false, (system, operation) ->
+                            library.core().HcsStartComputeSystem(system, operation, null));
+                } catch (HcsFailure e) {
+                    throw e.toError("start task '%s'", id);
+                }
                 started = true;
                 if (stopping) {
                     throw ErrorKind.FailedPrecondition.error("task: '%s' was stopped while it started", id);
@@ -213,108 +174,32 @@ final class HcsSystem implements ComputeSystem {
         }
     }
 
-    /**
-     * {@code HcsCreateProcess} with the pipes the streams need, then the relay. On Windows Server
-     * 2022 a create may fail its wait yet hand back a valid process: then, as hcsshim does, the
-     * process's information is asked for again before giving up.
-     */
+    /** {@code HcsCreateProcess} with the pipes the streams need, then the relay ({@link ProcessLaunch}). */
     private HcsProcess launch(ProcessSpec spec, Stdio stdio, StreamFiles files) {
-        ProcessParameters parameters = ArgonDocuments.processParameters(spec, stdio.stdin().isPresent(), true, true);
-        PointerByReference created = new PointerByReference();
-        HCS_PROCESS_INFORMATION information;
-        try (Utf16 document = Utf16.of(Json.write(parameters))) {
-            try {
-                information = onHandle("HcsCreateProcess", Calls.CALL, true, (system, operation) ->
-                        library.core().HcsCreateProcess(system, document, operation, null, created),
-                        null).processInformation();
-            } catch (HcsFailure e) {
-                if (created.getValue() == null) {
-                    throw cannotStart(e, spec);
-                }
-                HCS_PROCESS process = new HCS_PROCESS(created.getValue());
-                try {
-                    information = Calls.runWithProcessInfo(library, "HcsGetProcessInfo", Calls.CALL,
-                            operation -> library.core().HcsGetProcessInfo(process, operation)).processInformation();
-                } catch (RuntimeException again) {
-                    library.core().HcsCloseProcess(process);
-                    throw cannotStart(e, spec);
-                }
-            }
-        } catch (RuntimeException e) {
-            files.close();
-            throw e;
-        }
-        HcsProcess process = HcsProcess.watch(library, this, new HCS_PROCESS(created.getValue()),
-                information.ProcessId, parameters.emulateConsole(), files, pipe(information.StdInput),
-                pipe(information.StdOutput), pipe(information.StdError));
+        HcsProcess process = ProcessLaunch.launch(this, handle, spec, stdio, files);
         processes.add(process);
         process.exited().whenComplete((code, error) -> processes.remove(process));
         return process;
     }
 
-    /**
-     * A process HCS could not create: a program or working directory that is missing or not
-     * executable is the caller's (InvalidArgument {@code cannot start '<program>'}), as on the other
-     * backends; so is access denied to it (CreateProcess's answer for a directory or a file that is
-     * no program); any other failure keeps its own kind.
-     */
-    private static HatchwayException cannotStart(HcsFailure failure, ProcessSpec spec) {
-        HatchwayException error = failure.toError("cannot start '%s'", program(spec));
-        return Hresult.isAccessDenied(failure.hresult()) ? ErrorKind.InvalidArgument.error("%s", error.detail()) : error;
-    }
-
-    /** The program a process runs, as a user named it: its first argument, else its command line. */
-    private static String program(ProcessSpec spec) {
-        return spec.args().isEmpty() || spec.args().get(0).isEmpty() ? spec.commandLine().orElse("") : spec.args().get(0);
-    }
-
-    private Optional<PipeEnd> pipe(HANDLE handle) {
-        return handle != null && handle.isValid() ? Optional.of(new KernelPipe(library.kernel32(), handle))
-                : Optional.empty();
-    }
-
-    /** Every process of the container, from HCS's {@code ProcessList} (user time from {@code UserTime100ns}). */
+    /** Every process of the container, from HCS's {@code ProcessList} ({@link ContainerFigures}). */
     @Override
     public List<ProcessDetails> processes() {
         Properties properties = properties("pids", PropertyQuery.PROCESS_LIST);
         if (properties.processes().isEmpty() && started) {
             throw noneLeft("pids");
         }
-        List<ProcessDetails> out = new ArrayList<>();
-        for (var process : properties.processes()) {
-            out.add(new ProcessDetails((int) process.processId(), process.imageName(),
-                    instant(process.createTimestamp()), process.userTime100ns(), process.kernelTime100ns(),
-                    process.memoryCommitBytes(), process.memoryWorkingSetPrivateBytes(),
-                    process.memoryWorkingSetSharedBytes(), ""));
-        }
-        return out;
+        return ContainerFigures.processes(properties);
     }
 
-    /**
-     * The container's {@code Statistics} (100 ns units as HCS gives them): user and kernel time,
-     * the private working set as memory in use, commit, bytes read and written; the process count
-     * from the {@code ProcessList} asked for with them.
-     */
+    /** The container's {@code Statistics}, with the process count of the {@code ProcessList} asked for with them. */
     @Override
     public Statistics statistics() {
         Properties properties = properties("stats", PropertyQuery.STATISTICS, PropertyQuery.PROCESS_LIST);
         if (properties.processes().isEmpty() && started) {
             throw noneLeft("stats");
         }
-        var statistics = properties.statistics();
-        if (statistics == null) {
-            throw ErrorKind.NotFound.error("failed to fetch stats: task '%s': HCS returned no statistics", id);
-        }
-        var processor = statistics.processor();
-        var memory = statistics.memory();
-        var storage = statistics.storage();
-        return new Statistics(statistics.timestamp() == null ? Instant.now().toString() : instant(statistics.timestamp()),
-                processor == null ? 0 : processor.runtimeUser100ns(),
-                processor == null ? 0 : processor.runtimeKernel100ns(),
-                memory == null ? 0 : memory.memoryUsagePrivateWorkingSetBytes(),
-                memory == null ? 0 : memory.memoryUsageCommitBytes(), 0,
-                storage == null ? 0 : storage.readSizeBytes(), storage == null ? 0 : storage.writeSizeBytes(),
-                properties.processes().size(), 0);
+        return ContainerFigures.statistics("task '" + id + "'", properties);
     }
 
     /**
@@ -328,50 +213,11 @@ final class HcsSystem implements ComputeSystem {
                 what, id);
     }
 
-    /**
-     * {@code HcsGetComputeSystemProperties}; a container that is gone, stopping or closed answers
-     * NotFound {@code failed to fetch <what>: ...} as hcsshim's {@code isStatsNotFound} has it.
-     */
     private Properties properties(String what, String... types) {
         if (exited.isDone()) {
             throw ErrorKind.NotFound.error("failed to fetch %s: task '%s' has stopped", what, id);
         }
-        String query = Json.write(PropertyQuery.of(types));
-        String document;
-        try (Utf16 wide = Utf16.of(query)) {
-            document = onHandle("HcsGetComputeSystemProperties", Calls.CALL, (system, operation) ->
-                    library.core().HcsGetComputeSystemProperties(system, operation, wide), null).document();
-        } catch (HcsFailure e) {
-            if (e.systemGone()) {
-                throw ErrorKind.NotFound.error("failed to fetch %s: %s", what, e.getMessage());
-            }
-            throw e.toError("task '%s': %s", id, what);
-        } catch (HatchwayException e) {
-            if (e.kind() == ErrorKind.NotFound) {
-                throw ErrorKind.NotFound.error("failed to fetch %s: %s", what, e.detail());
-            }
-            throw e;
-        }
-        if (document == null || document.isBlank()) {
-            throw ErrorKind.NotFound.error("failed to fetch %s: task '%s': HCS returned nothing", what, id);
-        }
-        try {
-            return Json.MAPPER.readValue(document, Properties.class);
-        } catch (JsonProcessingException e) {
-            throw ErrorKind.Unavailable.error("task '%s': unreadable properties from HCS: %s", id, e.getOriginalMessage());
-        }
-    }
-
-    /** An RFC 3339 time (Go's {@code time.Time}) as ISO-8601 UTC; as given when it is not one. */
-    private static String instant(String rfc3339) {
-        if (rfc3339 == null) {
-            return "";
-        }
-        try {
-            return OffsetDateTime.parse(rfc3339).toInstant().toString();
-        } catch (DateTimeParseException e) {
-            return rfc3339;
-        }
+        return handle.properties(what, types);
     }
 
     @Override
@@ -411,20 +257,14 @@ final class HcsSystem implements ComputeSystem {
         stopping = true; // a start under way finds it and launches nothing
         boolean wasStarted = started;
         String call = terminate || !wasStarted ? "HcsTerminateComputeSystem" : "HcsShutDownComputeSystem";
-        handleLock.readLock().lock();
-        try {
-            if (handle != null && !exited.isDone()) {
-                HCS_SYSTEM system = handle;
-                int hresult = Operations.submit(library, operation -> terminate || !wasStarted
-                        ? library.core().HcsTerminateComputeSystem(system, operation, null)
-                        : library.core().HcsShutDownComputeSystem(system, operation, null));
-                if (hresult < 0 && !Hresult.isAlreadyStopped(hresult) && !Hresult.isNotExist(hresult)
-                        && !Hresult.isPending(hresult)) {
-                    log.warn("task '{}': {} failed: HRESULT 0x{}", id, call, Integer.toHexString(hresult));
-                }
+        if (!exited.isDone()) {
+            int hresult = handle.submit((system, operation) -> terminate || !wasStarted
+                    ? library.core().HcsTerminateComputeSystem(system, operation, null)
+                    : library.core().HcsShutDownComputeSystem(system, operation, null));
+            if (hresult < 0 && !Hresult.isAlreadyStopped(hresult) && !Hresult.isNotExist(hresult)
+                    && !Hresult.isPending(hresult)) {
+                log.warn("task '{}': {} failed: HRESULT 0x{}", id, call, Integer.toHexString(hresult));
             }
-        } finally {
-            handleLock.readLock().unlock();
         }
         if (!wasStarted) {
             exited.complete(null); // nothing ran: nothing to wait for
@@ -446,55 +286,9 @@ final class HcsSystem implements ComputeSystem {
         for (HcsProcess process : List.copyOf(processes)) {
             process.abandon();
         }
-        closeHandle();
+        handle.close();
         stopping = true;
         exited.complete(null);
         released.accept(this);
-    }
-
-    private void closeHandle() {
-        handleLock.writeLock().lock();
-        try {
-            if (handle != null) {
-                library.core().HcsCloseComputeSystem(handle); // waits for a callback under way
-                Events.unregister(events);
-                handle = null;
-            }
-        } finally {
-            handleLock.writeLock().unlock();
-        }
-    }
-
-    /**
-     * A bounded call on the system handle; a closed handle is a stopped system. A failure becomes
-     * the error {@code context} names (null: thrown as the {@link HcsFailure} it is).
-     */
-    private Operations.Result onHandle(String call, Duration bound, SystemCall start, String context, Object... args) {
-        return onHandle(call, bound, false, start, context, args);
-    }
-
-    private Operations.Result onHandle(String call, Duration bound, boolean processInformation, SystemCall start,
-            String context, Object... args) {
-        handleLock.readLock().lock();
-        try {
-            HCS_SYSTEM system = handle;
-            if (system == null) {
-                throw ErrorKind.NotFound.error("task '%s' has stopped", id);
-            }
-            return processInformation
-                    ? Calls.runWithProcessInfo(library, call, bound, operation -> start.call(system, operation))
-                    : Calls.runResult(library, call, bound, operation -> start.call(system, operation));
-        } catch (HcsFailure e) {
-            if (context == null) {
-                throw e;
-            }
-            throw e.toError(context, args);
-        } finally {
-            handleLock.readLock().unlock();
-        }
-    }
-
-    private interface SystemCall {
-        int call(HCS_SYSTEM system, ComputeCore.HCS_OPERATION operation);
     }
 }

@@ -13,6 +13,7 @@ import io.hatchway.hcs.TaskOptions;
 import io.hatchway.hcs.oci.Bundle;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.windows.ComputeCore.HCS_SYSTEM;
+import io.hatchway.hcs.windows.lcow.LcowSystem;
 import io.hatchway.hcs.windows.schema.Properties;
 import io.hatchway.hcs.windows.schema.SystemQuery;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code windows} backend: every task a process-isolated Windows container (Argon) of the Host
  * Compute Service, through {@code computecore.dll} ({@link ComputeCore}), as hcsshim's runhcs shim
- * drives them. Hypervisor isolation (a utility VM and the guest agent inside it, reached through the
- * GCS bridge) is not built: asking for it is NotImplemented.
+ * drives them; with {@code isolation: hypervisor} a Linux container in a utility VM of its own,
+ * reached through its guest agent's bridge ({@link LcowSystem}).
  *
  * <p>Each container's {@code Owner} is {@link #owner}: this backend's name and its state directory,
  * so that one agent recognises what it created. Containers end with the agent: HCS terminates one
@@ -53,7 +54,7 @@ final class WindowsBackend implements ComputeBackend {
     private final ComputeThreads threads;
     /** The threads of the stdio relays and of FIFO opens: each lives as long as its stream. */
     private final ExecutorService io;
-    private final Map<String, HcsSystem> systems = new ConcurrentHashMap<>();
+    private final Map<String, ComputeSystem> systems = new ConcurrentHashMap<>();
 
     WindowsBackend(HcsLibrary library, Path stateDir, Duration hostExitShutdown, ComputeThreads threads) {
         this.library = Objects.requireNonNull(library);
@@ -83,8 +84,12 @@ final class WindowsBackend implements ComputeBackend {
      * {@code HcsCreateComputeSystem} from the bundle's document (its {@code windows.layerFolders},
      * parent layers then the scratch), bounded; the init process is created at start.
      *
-     * @throws io.hatchway.hcs.HatchwayException NotImplemented for hypervisor isolation (the
-     *     bundle's {@code windows.hyperv}, or {@code isolation: sandbox}); AlreadyExists when a
+     * With {@code isolation: hypervisor} the bundle is a Linux one (as runc's) run in a Linux
+     * utility VM of its own ({@link LcowSystem}).
+     *
+     * @throws io.hatchway.hcs.HatchwayException NotImplemented for a Windows guest in a utility VM
+     *     (the bundle's {@code windows.hyperv}); InvalidArgument for {@code isolation: sandbox}
+     *     (runc's); AlreadyExists when a
      *     compute system with this id exists on this host; InvalidArgument for a bundle HCS cannot
      *     run
      */
@@ -92,15 +97,24 @@ final class WindowsBackend implements ComputeBackend {
     public ComputeSystem create(String id, Bundle bundle, TaskOptions options, Stdio initStdio) {
         Objects.requireNonNull(id);
         Objects.requireNonNull(bundle);
-        if (options.sandbox() || bundle.windows().map(Bundle.Windows::hyperv).orElse(false)) {
-            throw ErrorKind.NotImplemented.error("hypervisor isolation: a task in a utility VM of its own needs the"
-                    + " GCS bridge to the guest, which this build does not have; only process isolation runs here");
-        }
+        options.requireIsolation(name(), Set.of(TaskOptions.Isolation.NONE, TaskOptions.Isolation.HYPERVISOR));
         if (!options.option(RUNTIME).isEmpty()) {
             throw ErrorKind.NotImplemented.error("runtime '%s': the windows backend runs no OCI runtime",
                     options.option(RUNTIME));
         }
-        HcsSystem.check(bundle.process());
+        if (options.hypervisor()) {
+            if (systems.containsKey(id)) {
+                throw ErrorKind.AlreadyExists.error("task with id: '%s' already exists", id);
+            }
+            LcowSystem system = LcowSystem.create(library, id, owner, bundle, released -> systems.remove(released.id(), released), threads);
+            systems.put(id, system);
+            return system;
+        }
+        if (bundle.windows().map(Bundle.Windows::hyperv).orElse(false)) {
+            throw ErrorKind.NotImplemented.error("windows.hyperv: a Windows guest in a utility VM (WCOW) is not driven;"
+                    + " isolation 'hypervisor' runs a Linux bundle in a Linux utility VM");
+        }
+        ArgonDocuments.checkUser(bundle.process());
         String document = Json.write(ArgonDocuments.computeSystem(bundle, owner, scratchVolume(bundle),
                 WindowsBackend::layerId));
         PointerByReference created = new PointerByReference();
@@ -118,7 +132,8 @@ final class WindowsBackend implements ComputeBackend {
             closeCreated(created); // a create that timed out may still have handed a handle back
             throw e;
         }
-        HcsSystem system = HcsSystem.watch(library, id, bundle, new HCS_SYSTEM(created.getValue()), systems::remove,
+        HcsSystem system = HcsSystem.watch(library, id, bundle, new HCS_SYSTEM(created.getValue()),
+                released -> systems.remove(released.id(), released),
                 threads, io);
         systems.put(id, system);
         return system;
@@ -205,11 +220,11 @@ final class WindowsBackend implements ComputeBackend {
     /** Shuts every container down, gives them the host-exit wait, terminates the rest; nothing when there is none. */
     @Override
     public void hostExit() {
-        List<HcsSystem> all = List.copyOf(systems.values());
+        List<ComputeSystem> all = List.copyOf(systems.values());
         if (all.isEmpty()) {
             return;
         }
-        all.forEach(HcsSystem::shutdown);
+        all.forEach(ComputeSystem::shutdown);
         CompletableFuture<?>[] exits = all.stream().map(s -> s.exited().toCompletableFuture())
                 .toArray(CompletableFuture[]::new);
         try {
@@ -221,12 +236,20 @@ final class WindowsBackend implements ComputeBackend {
                 s.terminate();
             });
         }
-        all.forEach(HcsSystem::close);
+        all.forEach(WindowsBackend::closeQuietly);
     }
 
     /** Closes every handle: HCS terminates each container whose last handle this was. */
     @Override
     public void close() {
-        List.copyOf(systems.values()).forEach(HcsSystem::close);
+        List.copyOf(systems.values()).forEach(WindowsBackend::closeQuietly);
+    }
+
+    private static void closeQuietly(ComputeSystem system) {
+        try {
+            system.close();
+        } catch (RuntimeException e) {
+            log.warn("task '{}': {}", system.id(), e.getMessage());
+        }
     }
 }

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code exit <n>} exit at once with 0, 1 and n; anything else runs until a signal or the test
  * ends it. It takes Linux's signals (1–31); SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU,
  * SIGURG and SIGWINCH change nothing, like the signals the test makes it ignore
- * ({@link MemoryProcess#ignore}). A task with {@code isolation: sandbox} is isolated (shares,
+ * ({@link MemoryProcess#ignore}). A task with {@code isolation: sandbox} or {@code hypervisor} is isolated (shares,
  * {@code execInHost}, host figures). Thread-safe.
  */
 public final class MemoryBackend implements ComputeBackend {
@@ -58,7 +58,7 @@ public final class MemoryBackend implements ComputeBackend {
         Objects.requireNonNull(id);
         Objects.requireNonNull(bundle);
         Objects.requireNonNull(initStdio);
-        MemorySystem system = new MemorySystem(this, id, bundle, options.sandbox());
+        MemorySystem system = new MemorySystem(this, id, bundle, options.isolation() != TaskOptions.Isolation.NONE);
         system.checkProcess(bundle.process());
         if (systems.putIfAbsent(id, system) != null) {
             throw ErrorKind.AlreadyExists.error("task with id: '%s' already exists", id);

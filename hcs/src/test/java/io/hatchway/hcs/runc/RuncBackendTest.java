@@ -64,6 +64,18 @@ class RuncBackendTest extends RuncTest {
         return ProcessSpec.parse(Json.write(Map.of("args", List.of(args))));
     }
 
+    /** runc has no utility VM: {@code isolation: hypervisor} is the caller's mistake, and nothing is made. */
+    @Test
+    void hypervisorIsolationIsRefusedAsInvalidArgument() throws Exception {
+        Path bundle = runc.bundle("rt-hyperv", "true");
+        HatchwayException e = assertThrows(HatchwayException.class, () -> backend.create("rt-hyperv",
+                Bundle.load(bundle.toString()), TaskOptions.parse("{\"isolation\":\"hypervisor\"}",
+                        backend.optionKeys()), stdio("rt-hyperv")));
+        assertEquals("InvalidArgument: isolation 'hypervisor': the runc backend offers only 'none' and 'sandbox'",
+                e.getMessage());
+        assertFalse(Files.exists(runc.stateDir.resolve("tasks/rt-hyperv")), "no task directory");
+    }
+
     @Test
     void createStartAndExecRoundTrip() throws Exception {
         ComputeSystem system = create("rt-round", "sleep", "600");

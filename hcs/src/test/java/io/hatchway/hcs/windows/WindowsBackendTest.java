@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The windows backend's own rules through the stand-in (the contract suite, mbeans' OnWindowsTest,
- * covers the task model): hypervisor isolation refused naming what is missing, and an agent on a
+ * covers the task model): what hypervisor isolation refuses before any VM is made, and an agent on a
  * state directory ending what an earlier agent on it left, found by its Owner, and nothing else.
  */
 class WindowsBackendTest {
@@ -65,17 +65,38 @@ class WindowsBackendTest {
         return new Stdio(Optional.empty(), dir.resolve("out"), dir.resolve("err"));
     }
 
+    /** runc's sandbox is no isolation HCS offers: the caller's mistake, InvalidArgument, nothing created. */
     @Test
-    void hypervisorIsolationIsNotImplementedNamingTheGcsBridge() throws Exception {
+    void sandboxIsolationIsRefusedAsInvalidArgument() throws Exception {
         try (ComputeBackend backend = open(dir.resolve("state"))) {
-            for (var attempt : List.of(Map.entry(bundle("hyperv", true, "/bin/true"), TaskOptions.DEFAULT),
-                    Map.entry(bundle("sandbox", false, "/bin/true"), TaskOptions.parse("{\"isolation\":\"sandbox\"}",
-                            backend.optionKeys())))) {
-                HatchwayException e = assertThrows(HatchwayException.class,
-                        () -> backend.create("t1", attempt.getKey(), attempt.getValue(), stdio()));
-                assertEquals(ErrorKind.NotImplemented, e.kind());
-                assertTrue(e.getMessage().contains("GCS bridge"), e.getMessage());
-            }
+            HatchwayException e = assertThrows(HatchwayException.class, () -> backend.create("t1",
+                    bundle("sandbox", false, "/bin/true"), TaskOptions.parse("{\"isolation\":\"sandbox\"}",
+                            backend.optionKeys()), stdio()));
+            assertEquals("InvalidArgument: isolation 'sandbox': the windows backend offers only 'none' and 'hypervisor'",
+                    e.getMessage());
+        }
+    }
+
+    /** A Windows guest in a utility VM (the bundle's windows.hyperv) is not driven: NotImplemented, saying what is. */
+    @Test
+    void aWindowsGuestIsNotImplemented() throws Exception {
+        try (ComputeBackend backend = open(dir.resolve("state"))) {
+            HatchwayException e = assertThrows(HatchwayException.class,
+                    () -> backend.create("t1", bundle("hyperv", true, "/bin/true"), TaskOptions.DEFAULT, stdio()));
+            assertEquals(ErrorKind.NotImplemented, e.kind());
+            assertTrue(e.getMessage().contains("isolation 'hypervisor' runs a Linux bundle"), e.getMessage());
+        }
+    }
+
+    /** isolation hypervisor takes a Linux bundle: one without its root directory is refused before any VM is made. */
+    @Test
+    void aHypervisorIsolatedTaskNeedsALinuxRootFileSystem() throws Exception {
+        try (ComputeBackend backend = open(dir.resolve("state"))) {
+            HatchwayException e = assertThrows(HatchwayException.class, () -> backend.create("t1",
+                    bundle("norootfs", false, "/bin/true"), TaskOptions.parse("{\"isolation\":\"hypervisor\"}",
+                            backend.optionKeys()), stdio()));
+            assertEquals(ErrorKind.InvalidArgument, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("root.path"), e.getMessage());
         }
     }
 

@@ -5,15 +5,16 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Objects;
 
 /**
- * The document {@code HcsCreateComputeSystem} takes ({@code schema2/compute_system.go}). Hatchway
- * creates process-isolated containers only, so of the mutually exclusive {@code Container},
- * {@code VirtualMachine} and {@code HostedSystem} it carries the first.
+ * The document {@code HcsCreateComputeSystem} takes ({@code schema2/compute_system.go}). Of the
+ * mutually exclusive {@code Container}, {@code VirtualMachine} and {@code HostedSystem} Hatchway
+ * carries one of the first two: a process-isolated container, or a utility VM.
  */
 @JsonInclude(JsonInclude.Include.NON_DEFAULT)
 public record ComputeSystem(
         @JsonProperty("Owner") String owner,
         @JsonProperty("SchemaVersion") Version schemaVersion,
         @JsonProperty("Container") Container container,
+        @JsonProperty("VirtualMachine") VirtualMachine virtualMachine,
         @JsonProperty("ShouldTerminateOnLastHandleClosed") boolean shouldTerminateOnLastHandleClosed) {
 
     /**
@@ -22,6 +23,12 @@ public record ComputeSystem(
      * running that nobody can reach).
      */
     public static ComputeSystem container(String owner, Container container) {
-        return new ComputeSystem(Objects.requireNonNull(owner), Version.V2_1, Objects.requireNonNull(container), true);
+        return new ComputeSystem(Objects.requireNonNull(owner), Version.V2_1, Objects.requireNonNull(container), null, true);
+    }
+
+    /** A utility VM as hcsshim's {@code CreateLCOW} creates one: schema 2.1, terminated with its last handle. */
+    public static ComputeSystem virtualMachine(String owner, VirtualMachine virtualMachine) {
+        return new ComputeSystem(Objects.requireNonNull(owner), Version.V2_1, null,
+                Objects.requireNonNull(virtualMachine), true);
     }
 }

@@ -26,7 +26,27 @@ public record Properties(
         @JsonProperty("Statistics") Statistics statistics,
         @JsonProperty("ProcessList") List<ProcessDetails> processList,
         @JsonProperty("TerminateOnLastHandleClosed") boolean terminateOnLastHandleClosed,
-        @JsonProperty("HostingSystemId") String hostingSystemId) {
+        @JsonProperty("HostingSystemId") String hostingSystemId,
+        @JsonProperty("Memory") MemoryInformation memory) {
+
+    /**
+     * A utility VM's {@code Memory} ({@code schema2/memory_information_for_vm.go}); its
+     * {@code AssignedMemory} counts 4 KiB pages.
+     */
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record MemoryInformation(
+            @JsonProperty("VirtualNodeCount") int virtualNodeCount,
+            @JsonProperty("VirtualMachineMemory") VirtualMachineMemory virtualMachineMemory) {
+    }
+
+    /** {@code schema2/vm_memory.go}. */
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record VirtualMachineMemory(
+            @JsonProperty("AssignedMemory") long assignedMemory,
+            @JsonProperty("ReservedMemory") long reservedMemory) {
+    }
 
     public Properties {
         processList = processList == null ? null : List.copyOf(processList);

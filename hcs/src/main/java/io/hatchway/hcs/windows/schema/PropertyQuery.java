@@ -15,6 +15,8 @@ public record PropertyQuery(@JsonProperty("PropertyTypes") List<String> property
     public static final String STATISTICS = "Statistics";
     /** {@code schema2/property_type.go PTProcessList}. */
     public static final String PROCESS_LIST = "ProcessList";
+    /** A utility VM's memory ({@code MemoryInformationForVm}). */
+    public static final String MEMORY = "Memory";
 
     public PropertyQuery {
         propertyTypes = propertyTypes == null ? null : List.copyOf(propertyTypes);

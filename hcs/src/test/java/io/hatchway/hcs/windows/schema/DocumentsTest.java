@@ -48,7 +48,7 @@ class DocumentsTest {
     @Test
     void emptyPartsAreLeftOutAsGoOmitemptyLeavesThemOut() throws Exception {
         assertJson("{\"Container\":{\"Storage\":{}}}",
-                new ComputeSystem(null, null, new Container(null, new Storage(List.of(), ""), List.of(), null), false));
+                new ComputeSystem(null, null, new Container(null, new Storage(List.of(), ""), List.of(), null), null, false));
         assertJson("{}", new ProcessParameters(null, "", null, Map.of(), false, false, false, false, List.of()));
     }
 
