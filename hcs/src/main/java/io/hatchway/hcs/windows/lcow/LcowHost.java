@@ -1,5 +1,6 @@
 package io.hatchway.hcs.windows.lcow;
 
+import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
@@ -115,7 +116,7 @@ final class LcowHost {
      * @throws HatchwayException InvalidArgument for a path that is not absolute or does not exist
      */
     void share(String hostPath, String guestPath, boolean readOnly) {
-        LinuxTarget.checkSharePaths(hostPath, guestPath);
+        ComputeSystem.checkSharePaths(hostPath, guestPath, LinuxTarget::isAbsolute);
         Path path = Path.of(hostPath);
         if (!Files.exists(path)) {
             throw ErrorKind.InvalidArgument.error("hostPath '%s': no such file or directory", hostPath);

@@ -7,6 +7,7 @@ import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.ProcessDetails;
+import io.hatchway.hcs.Signals;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.gcs.GuestContainer;
@@ -89,7 +90,7 @@ public final class LcowSystem implements ComputeSystem {
             Consumer<ComputeSystem> released, ComputeThreads threads) {
         GuestBundle.root(bundle);
         VsockStdio.check(bundle.process());
-        LinuxTarget.checkProcess(bundle.process());
+        bundle.process().check(LinuxTarget::processProblem);
         UtilityVm uvm = UtilityVm.boot(library, id + "@vm", owner, threads);
         try {
             return new LcowSystem(id, bundle, uvm, GuestBundle.create(uvm.guest(), id, bundle), released, threads);
@@ -114,15 +115,15 @@ public final class LcowSystem implements ComputeSystem {
     @Override
     public void checkSignal(int signal) {
         if (uvm.capabilities().signalProcessSupported()) {
-            LinuxTarget.checkSignal(signal);
+            Signals.check(signal, LinuxTarget::takesSignal);
         } else if (signal != 6 && signal != 9 && signal != 15) {
-            throw io.hatchway.hcs.Signals.invalid(signal);
+            throw Signals.invalid(signal);
         }
     }
 
     @Override
     public void checkProcess(ProcessSpec spec) {
-        LinuxTarget.checkProcess(spec);
+        spec.check(LinuxTarget::processProblem);
         VsockStdio.check(spec);
     }
 
