@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /**
@@ -46,7 +47,12 @@ final class ExecFiles {
                 spec.stdout().map(Path::of).orElse(keptOut), spec.stderr().map(Path::of).orElse(keptErr)));
         OutputLog out = stdio.stdout().equals(keptOut) ? new OutputLog(keptOut, OutputLog.DEFAULT_CAP) : null;
         OutputLog err = stdio.stderr().equals(keptErr) ? new OutputLog(keptErr, OutputLog.DEFAULT_CAP) : null;
-        return new ExecFiles(dir, stdio, out, err);
+        return new ExecFiles(dir, stdio.withCaps(capOf(out), capOf(err)), out, err);
+    }
+
+    /** A kept output's cap, which the backend holds the file to; a file the spec named has none. */
+    private static OptionalLong capOf(OutputLog kept) {
+        return kept == null ? OptionalLong.empty() : OptionalLong.of(OutputLog.DEFAULT_CAP);
     }
 
     Stdio stdio() {

@@ -101,9 +101,9 @@ enum Backend {
      * @param recoversTasks whether an agent started again on the same state directory finds the tasks
      *     of the one before (runc's containers outlive the agent; the process backend ends its tasks
      *     instead).
-     * @param keepsExitStatusOnFullDisk whether an exec's exit status survives a full disk under the
-     *     state directory: conmon exits without reporting when it cannot write its exit file, and the
-     *     status is then lost (4294967295; README, "Streams").
+     * @param capsKeptOutput whether the backend writes a kept output within its cap at every moment
+     *     ({@link io.hatchway.hcs.Stdio#stdoutCap}); the windows backend writes it as it comes, and the
+     *     once-a-second check ({@link OutputCaps}) bounds it.
      * @param imageName the image name {@code pids()} reports for every process of a task, empty when it
      *     is the command's own (host binaries); {@code busybox} in a busybox root file system, whose
      *     commands are all links to that one executable.
@@ -117,7 +117,7 @@ enum Backend {
      * @param terminals whether the backend gives a process a terminal ({@code terminal: true}).
      */
     record Facts(boolean initIsPidOne, boolean createResolvesBinary, boolean recoversTasks,
-            boolean keepsExitStatusOnFullDisk, Optional<String> imageName, int reuseRounds, int stopRounds,
+            boolean capsKeptOutput, Optional<String> imageName, int reuseRounds, int stopRounds,
             Set<Integer> signals, UserSignal userSignal, boolean terminals) {
         private static final Set<Integer> LINUX_SIGNALS = IntStream.rangeClosed(1, 31).boxed().collect(Collectors.toSet());
         private static final UserSignal SIGUSR1 = new UserSignal(TaskFixture.SIGUSR1, "USR1", 128 + TaskFixture.SIGUSR1);
@@ -130,7 +130,7 @@ enum Backend {
          * container when its last handle closes). The stand-in runs a Ctrl event as a Linux signal to
          * the process's group: CtrlClose as SIGHUP, so a process it ends reports 128+1.
          */
-        static final Facts WINDOWS_STAND_IN = new Facts(false, false, false, true, Optional.empty(), 50, 10,
+        static final Facts WINDOWS_STAND_IN = new Facts(false, false, false, false, Optional.empty(), 50, 10,
                 Set.of(0, 1, 2, 5, 6, 9, 15), new UserSignal(2, "HUP", 128 + 1), true);
     }
 

@@ -3,6 +3,7 @@ package io.hatchway.hcs.linux;
 import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Stdio;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -13,6 +14,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A child's standard streams as the JVM gives them, from its {@link Stdio}, for {@link PosixSpawn}:
  * <ul>
  * <li>no stdin: {@code /dev/null}, and stdout and stderr straight into their files, no copying;
+ * <li>an output with a cap ({@link Stdio#stdoutCap}): the process writes a pipe the JVM empties
+ * into a {@link CappedFile} ({@link Relay}), so the file never holds more than its cap, however fast
+ * the process writes; the process is never held up by it (what finds no room is dropped);
  * <li>a stdin file or FIFO: the process reads a pipe the JVM feeds from it ({@link Relay}), so
  * {@link #closeStdin} can end its input while the file's writer still holds it open;
  * <li>a terminal ({@code terminal: true}): a pseudo-terminal of its own ({@link Pty}) of the spec's
@@ -20,8 +24,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * into stdout, stdin relayed into it; stderr left unwritten.
  * </ul>
  * The files are opened (FIFOs waited for, bounded) before anything starts. Once the process has
- * exited, {@link #finish} drains the output within {@link #DRAIN} and closes every descriptor;
- * the relay threads end with it. Thread-safe.
+ * exited, {@link #finish} completes when its output is copied, within {@link #DRAIN}: a terminal's
+ * then closes, and its relay ends; a capped output's relay copies on until the last writer of its
+ * pipe (a background child of the process) is gone, so no such child meets a broken pipe.
+ * Thread-safe.
  */
 public final class ChildStdio implements ProcessStreams {
     /** How long the output of a process that exited is still copied (CONTRACT.md: stdio drain after exit). */
@@ -33,9 +39,12 @@ public final class ChildStdio implements ProcessStreams {
     private final Executor threads;
     private int input; // the stdin file's descriptor, to relay; -1 without one or once a relay's
     private final int[] pipe = {-1, -1}; // the process's stdin pipe (read end, write end), without a terminal
+    private final int[][] outputPipes = {{-1, -1}, {-1, -1}}; // stdout's and stderr's (read end, write end), when capped
     private final AtomicBoolean inputClosed = new AtomicBoolean();
     private volatile Relay stdinRelay;
-    private volatile Relay outputRelay;
+    private volatile Relay outputRelay; // a terminal's
+    private volatile Relay stdoutRelay; // a capped stdout's, without a terminal
+    private volatile Relay stderrRelay;
 
     private boolean started; // guarded by this
     private boolean abandoned; // guarded by this
@@ -75,6 +84,7 @@ public final class ChildStdio implements ProcessStreams {
         PosixSpawn.OpenStreams files = PosixSpawn.open(stdio, Stdio.PEER_TIMEOUT, threads);
         Pty pty = null;
         int input = -1;
+        ChildStdio streams = null;
         try {
             if (terminal) {
                 pty = Pty.open(width, height);
@@ -82,12 +92,20 @@ public final class ChildStdio implements ProcessStreams {
             if (stdio.stdin().isPresent()) {
                 input = files.take(0);
             }
-            ChildStdio streams = new ChildStdio(stdio, files, pty, input, threads);
+            streams = new ChildStdio(stdio, files, pty, input, threads);
             if (pty == null && input >= 0) {
                 LibC.INSTANCE.pipe2(streams.pipe, LibC.O_CLOEXEC);
             }
+            if (pty == null) {
+                streams.openOutputPipes();
+            }
             return streams;
         } catch (LastErrorException e) {
+            if (streams != null) {
+                streams.closePipeEnd(0);
+                streams.closePipeEnd(1);
+                streams.closeOutputPipes();
+            }
             files.close();
             if (pty != null) {
                 pty.close();
@@ -106,7 +124,45 @@ public final class ChildStdio implements ProcessStreams {
             return new PosixSpawn.ChildStreams.Terminal(pty.slave());
         }
         PosixSpawn.ChildStreams.Descriptors files = this.files.descriptors();
-        return input < 0 ? files : new PosixSpawn.ChildStreams.Descriptors(pipe[0], files.stdout(), files.stderr());
+        return new PosixSpawn.ChildStreams.Descriptors(input < 0 ? files.stdin() : pipe[0],
+                outputPipes[0][1] < 0 ? files.stdout() : outputPipes[0][1],
+                outputPipes[1][1] < 0 ? files.stderr() : outputPipes[1][1]);
+    }
+
+    /** A pipe for each capped output, the process's end of it in place of the file. */
+    private void openOutputPipes() {
+        if (stdio.stdoutCap().isPresent()) {
+            LibC.INSTANCE.pipe2(outputPipes[0], LibC.O_CLOEXEC);
+        }
+        if (stdio.stderrCap().isPresent()) {
+            LibC.INSTANCE.pipe2(outputPipes[1], LibC.O_CLOEXEC);
+        }
+    }
+
+    /** The relay of capped output {@code n} (0 stdout, 1 stderr) into its file, now that the process has its end. */
+    private Relay startOutputRelay(int n) {
+        int[] ends = outputPipes[n];
+        if (ends[0] < 0) {
+            return null;
+        }
+        LibC.INSTANCE.close(ends[1]);
+        ends[1] = -1;
+        int from = ends[0];
+        ends[0] = -1;
+        Path file = n == 0 ? stdio.stdout() : stdio.stderr();
+        long cap = (n == 0 ? stdio.stdoutCap() : stdio.stderrCap()).getAsLong();
+        return Relay.start(from, CappedFile.of(file, cap, files.take(n + 1)), threads);
+    }
+
+    private void closeOutputPipes() {
+        for (int[] ends : outputPipes) {
+            for (int end = 0; end < 2; end++) {
+                if (ends[end] >= 0) {
+                    LibC.INSTANCE.close(ends[end]);
+                    ends[end] = -1;
+                }
+            }
+        }
     }
 
     /** The streams as given. */
@@ -126,7 +182,10 @@ public final class ChildStdio implements ProcessStreams {
         closePipeEnd(0);
         if (pty != null) {
             pty.closeSlave();
-            outputRelay = Relay.start(pty.copyOfMaster(), files.take(1), threads);
+            int out = files.take(1);
+            outputRelay = stdio.stdoutCap().isPresent()
+                    ? Relay.start(pty.copyOfMaster(), CappedFile.of(stdio.stdout(), stdio.stdoutCap().getAsLong(), out), threads)
+                    : Relay.start(pty.copyOfMaster(), out, threads);
             if (input >= 0) {
                 int from = input;
                 input = -1;
@@ -138,6 +197,10 @@ public final class ChildStdio implements ProcessStreams {
             input = -1;
             pipe[1] = -1;
             stdinRelay = Relay.start(from, to, threads);
+        }
+        if (pty == null) {
+            stdoutRelay = startOutputRelay(0);
+            stderrRelay = startOutputRelay(1);
         }
         files.close();
     }
@@ -159,6 +222,7 @@ public final class ChildStdio implements ProcessStreams {
         }
         closePipeEnd(0);
         closePipeEnd(1);
+        closeOutputPipes();
         files.close();
         if (input >= 0) {
             LibC.INSTANCE.close(input);
@@ -175,7 +239,7 @@ public final class ChildStdio implements ProcessStreams {
     }
 
     private void stopRelays() {
-        for (Relay relay : new Relay[] {stdinRelay, outputRelay}) {
+        for (Relay relay : new Relay[] {stdinRelay, outputRelay, stdoutRelay, stderrRelay}) {
             if (relay != null) {
                 relay.stop();
             }
@@ -222,6 +286,10 @@ public final class ChildStdio implements ProcessStreams {
         pty.resize(width, height);
     }
 
+    private static CompletionStage<Void> settled(Relay relay) {
+        return relay == null ? CompletableFuture.completedFuture(null) : relay.settle(DRAIN);
+    }
+
     /**
      * After the process has exited: input stops, the output still there is relayed within
      * {@link #DRAIN}, then every descriptor is closed. @return completes then, never exceptionally
@@ -234,6 +302,7 @@ public final class ChildStdio implements ProcessStreams {
         }
         Relay out = outputRelay;
         CompletionStage<Void> drained = out == null ? CompletableFuture.completedFuture(null) : out.drain(DRAIN);
+        drained = drained.thenCombine(settled(stdoutRelay), (a, b) -> a).thenCombine(settled(stderrRelay), (a, b) -> a);
         return drained.whenComplete((done, error) -> {
             if (pty != null) {
                 pty.close();

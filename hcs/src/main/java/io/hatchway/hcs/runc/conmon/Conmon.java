@@ -89,8 +89,8 @@ public final class Conmon {
      *     whose other end did not open within {@link Stdio#PEER_TIMEOUT}
      */
     public ChildStdio open(Stdio stdio, String what) {
-        try {
-            return ChildStdio.open(stdio, relays);
+        try { // conmon holds the caps (its log), not the JVM: a process must outlive the agent
+            return ChildStdio.open(stdio.withCaps(OptionalLong.empty(), OptionalLong.empty()), relays);
         } catch (PosixSpawn.SpawnException e) {
             throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
         }
