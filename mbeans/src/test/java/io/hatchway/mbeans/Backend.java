@@ -123,7 +123,7 @@ enum Backend {
         private static final UserSignal SIGUSR1 = new UserSignal(TaskFixture.SIGUSR1, "USR1", 128 + TaskFixture.SIGUSR1);
         static final Facts HOST_PROCESSES = new Facts(false, false, false, true, Optional.empty(), 200, 30,
                 LINUX_SIGNALS, SIGUSR1, true);
-        static final Facts CONTAINERS = new Facts(true, true, true, false, Optional.of("busybox"), 15, 5,
+        static final Facts CONTAINERS = new Facts(true, true, true, true, Optional.of("busybox"), 15, 5,
                 LINUX_SIGNALS, SIGUSR1, true);
         /**
          * HCS creates a process at start; a stopped agent's containers end with it (HCS terminates a

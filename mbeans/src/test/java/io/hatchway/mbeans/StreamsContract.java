@@ -248,6 +248,28 @@ abstract class StreamsContract extends BackendContract {
     }
 
     @Test
+    @DisplayName("Where tasks outlive the agent, an exec's kept output does too: what it wrote before, while no agent"
+            + " ran (it never met a broken pipe) and after comes through once each, into stdout and stderr")
+    void keptOutputThroughARestart() throws Exception {
+        assumeTrue(backend.recoversTasks(), "this backend's tasks do not outlive the agent");
+        TaskMXBean task = hatchway.started(TID);
+        task.createExec(EXEC, Bundles.process(shell("echo before; sleep 1; echo during; echo err >&2;"
+                + " trap 'echo after; exit 7' USR1; echo ready; while :; do sleep 0.05; done")));
+        task.start(EXEC);
+        TaskFixture.eventually("the exec wrote").until(() -> hatchway.exec(TID, EXEC).getStdout().startsWith("before"));
+
+        hatchway.restart();
+        ExecMXBean exec = hatchway.exec(TID, EXEC);
+        TaskFixture.eventually("the exec is ready").until(() -> exec.getStdout().contains("ready"));
+        TaskMXBean after = hatchway.task(TID);
+        after.killExec(EXEC, TaskFixture.SIGUSR1, false);
+        assertEquals(7, awaitExit(after, EXEC).getExitStatus());
+        assertEquals("before\nduring\nready\nafter\n", exec.getStdout());
+        assertEquals("err\n", exec.getStderr());
+        assertEquals(7, after.deleteExec(EXEC).getExitStatus());
+    }
+
+    @Test
     @DisplayName("A tty exec printing 6 MB: its output is copied to its last line, and what the copy and the kept"
             + " output hold on the state directory's disk stays bounded")
     void terminalPrintingMuch() throws Exception {
@@ -304,7 +326,7 @@ abstract class StreamsContract extends BackendContract {
     }
 
     @Test
-    @DisplayName("yes writing 100 MB into kept output on a 32 MiB tmpfs: the disk never fills, each stream holding"
+    @DisplayName("yes writing 100 MB (lines of 100 bytes) into kept output on a 32 MiB tmpfs: the disk never fills, each stream holding"
             + " at most its cap at any moment; the output read is the last MiB written, the exit status the process's")
     void fastWriterStaysWithinItsCap() throws Exception {
         assumeTrue(LibC.INSTANCE.getuid() == 0, "mounting a small tmpfs needs root");
@@ -320,7 +342,8 @@ abstract class StreamsContract extends BackendContract {
             TaskMXBean task = onSmall.started(TID);
             FileStore disk = Files.getFileStore(small);
             long usedBefore = size - disk.getUnallocatedSpace();
-            task.createExec(EXEC, Bundles.process(shell("yes | head -c 100000000; echo end; exit 7")));
+            String line = "0123456789".repeat(10).substring(1) + "\n"; // lines of 100 bytes
+            task.createExec(EXEC, Bundles.process(shell("yes " + line.strip() + " | head -c 100000000; echo end; exit 7")));
             task.start(EXEC);
             CompletableFuture<Long> exit = CompletableFuture.supplyAsync(() -> awaitExit(task, EXEC).getExitStatus(),
                     callers);
@@ -334,7 +357,9 @@ abstract class StreamsContract extends BackendContract {
             assertTrue(mostUsed < 4 * OutputLog.DEFAULT_CAP + (1 << 20), "the disk use grew by " + mostUsed);
             String stdout = onSmall.exec(TID, EXEC).getStdout();
             assertEquals(OutputLog.DEFAULT_CAP, stdout.length());
-            assertEquals("y\n".repeat((int) (OutputLog.DEFAULT_CAP - 4) / 2) + "end\n", stdout, "the newest MiB");
+            String lines = line.repeat((int) OutputLog.DEFAULT_CAP / line.length() + 1);
+            assertEquals(lines.substring(lines.length() - (int) OutputLog.DEFAULT_CAP + 4) + "end\n", stdout,
+                    "the newest MiB");
             assertEquals(7, task.deleteExec(EXEC).getExitStatus());
         } finally {
             try {

@@ -3,7 +3,6 @@ package io.hatchway.hcs.linux;
 import com.sun.jna.LastErrorException;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.Stdio;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -39,12 +38,10 @@ public final class ChildStdio implements ProcessStreams {
     private final Executor threads;
     private int input; // the stdin file's descriptor, to relay; -1 without one or once a relay's
     private final int[] pipe = {-1, -1}; // the process's stdin pipe (read end, write end), without a terminal
-    private final int[][] outputPipes = {{-1, -1}, {-1, -1}}; // stdout's and stderr's (read end, write end), when capped
+    private final CappedOutput[] capped = new CappedOutput[2]; // stdout's and stderr's when capped, without a terminal
     private final AtomicBoolean inputClosed = new AtomicBoolean();
     private volatile Relay stdinRelay;
     private volatile Relay outputRelay; // a terminal's
-    private volatile Relay stdoutRelay; // a capped stdout's, without a terminal
-    private volatile Relay stderrRelay;
 
     private boolean started; // guarded by this
     private boolean abandoned; // guarded by this
@@ -97,14 +94,14 @@ public final class ChildStdio implements ProcessStreams {
                 LibC.INSTANCE.pipe2(streams.pipe, LibC.O_CLOEXEC);
             }
             if (pty == null) {
-                streams.openOutputPipes();
+                streams.openCapped();
             }
             return streams;
         } catch (LastErrorException e) {
             if (streams != null) {
                 streams.closePipeEnd(0);
                 streams.closePipeEnd(1);
-                streams.closeOutputPipes();
+                streams.stopCapped();
             }
             files.close();
             if (pty != null) {
@@ -125,42 +122,24 @@ public final class ChildStdio implements ProcessStreams {
         }
         PosixSpawn.ChildStreams.Descriptors files = this.files.descriptors();
         return new PosixSpawn.ChildStreams.Descriptors(input < 0 ? files.stdin() : pipe[0],
-                outputPipes[0][1] < 0 ? files.stdout() : outputPipes[0][1],
-                outputPipes[1][1] < 0 ? files.stderr() : outputPipes[1][1]);
+                capped[0] == null ? files.stdout() : capped[0].childEnd(),
+                capped[1] == null ? files.stderr() : capped[1].childEnd());
     }
 
     /** A pipe for each capped output, the process's end of it in place of the file. */
-    private void openOutputPipes() {
+    private void openCapped() {
         if (stdio.stdoutCap().isPresent()) {
-            LibC.INSTANCE.pipe2(outputPipes[0], LibC.O_CLOEXEC);
+            capped[0] = CappedOutput.open();
         }
         if (stdio.stderrCap().isPresent()) {
-            LibC.INSTANCE.pipe2(outputPipes[1], LibC.O_CLOEXEC);
+            capped[1] = CappedOutput.open();
         }
     }
 
-    /** The relay of capped output {@code n} (0 stdout, 1 stderr) into its file, now that the process has its end. */
-    private Relay startOutputRelay(int n) {
-        int[] ends = outputPipes[n];
-        if (ends[0] < 0) {
-            return null;
-        }
-        LibC.INSTANCE.close(ends[1]);
-        ends[1] = -1;
-        int from = ends[0];
-        ends[0] = -1;
-        Path file = n == 0 ? stdio.stdout() : stdio.stderr();
-        long cap = (n == 0 ? stdio.stdoutCap() : stdio.stderrCap()).getAsLong();
-        return Relay.start(from, CappedFile.of(file, cap, files.take(n + 1)), threads);
-    }
-
-    private void closeOutputPipes() {
-        for (int[] ends : outputPipes) {
-            for (int end = 0; end < 2; end++) {
-                if (ends[end] >= 0) {
-                    LibC.INSTANCE.close(ends[end]);
-                    ends[end] = -1;
-                }
+    private synchronized void stopCapped() {
+        for (CappedOutput output : capped) {
+            if (output != null) {
+                output.stop();
             }
         }
     }
@@ -199,8 +178,12 @@ public final class ChildStdio implements ProcessStreams {
             stdinRelay = Relay.start(from, to, threads);
         }
         if (pty == null) {
-            stdoutRelay = startOutputRelay(0);
-            stderrRelay = startOutputRelay(1);
+            if (capped[0] != null) {
+                capped[0].start(stdio.stdout(), stdio.stdoutCap().getAsLong(), files.take(1), threads);
+            }
+            if (capped[1] != null) {
+                capped[1].start(stdio.stderr(), stdio.stderrCap().getAsLong(), files.take(2), threads);
+            }
         }
         files.close();
     }
@@ -222,7 +205,7 @@ public final class ChildStdio implements ProcessStreams {
         }
         closePipeEnd(0);
         closePipeEnd(1);
-        closeOutputPipes();
+        stopCapped();
         files.close();
         if (input >= 0) {
             LibC.INSTANCE.close(input);
@@ -239,7 +222,8 @@ public final class ChildStdio implements ProcessStreams {
     }
 
     private void stopRelays() {
-        for (Relay relay : new Relay[] {stdinRelay, outputRelay, stdoutRelay, stderrRelay}) {
+        stopCapped();
+        for (Relay relay : new Relay[] {stdinRelay, outputRelay}) {
             if (relay != null) {
                 relay.stop();
             }
@@ -286,10 +270,6 @@ public final class ChildStdio implements ProcessStreams {
         pty.resize(width, height);
     }
 
-    private static CompletionStage<Void> settled(Relay relay) {
-        return relay == null ? CompletableFuture.completedFuture(null) : relay.settle(DRAIN);
-    }
-
     /**
      * After the process has exited: input stops, the output still there is relayed within
      * {@link #DRAIN}, then every descriptor is closed. @return completes then, never exceptionally
@@ -302,7 +282,13 @@ public final class ChildStdio implements ProcessStreams {
         }
         Relay out = outputRelay;
         CompletionStage<Void> drained = out == null ? CompletableFuture.completedFuture(null) : out.drain(DRAIN);
-        drained = drained.thenCombine(settled(stdoutRelay), (a, b) -> a).thenCombine(settled(stderrRelay), (a, b) -> a);
+        synchronized (this) {
+            for (CappedOutput output : capped) {
+                if (output != null) {
+                    drained = drained.thenCombine(output.settle(DRAIN), (a, b) -> a);
+                }
+            }
+        }
         return drained.whenComplete((done, error) -> {
             if (pty != null) {
                 pty.close();
