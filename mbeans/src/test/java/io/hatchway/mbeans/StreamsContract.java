@@ -373,6 +373,63 @@ abstract class StreamsContract extends BackendContract {
     }
 
     @Test
+    @DisplayName("With the state directory's disk filled to the last byte by someone else, an exec that writes and"
+            + " then ends reports its own exit status, and the output it wrote before is still read")
+    void exitStatusOnAFullStateDisk() throws Exception {
+        assumeTrue(LibC.INSTANCE.getuid() == 0, "mounting a small tmpfs needs root");
+        hatchway.close(); // one Hatchway at a time: its close checks that no hatchway-* thread works
+        hatchway = null;
+        Path small = Files.createDirectories(tempDir.resolve("small"));
+        Mounts.mount("tmpfs", small, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV, "size=" + (16 << 20));
+        TaskFixture onSmall = null;
+        try {
+            onSmall = new TaskFixture(backend, small);
+            TaskMXBean task = onSmall.started(TID);
+            task.createExec(EXEC, Bundles.process(shell("trap 'yes | head -c 3000000; exit 7' USR1; echo ready;"
+                    + " while :; do sleep 0.05; done")));
+            task.start(EXEC);
+            ExecMXBean exec = onSmall.exec(TID, EXEC);
+            TaskFixture.eventually("the exec is ready").until(() -> exec.getStdout().equals("ready\n"));
+            Path filler = small.resolve("filler");
+            fill(filler);
+            assertEquals(0, Files.getFileStore(small).getUsableSpace(), "the state directory's disk is full");
+
+            task.killExec(EXEC, TaskFixture.SIGUSR1, false);
+            assertEquals(7, awaitExit(task, EXEC).getExitStatus(), "its own status, not 4294967295");
+            assertTrue(exec.getStdout().startsWith("ready\n"), "what it wrote before the disk was full");
+            Files.delete(filler);
+            assertEquals(7, task.deleteExec(EXEC).getExitStatus());
+        } finally {
+            try {
+                if (onSmall != null) {
+                    onSmall.close();
+                }
+            } finally {
+                Mounts.unmount(small, true);
+            }
+        }
+    }
+
+    /** Writes {@code file} until the disk holding it has no byte left. */
+    private static void fill(Path file) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            byte[] block = new byte[64 * 1024];
+            while (true) {
+                out.write(block);
+            }
+        } catch (IOException e) {
+            assertTrue(String.valueOf(e.getMessage()).contains("No space left"), e.toString());
+        }
+        try (OutputStream out = Files.newOutputStream(file, java.nio.file.StandardOpenOption.APPEND)) {
+            while (true) { // the last partial block, a byte at a time
+                out.write(0);
+                out.flush();
+            }
+        } catch (IOException e) { // full to the byte
+        }
+    }
+
+    @Test
     @DisplayName("A few lines written just before the exit are all in the kept output once the exit is reported")
     void smallOutputIsCompleteAtExit() throws Exception {
         TaskMXBean task = hatchway.started(TID);
