@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Where a process's standard streams go: files on the host, the one description of them every
@@ -21,8 +22,14 @@ import java.util.Optional;
  *
  * <p>A process with a terminal has one stream out: its terminal's output goes to {@code stdout},
  * and {@code stderr} is left unwritten.
+ *
+ * <p>An output with a <b>cap</b> ({@link #stdoutCap}, {@link #stderrCap}: a file Hatchway keeps)
+ * never holds more than that many bytes on disk, however fast the process writes: the backend
+ * writes it through a {@link io.hatchway.hcs.linux.CappedFile}, which frees what lies before the
+ * newest {@code cap} bytes as it writes, with no copy and no free space needed. A file without a
+ * cap is the caller's and is written as the process writes it.
  */
-public record Stdio(Optional<Path> stdin, Path stdout, Path stderr) {
+public record Stdio(Optional<Path> stdin, Path stdout, Path stderr, OptionalLong stdoutCap, OptionalLong stderrCap) {
     /** How long a launch waits for the other ends of its FIFOs, all streams together. */
     public static final Duration PEER_TIMEOUT = Duration.ofSeconds(5);
     /** The file of no input and of output nobody wants. */
@@ -34,6 +41,23 @@ public record Stdio(Optional<Path> stdin, Path stdout, Path stderr) {
         Objects.requireNonNull(stdin);
         Objects.requireNonNull(stdout);
         Objects.requireNonNull(stderr);
+        Objects.requireNonNull(stdoutCap);
+        Objects.requireNonNull(stderrCap);
+    }
+
+    /** Streams with no cap. */
+    public Stdio(Optional<Path> stdin, Path stdout, Path stderr) {
+        this(stdin, stdout, stderr, OptionalLong.empty(), OptionalLong.empty());
+    }
+
+    /** The same files, {@code stdout} and {@code stderr} capped as given. */
+    public Stdio withCaps(OptionalLong stdoutCap, OptionalLong stderrCap) {
+        return new Stdio(stdin, stdout, stderr, stdoutCap, stderrCap);
+    }
+
+    /** Whether either output has a cap. */
+    public boolean capped() {
+        return stdoutCap.isPresent() || stderrCap.isPresent();
     }
 
     /** The file the process reads: the given one, else {@link #DEV_NULL}. */

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.OptionalLong;
 
 /**
  * An exec's files: where its standard streams go, and its directory under the task's state, which
@@ -55,7 +56,12 @@ final class ExecFiles {
                 spec.stdout().map(Path::of).orElse(keptOut), spec.stderr().map(Path::of).orElse(keptErr)));
         OutputLog out = stdio.stdout().equals(keptOut) ? new OutputLog(keptOut, OutputLog.DEFAULT_CAP) : null;
         OutputLog err = stdio.stderr().equals(keptErr) ? new OutputLog(keptErr, OutputLog.DEFAULT_CAP) : null;
-        return new ExecFiles(dir, stdio, out, err);
+        return new ExecFiles(dir, stdio.withCaps(capOf(out), capOf(err)), out, err);
+    }
+
+    /** A kept output's cap, which the backend holds the file to; a file the spec named has none. */
+    private static OptionalLong capOf(OutputLog kept) {
+        return kept == null ? OptionalLong.empty() : OptionalLong.of(OutputLog.DEFAULT_CAP);
     }
 
     Stdio stdio() {

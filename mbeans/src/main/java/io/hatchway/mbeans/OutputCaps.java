@@ -3,7 +3,12 @@ package io.hatchway.mbeans;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** Bounds the output Hatchway keeps for every exec of every task, once a second (see {@link OutputLog}). */
+/**
+ * Frees the output Hatchway keeps for every exec of every task down to its cap, once a second (see
+ * {@link OutputLog}). The process and runc backends hold a kept stream to its cap at every write
+ * ({@link io.hatchway.hcs.Stdio#stdoutCap}), and this finds nothing to do there; it bounds the
+ * output of a backend that writes it as it comes (windows).
+ */
 final class OutputCaps {
     private OutputCaps() {
     }

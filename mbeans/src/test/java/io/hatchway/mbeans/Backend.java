@@ -137,9 +137,9 @@ enum Backend {
      * @param recoversTasks whether an agent started again on the same state directory finds the tasks
      *     of the one before (runc's containers outlive the agent; the process backend ends its tasks
      *     instead).
-     * @param keepsExitStatusOnFullDisk whether an exec's exit status survives a full disk under the
-     *     state directory: conmon exits without reporting when it cannot write its exit file, and the
-     *     status is then lost (4294967295; README, "Streams").
+     * @param capsKeptOutput whether the backend writes a kept output within its cap at every moment
+     *     ({@link io.hatchway.hcs.Stdio#stdoutCap}); the windows backend writes it as it comes, and the
+     *     once-a-second check ({@link OutputCaps}) bounds it.
      * @param imageName the image name {@code pids()} reports for every process of a task, empty when it
      *     is the command's own (host binaries); {@code busybox} in a busybox root file system, whose
      *     commands are all links to that one executable.
@@ -158,21 +158,21 @@ enum Backend {
      *     host or reads their details skips, saying this.
      */
     record Facts(boolean initIsPidOne, boolean createResolvesBinary, boolean recoversTasks,
-            boolean keepsExitStatusOnFullDisk, Optional<String> imageName, int reuseRounds, int stopRounds,
+            boolean capsKeptOutput, Optional<String> imageName, int reuseRounds, int stopRounds,
             Set<Integer> signals, UserSignal userSignal, boolean terminals, Optional<String> noStdio,
             Optional<String> guestProcesses) {
         private static final Set<Integer> LINUX_SIGNALS = IntStream.rangeClosed(1, 31).boxed().collect(Collectors.toSet());
         private static final UserSignal SIGUSR1 = new UserSignal(TaskFixture.SIGUSR1, "USR1", 128 + TaskFixture.SIGUSR1);
         static final Facts HOST_PROCESSES = new Facts(false, false, false, true, Optional.empty(), 200, 30,
                 LINUX_SIGNALS, SIGUSR1, true, Optional.empty(), Optional.empty());
-        static final Facts CONTAINERS = new Facts(true, true, true, false, Optional.of("busybox"), 15, 5,
+        static final Facts CONTAINERS = new Facts(true, true, true, true, Optional.of("busybox"), 15, 5,
                 LINUX_SIGNALS, SIGUSR1, true, Optional.empty(), Optional.empty());
         /**
          * HCS creates a process at start; a stopped agent's containers end with it (HCS terminates a
          * container when its last handle closes). The stand-in runs a Ctrl event as a Linux signal to
          * the process's group: CtrlClose as SIGHUP, so a process it ends reports 128+1.
          */
-        static final Facts WINDOWS_STAND_IN = new Facts(false, false, false, true, Optional.empty(), 50, 10,
+        static final Facts WINDOWS_STAND_IN = new Facts(false, false, false, false, Optional.empty(), 50, 10,
                 Set.of(0, 1, 2, 5, 6, 9, 15), new UserSignal(2, "HUP", 128 + 1), true, Optional.empty(), Optional.empty());
         /**
          * A runc container the guest agent makes (its init pid 1, its binary resolved at create), in
@@ -180,7 +180,7 @@ enum Backend {
          * The guest's ProcessList names pids only. Stdio: the GCS dials the host over vsock for each
          * stream, which the jail denies (and the host side of that relay is not built).
          */
-        static final Facts UTILITY_VM = new Facts(true, true, false, true, Optional.of(""), 5, 3, LINUX_SIGNALS,
+        static final Facts UTILITY_VM = new Facts(true, true, false, false, Optional.of(""), 5, 3, LINUX_SIGNALS,
                 SIGUSR1, true, Optional.of("a process in a utility VM gets its stdio over vsock, denied to the GCS here"
                         + " (and not relayed by this build)"),
                 Optional.of("a task's processes are the utility VM's: their pids are the guest's, and its ProcessList"

@@ -212,6 +212,7 @@ abstract class StreamsContract extends BackendContract {
             return;
         }
         long descriptors = Leftovers.openDescriptors();
+        int relays = Leftovers.workingThreadsNamed("hatchway-relay-").size(); // the init's kept output's
         task.createExec(EXEC, tty);
         ExecMXBean exec = hatchway.exec(TID, EXEC);
         assertTrue(exec.isTerminal());
@@ -228,7 +229,7 @@ abstract class StreamsContract extends BackendContract {
         task.deleteExec(EXEC);
         TaskFixture.eventually("the terminal's descriptors and relay threads are gone").until(
                 () -> Leftovers.openDescriptors() <= descriptors
-                        && Leftovers.workingThreadsNamed("hatchway-relay-").isEmpty());
+                        && Leftovers.workingThreadsNamed("hatchway-relay-").size() <= relays);
     }
 
     @Test
@@ -250,6 +251,28 @@ abstract class StreamsContract extends BackendContract {
         after.resizePty(EXEC, 120, 40);
         assertEquals(7, awaitExit(after, EXEC).getExitStatus());
         assertEquals("before\r\nduring\r\nready\r\n40 120\r\n", exec.getStdout());
+        assertEquals(7, after.deleteExec(EXEC).getExitStatus());
+    }
+
+    @Test
+    @DisplayName("Where tasks outlive the agent, an exec's kept output does too: what it wrote before, while no agent"
+            + " ran (it never met a broken pipe) and after comes through once each, into stdout and stderr")
+    void keptOutputThroughARestart() throws Exception {
+        assumeTrue(backend.recoversTasks(), "this backend's tasks do not outlive the agent");
+        TaskMXBean task = hatchway.started(TID);
+        task.createExec(EXEC, Bundles.process(shell("echo before; sleep 1; echo during; echo err >&2;"
+                + " trap 'echo after; exit 7' USR1; echo ready; while :; do sleep 0.05; done")));
+        task.start(EXEC);
+        TaskFixture.eventually("the exec wrote").until(() -> hatchway.exec(TID, EXEC).getStdout().startsWith("before"));
+
+        hatchway.restart();
+        ExecMXBean exec = hatchway.exec(TID, EXEC);
+        TaskFixture.eventually("the exec is ready").until(() -> exec.getStdout().contains("ready"));
+        TaskMXBean after = hatchway.task(TID);
+        after.killExec(EXEC, TaskFixture.SIGUSR1, false);
+        assertEquals(7, awaitExit(after, EXEC).getExitStatus());
+        assertEquals("before\nduring\nready\nafter\n", exec.getStdout());
+        assertEquals("err\n", exec.getStderr());
         assertEquals(7, after.deleteExec(EXEC).getExitStatus());
     }
 
@@ -310,11 +333,11 @@ abstract class StreamsContract extends BackendContract {
     }
 
     @Test
-    @DisplayName("yes into kept output on a small tmpfs: the stream is freed to its cap at the next check, the disk"
-            + " has room again, the output read is the last MiB; on the process backend the exit status is read"
-            + " though the disk was full")
-    void keptOutputOnAFullDisk() throws Exception {
+    @DisplayName("yes writing 100 MB (lines of 100 bytes) into kept output on a 32 MiB tmpfs: the disk never fills, each stream holding"
+            + " at most its cap at any moment; the output read is the last MiB written, the exit status the process's")
+    void fastWriterStaysWithinItsCap() throws Exception {
         assumeTrue(LibC.INSTANCE.getuid() == 0, "mounting a small tmpfs needs root");
+        assumeTrue(backend.facts.capsKeptOutput(), "this backend's kept output is bounded once a second only");
         hatchway.close(); // one Hatchway at a time: its close checks that no hatchway-* thread works
         hatchway = null;
         long size = 32 << 20;
@@ -325,21 +348,26 @@ abstract class StreamsContract extends BackendContract {
             onSmall = new TaskFixture(backend, small);
             TaskMXBean task = onSmall.started(TID);
             FileStore disk = Files.getFileStore(small);
-            task.createExec(EXEC, Bundles.process(shell("yes; exit 7"))); // yes ends at the full disk's ENOSPC
+            long usedBefore = size - disk.getUnallocatedSpace();
+            String line = "0123456789".repeat(10).substring(1) + "\n"; // lines of 100 bytes
+            task.createExec(EXEC, Bundles.process(shell("yes " + line.strip() + " | head -c 100000000; echo end; exit 7")));
             task.start(EXEC);
-
-            long exitStatus = awaitExit(task, EXEC).getExitStatus();
-            if (backend.facts.keepsExitStatusOnFullDisk()) {
-                assertEquals(7, exitStatus);
+            CompletableFuture<Long> exit = CompletableFuture.supplyAsync(() -> awaitExit(task, EXEC).getExitStatus(),
+                    callers);
+            long mostUsed = 0;
+            while (!exit.isDone()) {
+                mostUsed = Math.max(mostUsed, size - disk.getUnallocatedSpace() - usedBefore);
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
             }
-            // Else (runc) the status is lost (4294967295) while the disk holding stateDir is full: conmon
-            // exits without reporting when it cannot write its exit file (README, "Streams").
-            TaskFixture.eventually("the kept output is freed down to its cap").until(
-                    () -> disk.getUnallocatedSpace() > size - 8 * OutputLog.DEFAULT_CAP);
+            assertEquals(7, exit.get());
+            // stdout and stderr at their caps, and on runc conmon's log and the part of it being copied
+            assertTrue(mostUsed < 4 * OutputLog.DEFAULT_CAP + (1 << 20), "the disk use grew by " + mostUsed);
             String stdout = onSmall.exec(TID, EXEC).getStdout();
             assertEquals(OutputLog.DEFAULT_CAP, stdout.length());
-            assertEquals("y\n".repeat((int) OutputLog.DEFAULT_CAP / 2), stdout);
-            assertEquals(exitStatus, task.deleteExec(EXEC).getExitStatus());
+            String lines = line.repeat((int) OutputLog.DEFAULT_CAP / line.length() + 1);
+            assertEquals(lines.substring(lines.length() - (int) OutputLog.DEFAULT_CAP + 4) + "end\n", stdout,
+                    "the newest MiB");
+            assertEquals(7, task.deleteExec(EXEC).getExitStatus());
         } finally {
             try {
                 if (onSmall != null) {
@@ -348,6 +376,78 @@ abstract class StreamsContract extends BackendContract {
             } finally {
                 Mounts.unmount(small, true);
             }
+        }
+    }
+
+    @Test
+    @DisplayName("With the state directory's disk filled to the last byte by someone else, an exec that writes and"
+            + " then ends reports its own exit status, and the output it wrote before is still read")
+    void exitStatusOnAFullStateDisk() throws Exception {
+        assumeTrue(LibC.INSTANCE.getuid() == 0, "mounting a small tmpfs needs root");
+        hatchway.close(); // one Hatchway at a time: its close checks that no hatchway-* thread works
+        hatchway = null;
+        Path small = Files.createDirectories(tempDir.resolve("small"));
+        Mounts.mount("tmpfs", small, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV, "size=" + (16 << 20));
+        TaskFixture onSmall = null;
+        try {
+            onSmall = new TaskFixture(backend, small);
+            TaskMXBean task = onSmall.started(TID);
+            task.createExec(EXEC, Bundles.process(shell("trap 'yes | head -c 3000000; exit 7' USR1; echo ready;"
+                    + " while :; do sleep 0.05; done")));
+            task.start(EXEC);
+            ExecMXBean exec = onSmall.exec(TID, EXEC);
+            TaskFixture.eventually("the exec is ready").until(() -> exec.getStdout().equals("ready\n"));
+            Path filler = small.resolve("filler");
+            fill(filler);
+            assertEquals(0, Files.getFileStore(small).getUsableSpace(), "the state directory's disk is full");
+
+            task.killExec(EXEC, TaskFixture.SIGUSR1, false);
+            assertEquals(7, awaitExit(task, EXEC).getExitStatus(), "its own status, not 4294967295");
+            assertTrue(exec.getStdout().startsWith("ready\n"), "what it wrote before the disk was full");
+            Files.delete(filler);
+            assertEquals(7, task.deleteExec(EXEC).getExitStatus());
+        } finally {
+            try {
+                if (onSmall != null) {
+                    onSmall.close();
+                }
+            } finally {
+                Mounts.unmount(small, true);
+            }
+        }
+    }
+
+    /** Writes {@code file} until the disk holding it has no byte left. */
+    private static void fill(Path file) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            byte[] block = new byte[64 * 1024];
+            while (true) {
+                out.write(block);
+            }
+        } catch (IOException e) {
+            assertTrue(String.valueOf(e.getMessage()).contains("No space left"), e.toString());
+        }
+        try (OutputStream out = Files.newOutputStream(file, java.nio.file.StandardOpenOption.APPEND)) {
+            while (true) { // the last partial block, a byte at a time
+                out.write(0);
+                out.flush();
+            }
+        } catch (IOException e) { // full to the byte
+        }
+    }
+
+    @Test
+    @DisplayName("A few lines written just before the exit are all in the kept output once the exit is reported")
+    void smallOutputIsCompleteAtExit() throws Exception {
+        TaskMXBean task = hatchway.started(TID);
+        for (int round = 0; round < 20; round++) {
+            String exec = EXEC + round;
+            task.createExec(exec, Bundles.process(shell("echo out-" + round + "; echo err-" + round + " >&2; exit 3")));
+            task.start(exec);
+            assertEquals(3, awaitExit(task, exec).getExitStatus());
+            assertEquals("out-" + round + "\n", hatchway.exec(TID, exec).getStdout());
+            assertEquals("err-" + round + "\n", hatchway.exec(TID, exec).getStderr());
+            task.deleteExec(exec);
         }
     }
 

@@ -13,6 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A child's standard streams as the JVM gives them, from its {@link Stdio}, for {@link PosixSpawn}:
  * <ul>
  * <li>no stdin: {@code /dev/null}, and stdout and stderr straight into their files, no copying;
+ * <li>an output with a cap ({@link Stdio#stdoutCap}): the process writes a pipe the JVM empties
+ * into a {@link CappedFile} ({@link Relay}), so the file never holds more than its cap, however fast
+ * the process writes; the process is never held up by it (what finds no room is dropped);
  * <li>a stdin file or FIFO: the process reads a pipe the JVM feeds from it ({@link Relay}), so
  * {@link #closeStdin} can end its input while the file's writer still holds it open;
  * <li>a terminal ({@code terminal: true}): a pseudo-terminal of its own ({@link Pty}) of the spec's
@@ -20,8 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * into stdout, stdin relayed into it; stderr left unwritten.
  * </ul>
  * The files are opened (FIFOs waited for, bounded) before anything starts. Once the process has
- * exited, {@link #finish} drains the output within {@link #DRAIN} and closes every descriptor;
- * the relay threads end with it. Thread-safe.
+ * exited, {@link #finish} completes when its output is copied, within {@link #DRAIN}: a terminal's
+ * then closes, and its relay ends; a capped output's relay copies on until the last writer of its
+ * pipe (a background child of the process) is gone, so no such child meets a broken pipe.
+ * Thread-safe.
  */
 public final class ChildStdio implements ProcessStreams {
     /** How long the output of a process that exited is still copied (CONTRACT.md: stdio drain after exit). */
@@ -33,9 +38,10 @@ public final class ChildStdio implements ProcessStreams {
     private final Executor threads;
     private int input; // the stdin file's descriptor, to relay; -1 without one or once a relay's
     private final int[] pipe = {-1, -1}; // the process's stdin pipe (read end, write end), without a terminal
+    private final CappedOutput[] capped = new CappedOutput[2]; // stdout's and stderr's when capped, without a terminal
     private final AtomicBoolean inputClosed = new AtomicBoolean();
     private volatile Relay stdinRelay;
-    private volatile Relay outputRelay;
+    private volatile Relay outputRelay; // a terminal's
 
     private boolean started; // guarded by this
     private boolean abandoned; // guarded by this
@@ -75,6 +81,7 @@ public final class ChildStdio implements ProcessStreams {
         OpenStreams files = OpenStreams.open(stdio, Stdio.PEER_TIMEOUT, threads);
         Pty pty = null;
         int input = -1;
+        ChildStdio streams = null;
         try {
             if (terminal) {
                 pty = Pty.open(width, height);
@@ -82,12 +89,20 @@ public final class ChildStdio implements ProcessStreams {
             if (stdio.stdin().isPresent()) {
                 input = files.take(0);
             }
-            ChildStdio streams = new ChildStdio(stdio, files, pty, input, threads);
+            streams = new ChildStdio(stdio, files, pty, input, threads);
             if (pty == null && input >= 0) {
                 LibC.INSTANCE.pipe2(streams.pipe, LibC.O_CLOEXEC);
             }
+            if (pty == null) {
+                streams.openCapped();
+            }
             return streams;
         } catch (LastErrorException e) {
+            if (streams != null) {
+                streams.closePipeEnd(0);
+                streams.closePipeEnd(1);
+                streams.stopCapped();
+            }
             files.close();
             if (pty != null) {
                 pty.close();
@@ -106,7 +121,27 @@ public final class ChildStdio implements ProcessStreams {
             return new PosixSpawn.ChildStreams.Terminal(pty.slave());
         }
         PosixSpawn.ChildStreams.Descriptors files = this.files.descriptors();
-        return input < 0 ? files : new PosixSpawn.ChildStreams.Descriptors(pipe[0], files.stdout(), files.stderr());
+        return new PosixSpawn.ChildStreams.Descriptors(input < 0 ? files.stdin() : pipe[0],
+                capped[0] == null ? files.stdout() : capped[0].childEnd(),
+                capped[1] == null ? files.stderr() : capped[1].childEnd());
+    }
+
+    /** A pipe for each capped output, the process's end of it in place of the file. */
+    private void openCapped() {
+        if (stdio.stdoutCap().isPresent()) {
+            capped[0] = CappedOutput.open();
+        }
+        if (stdio.stderrCap().isPresent()) {
+            capped[1] = CappedOutput.open();
+        }
+    }
+
+    private synchronized void stopCapped() {
+        for (CappedOutput output : capped) {
+            if (output != null) {
+                output.stop();
+            }
+        }
     }
 
     /** The streams as given. */
@@ -126,7 +161,10 @@ public final class ChildStdio implements ProcessStreams {
         closePipeEnd(0);
         if (pty != null) {
             pty.closeSlave();
-            outputRelay = Relay.start(pty.copyOfMaster(), files.take(1), threads);
+            int out = files.take(1);
+            outputRelay = stdio.stdoutCap().isPresent()
+                    ? Relay.start(pty.copyOfMaster(), CappedFile.of(stdio.stdout(), stdio.stdoutCap().getAsLong(), out), threads)
+                    : Relay.start(pty.copyOfMaster(), out, threads);
             if (input >= 0) {
                 int from = input;
                 input = -1;
@@ -138,6 +176,14 @@ public final class ChildStdio implements ProcessStreams {
             input = -1;
             pipe[1] = -1;
             stdinRelay = Relay.start(from, to, threads);
+        }
+        if (pty == null) {
+            if (capped[0] != null) {
+                capped[0].start(stdio.stdout(), stdio.stdoutCap().getAsLong(), files.take(1), threads);
+            }
+            if (capped[1] != null) {
+                capped[1].start(stdio.stderr(), stdio.stderrCap().getAsLong(), files.take(2), threads);
+            }
         }
         files.close();
     }
@@ -159,6 +205,7 @@ public final class ChildStdio implements ProcessStreams {
         }
         closePipeEnd(0);
         closePipeEnd(1);
+        stopCapped();
         files.close();
         if (input >= 0) {
             LibC.INSTANCE.close(input);
@@ -175,6 +222,7 @@ public final class ChildStdio implements ProcessStreams {
     }
 
     private void stopRelays() {
+        stopCapped();
         for (Relay relay : new Relay[] {stdinRelay, outputRelay}) {
             if (relay != null) {
                 relay.stop();
@@ -234,6 +282,13 @@ public final class ChildStdio implements ProcessStreams {
         }
         Relay out = outputRelay;
         CompletionStage<Void> drained = out == null ? CompletableFuture.completedFuture(null) : out.drain(DRAIN);
+        synchronized (this) {
+            for (CappedOutput output : capped) {
+                if (output != null) {
+                    drained = drained.thenCombine(output.settle(DRAIN), (a, b) -> a);
+                }
+            }
+        }
         return drained.whenComplete((done, error) -> {
             if (pty != null) {
                 pty.close();

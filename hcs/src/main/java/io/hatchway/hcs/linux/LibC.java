@@ -50,6 +50,7 @@ public interface LibC extends Library {
     int O_WRONLY = 1;
     int O_RDWR = 2;
     int O_CREAT = 0100;
+    int O_TRUNC = 01000;
     int O_APPEND = 02000;
     int O_NONBLOCK = 04000;
     /** A descriptor that only names a file: opening it never blocks, even a FIFO. */
@@ -88,6 +89,12 @@ public interface LibC extends Library {
     int fallocate(int fd, int mode, long offset, long length) throws LastErrorException;
 
     long read(int fd, Memory buffer, long count) throws LastErrorException;
+
+    /** lseek(2); {@code whence} 2 is SEEK_END. */
+    long lseek(int fd, long offset, int whence) throws LastErrorException;
+
+    /** ftruncate(2): shrinking frees blocks and needs no free space. */
+    int ftruncate(int fd, long length) throws LastErrorException;
 
     /** write(2) of {@code count} bytes from {@code buffer}. */
     long write(int fd, Pointer buffer, long count) throws LastErrorException;

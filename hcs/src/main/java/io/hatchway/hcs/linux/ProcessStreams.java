@@ -24,8 +24,10 @@ public interface ProcessStreams {
     void resize(int width, int height);
 
     /**
-     * Once the process has exited: its input stops, the output still on its way is copied (bounded),
-     * then everything is let go. @return completes then, never exceptionally
+     * Once the process has exited: its input stops, the output it wrote is copied (bounded), then
+     * everything is let go, but for the copy of an output a background child of the process still
+     * writes, which goes on until that child lets go. @return completes once the output is copied,
+     * never exceptionally
      */
     CompletionStage<Void> finish();
 

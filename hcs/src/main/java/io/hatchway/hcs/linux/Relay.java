@@ -8,7 +8,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * Copies what one descriptor gives into another, on a thread of its own (from its backend's
+ * Copies what one descriptor gives into another (or into a {@link CappedFile}), on a thread of its own (from its backend's
  * {@code hatchway-relay-*} pool), until the source ends (end-of-file; EIO, a terminal no process
  * holds any more), the destination fails (a pipe nobody reads), or it is told to stop. It owns both
  * descriptors and closes them as it ends; nothing of it is left then. Every wait is in poll(2)
@@ -20,14 +20,19 @@ public final class Relay {
 
     private final int from;
     private final int to;
+    private final CappedFile capped; // null: the destination is the descriptor {@code to}
     private final int[] wake = new int[2];
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private final CompletableFuture<Void> settled = new CompletableFuture<>();
     private volatile boolean stopping;
     private volatile long drainDeadline; // System.nanoTime(); 0 while not draining
+    private volatile long settleDeadline; // System.nanoTime(); 0 while not asked to settle
+    private boolean awoken; // the relay's thread only: the last wait ended by a wake-up
 
-    private Relay(int from, int to) {
+    private Relay(int from, int to, CappedFile capped) {
         this.from = from;
         this.to = to;
+        this.capped = capped;
     }
 
     /**
@@ -38,13 +43,31 @@ public final class Relay {
      * @throws LastErrorException the process is out of descriptors; both are closed
      */
     public static Relay start(int from, int to, Executor threads) {
-        Relay relay = new Relay(from, to);
+        Relay relay = new Relay(from, to, null);
         try {
             LibC.INSTANCE.pipe2(relay.wake, LibC.O_CLOEXEC | LibC.O_NONBLOCK);
             LibC.INSTANCE.fcntl(to, LibC.F_SETFL, LibC.INSTANCE.fcntl(to, LibC.F_GETFL, 0) | LibC.O_NONBLOCK);
         } catch (LastErrorException e) {
             LibC.INSTANCE.close(from);
             LibC.INSTANCE.close(to);
+            throw e;
+        }
+        threads.execute(relay::run);
+        return relay;
+    }
+
+    /**
+     * Starts copying from {@code from} into {@code to}, a file kept within its cap (a write there
+     * never waits: what finds no room is dropped, so the writer of {@code from} is never held up).
+     * Both are now the relay's. Errors as {@link #start(int, int, Executor)}.
+     */
+    public static Relay start(int from, CappedFile to, Executor threads) {
+        Relay relay = new Relay(from, -1, to);
+        try {
+            LibC.INSTANCE.pipe2(relay.wake, LibC.O_CLOEXEC | LibC.O_NONBLOCK);
+        } catch (LastErrorException e) {
+            LibC.INSTANCE.close(from);
+            to.close();
             throw e;
         }
         threads.execute(relay::run);
@@ -67,6 +90,18 @@ public final class Relay {
         return ended;
     }
 
+    /**
+     * The source's writer has gone, others may still hold it (a process's background children):
+     * the returned stage completes once everything written so far is copied (the source found
+     * empty, or at its end), at most {@code bound} from now, while the relay copies on until the
+     * source ends. Never exceptionally.
+     */
+    public CompletionStage<Void> settle(Duration bound) {
+        settleDeadline = System.nanoTime() + Math.max(1, bound.toNanos());
+        wakeUp();
+        return settled;
+    }
+
     /** Completes once the relay has ended and closed its descriptors. Never exceptionally. */
     public CompletionStage<Void> ended() {
         return ended;
@@ -86,9 +121,14 @@ public final class Relay {
         } catch (RuntimeException e) { // a failed copy ends the relay like any end
         } finally {
             LibC.INSTANCE.close(from);
-            LibC.INSTANCE.close(to);
+            if (capped != null) {
+                capped.close();
+            } else {
+                LibC.INSTANCE.close(to);
+            }
             LibC.INSTANCE.close(wake[0]);
             LibC.INSTANCE.close(wake[1]);
+            settled.complete(null);
             ended.complete(null);
         }
     }
@@ -99,7 +139,16 @@ public final class Relay {
             if (stopping || timeout == 0) {
                 return;
             }
-            if (!await(from, LibC.POLLIN, timeout)) {
+            long settle = settleDeadline;
+            boolean settling = settle != 0 && !settled.isDone();
+            if (settling && System.nanoTime() - settle > 0) {
+                settled.complete(null); // copied for as long as allowed
+                settling = false;
+            }
+            if (!await(from, LibC.POLLIN, settling ? 0 : timeout)) {
+                if (settling && !awoken) {
+                    settled.complete(null); // nothing more to read now: all written so far is copied
+                }
                 continue;
             }
             long count;
@@ -122,6 +171,10 @@ public final class Relay {
 
     /** Writes {@code count} bytes of {@code buffer}; false when the destination failed or the relay stops. */
     private boolean writeAll(Memory buffer, long count) {
+        if (capped != null) {
+            capped.write(buffer, count);
+            return true;
+        }
         long done = 0;
         while (done < count) {
             try {
@@ -156,6 +209,7 @@ public final class Relay {
      * is ready (or at its end, or failed: the next call says so)
      */
     private boolean await(int fd, short events, int timeout) {
+        awoken = false;
         try (Memory fds = new Memory(16)) { // two struct pollfd { int fd; short events; short revents; }
             fds.setInt(0, fd);
             fds.setShort(4, events);
@@ -168,7 +222,8 @@ public final class Relay {
             } catch (LastErrorException e) {
                 return false; // EINTR: the caller looks again
             }
-            if (fds.getShort(14) != 0) {
+            awoken = fds.getShort(14) != 0;
+            if (awoken) {
                 try (Memory sink = new Memory(64)) {
                     LibC.INSTANCE.read(wake[0], sink, 64);
                 } catch (LastErrorException e) { // drained already

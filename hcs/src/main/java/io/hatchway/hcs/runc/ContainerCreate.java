@@ -15,6 +15,7 @@ import io.hatchway.hcs.runc.cli.OciRuntime;
 import io.hatchway.hcs.runc.conmon.Conmon;
 import io.hatchway.hcs.runc.conmon.Console;
 import io.hatchway.hcs.runc.conmon.Monitor;
+import io.hatchway.hcs.runc.conmon.OutputCopy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -79,6 +80,11 @@ final class ContainerCreate {
                 streams = console;
                 monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(),
                         context.conmon().open(Conmon.ownStdio(initStdio), "create of " + id), console);
+            } else if (initStdio.capped()) { // conmon holds the cap: its log, followed into the files
+                OutputCopy output = context.conmon().output(dir.init(), initStdio, "create of " + id);
+                streams = output;
+                monitor = context.conmon().create(runtime, id, dir.bundle(), dir.init(),
+                        context.conmon().open(Conmon.ownStdio(initStdio), "create of " + id), output);
             } else {
                 ChildStdio stdio = context.conmon().open(initStdio, "create of " + id);
                 streams = stdio;

@@ -14,6 +14,7 @@ import io.hatchway.hcs.runc.conmon.Conmon;
 import io.hatchway.hcs.runc.conmon.Console;
 import io.hatchway.hcs.runc.conmon.Monitor;
 import io.hatchway.hcs.runc.conmon.MonitorDir;
+import io.hatchway.hcs.runc.conmon.OutputCopy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +83,11 @@ final class ContainerExecs {
                 streams = console;
                 monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir,
                         context.conmon().open(Conmon.ownStdio(stdio), what), console);
+            } else if (stdio.capped()) { // conmon holds the cap: its log, followed into the files
+                OutputCopy output = context.conmon().output(monitorDir, stdio, what);
+                streams = output;
+                monitor = context.conmon().exec(runtime, taskId, dir.bundle(), monitorDir,
+                        context.conmon().open(Conmon.ownStdio(stdio), what), output);
             } else {
                 ChildStdio files = context.conmon().open(stdio, what);
                 streams = files;

@@ -1,6 +1,5 @@
 package io.hatchway.hcs.windows;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.hatchway.hcs.ComputeProcess;
 import io.hatchway.hcs.ComputeSystem;
 import io.hatchway.hcs.ComputeThreads;
@@ -10,12 +9,10 @@ import io.hatchway.hcs.ProcessDetails;
 import io.hatchway.hcs.Statistics;
 import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.oci.Bundle;
-import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.oci.ProcessSpec;
 import io.hatchway.hcs.windows.ComputeCore.HCS_SYSTEM;
 import io.hatchway.hcs.windows.schema.Properties;
 import io.hatchway.hcs.windows.schema.PropertyQuery;
-import io.hatchway.hcs.windows.schema.SystemExitStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

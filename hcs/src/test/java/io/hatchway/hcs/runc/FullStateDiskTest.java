@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Exit statuses do not depend on free space: with the state directory on a small tmpfs filled to
  * the last byte, an exec that ends reports its own status (conmon writes it outside the state
- * directory). Needs root (the tmpfs, the containers); skips otherwise.
+ * directory), whether its output goes elsewhere or, capped, onto that disk too. Needs root (the
+ * tmpfs, the containers); skips otherwise.
  */
 class FullStateDiskTest {
     @TempDir
@@ -37,6 +39,19 @@ class FullStateDiskTest {
 
     @Test
     void anExecThatEndsWhileTheStateDiskIsFullReportsItsOwnStatus() throws Exception {
+        execOnAFullStateDisk(false);
+    }
+
+    /**
+     * Its output capped and kept on the full disk (conmon logs it, the JVM copies it): the writes
+     * that find no room are dropped, and neither conmon nor the process is held up or ended by them.
+     */
+    @Test
+    void anExecWritingCappedOutputIntoAFullStateDiskReportsItsOwnStatus() throws Exception {
+        execOnAFullStateDisk(true);
+    }
+
+    private void execOnAFullStateDisk(boolean capped) throws Exception {
         assumeContainersWork();
         Path stateDir = Files.createDirectories(dir.resolve("state"));
         Mounts.mount("tmpfs", stateDir, "tmpfs", 0, "size=4m");
@@ -49,8 +64,11 @@ class FullStateDiskTest {
                     stdio("init"));
             systems.add(system);
             system.start(stdio("init"));
+            Stdio execStdio = capped ? new Stdio(Optional.empty(), stateDir.resolve("e1.out"), stateDir.resolve("e1.err"))
+                    .withCaps(OptionalLong.of(1 << 20), OptionalLong.of(1 << 20)) : stdio("e1");
             ComputeProcess exec = system.exec("e1", ProcessSpec.parse(Json.write(Map.of("args", List.of("sh", "-c",
-                    "while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 7")))), stdio("e1"));
+                    "while [ ! -e /tmp/go ]; do sleep 0.05; done; yes | head -c 5000000; echo end >&2; exit 7")))),
+                    execStdio);
 
             Path filler = stateDir.resolve("filler");
             fill(filler);

@@ -20,7 +20,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * conmon, the container monitor of Podman and CRI-O, as the parent of every container and exec
@@ -40,11 +44,12 @@ public final class Conmon {
      * read end, so an end-of-file means conmon is gone without reporting (with passthrough logging
      * the runtime's error goes to the runtime log, read then).
      *
-     * Stdio: conmon runs with "-l passthrough": the runtime, and through it the container process,
-     * inherits conmon's standard streams, which are the caller's files opened in append mode. The
-     * output lands in those files as the plain text the process wrote, with no copying thread in
-     * the JVM and no k8s-file framing to undo, and it keeps flowing while the JVM is down. The
-     * cost: no terminal (conmon needs its own log for a console).
+     * Stdio: where the process's output has a cap (kept output) or a terminal, conmon logs it
+     * (k8s-file, --log-size-max) and the JVM follows the log (LoggedStreams): the bound holds
+     * however fast the process writes, and conmon, which outlives the JVM, stays the pipe's reader.
+     * Otherwise conmon runs with "-l passthrough": the runtime, and through it the container
+     * process, inherits conmon's standard streams, which are the caller's files opened in append
+     * mode, with no copying thread in the JVM, flowing while the JVM is down.
      */
     /** Variables of the JVM's environment that would tell conmon or the runtime to talk to someone else. */
     private static final List<String> NOT_INHERITED = List.of("NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS",
@@ -89,8 +94,8 @@ public final class Conmon {
      *     whose other end did not open within {@link Stdio#PEER_TIMEOUT}
      */
     public ChildStdio open(Stdio stdio, String what) {
-        try {
-            return ChildStdio.open(stdio, relays);
+        try { // conmon holds the caps (its log), not the JVM: a process must outlive the agent
+            return ChildStdio.open(stdio.withCaps(OptionalLong.empty(), OptionalLong.empty()), relays);
         } catch (PosixSpawn.SpawnException e) {
             throw ErrorKind.InvalidArgument.error("conmon: %s: %s", what, e.getMessage());
         }
@@ -109,14 +114,53 @@ public final class Conmon {
         }
     }
 
-    /** {@link Console#resume} on this conmon's relay threads. */
-    public Optional<Console> resume(MonitorDir dir, Path controlDir, Stdio stdio) {
-        return Console.resume(dir, controlDir, stdio, relays);
+    /**
+     * The streams, conmon's log followed into its files (see {@link OutputCopy}), of a launch
+     * ({@code what}) without a terminal whose kept output has a cap. Errors as {@link #open}.
+     */
+    public OutputCopy output(MonitorDir dir, Stdio stdio, String what) {
+        try {
+            return OutputCopy.open(dir, stdio, relays);
+        } catch (PosixSpawn.SpawnException e) {
+            throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
+        }
     }
 
-    /** conmon's own streams where the process has a terminal: no input, its messages into stderr. */
+    /**
+     * {@link Console#resume}, else {@link OutputCopy#resume}, on this conmon's relay threads. Of a
+     * process that has exited already, the rest of the log is copied now (bounded) and nothing is
+     * left to follow: it is found exited with all its output.
+     */
+    public Optional<LoggedStreams> resume(MonitorDir dir, Path controlDir, Stdio stdio) {
+        Optional<LoggedStreams> console = Console.resume(dir, controlDir, stdio, relays).map(LoggedStreams.class::cast);
+        Optional<LoggedStreams> found = console.isPresent() ? console
+                : OutputCopy.resume(dir, stdio, relays).map(LoggedStreams.class::cast);
+        if (found.isPresent() && exited(dir)) {
+            try {
+                found.get().finish().toCompletableFuture().get(ChildStdio.DRAIN.toMillis() * 2, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) { // what is not copied stays in the log
+                found.get().detach();
+            } catch (InterruptedException e) {
+                found.get().detach();
+                Thread.currentThread().interrupt();
+            }
+            return Optional.empty();
+        }
+        return found;
+    }
+
+    /** Whether conmon has written the process's exit status. */
+    private static boolean exited(MonitorDir dir) {
+        try (Stream<Path> files = Files.list(dir.exitDir())) {
+            return files.findAny().isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** conmon's own streams where it logs the process's output: no input, its messages into stderr. */
     public static Stdio ownStdio(Stdio stdio) {
-        return new Stdio(Optional.empty(), Stdio.DEV_NULL, stdio.stderr());
+        return new Stdio(Optional.empty(), Stdio.DEV_NULL, stdio.stderr()); // uncapped: conmon says little
     }
 
     /**
@@ -134,11 +178,12 @@ public final class Conmon {
     }
 
     /**
-     * {@link #create} of a container whose init process has a terminal, conmon's: {@code streams}
-     * are conmon's own, {@code console} the process's (followed once conmon runs).
+     * {@link #create} of a container whose init process's output conmon logs (a terminal, or a
+     * capped output): {@code streams} are conmon's own, {@code console} the process's (followed once
+     * conmon runs).
      */
     public Monitor create(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams,
-            Console console) {
+            LoggedStreams console) {
         return launch(runtime, containerId, bundle, Optional.empty(), dir, streams, Optional.of(console));
     }
 
@@ -150,31 +195,31 @@ public final class Conmon {
         return launch(runtime, containerId, bundle, Optional.of(dir.processFile()), dir, streams, Optional.empty());
     }
 
-    /** {@link #exec} of a process with a terminal, as {@link #create(OciRuntime, String, Path, MonitorDir, ChildStdio, Console)}. */
+    /** {@link #exec} of a process whose output conmon logs, as {@link #create(OciRuntime, String, Path, MonitorDir, ChildStdio, LoggedStreams)}. */
     public Monitor exec(OciRuntime runtime, String containerId, Path bundle, MonitorDir dir, ChildStdio streams,
-            Console console) {
+            LoggedStreams console) {
         return launch(runtime, containerId, bundle, Optional.of(dir.processFile()), dir, streams, Optional.of(console));
     }
 
     private Monitor launch(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
-            MonitorDir dir, ChildStdio streams, Optional<Console> console) {
+            MonitorDir dir, ChildStdio streams, Optional<LoggedStreams> console) {
         boolean spawned = false;
         try {
             Monitor monitor = launch(runtime, containerId, bundle, processFile, dir, streams, console,
                     (processFile.isPresent() ? "exec in " : "create of ") + containerId);
             spawned = true;
-            console.ifPresent(Console::follow);
+            console.ifPresent(LoggedStreams::follow);
             return monitor;
         } finally {
             if (!spawned) {
                 streams.abandon();
-                console.ifPresent(Console::abandon);
+                console.ifPresent(LoggedStreams::abandon);
             }
         }
     }
 
     private Monitor launch(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
-            MonitorDir dir, ChildStdio streams, Optional<Console> console, String what) {
+            MonitorDir dir, ChildStdio streams, Optional<LoggedStreams> console, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
             Files.createDirectories(dir.dir());
@@ -238,7 +283,7 @@ public final class Conmon {
      * that every exec has its own; the runtime's exec does not read it.
      */
     private List<String> argv(OciRuntime runtime, String containerId, Path bundle, Optional<Path> processFile,
-            MonitorDir dir, Optional<Console> console) {
+            MonitorDir dir, Optional<LoggedStreams> console) {
         List<String> argv = new ArrayList<>(List.of(binary.toString(),
                 "--api-version", "1",
                 "-c", containerId,
@@ -250,7 +295,7 @@ public final class Conmon {
                 "-P", dir.conmonPidFile().toString(),
                 "--exit-dir", dir.exitDir().toString()));
         if (console.isPresent()) {
-            argv.addAll(Console.conmonArgs(dir, console.get().typesInput()));
+            argv.addAll(console.get().conmonArgs(dir));
         } else {
             argv.addAll(List.of("-l", "passthrough"));
         }

@@ -6,7 +6,6 @@ import io.hatchway.hcs.Stdio;
 import io.hatchway.hcs.linux.LibC;
 import io.hatchway.hcs.linux.OpenStreams;
 import io.hatchway.hcs.linux.PosixSpawn;
-import io.hatchway.hcs.linux.ProcessStreams;
 import io.hatchway.hcs.linux.Relay;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,13 +22,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * monitor directory, k8s-file lines {@code <time> stdout <F|P> <text>}) and takes resizes on its
  * control FIFO ({@code ctl} in its bundle directory, {@code 1 <rows> <columns>}); it keeps the
  * exit status as for any process. The JVM copies the log's text into the exec's stdout, as the
- * process wrote it (a terminal's {@code \r\n} included; {@link ConsoleLog}), and records how far
+ * process wrote it (a terminal's {@code \r\n} included; {@link LogCopy}), and records how far
  * it got ({@code console.offset}), so an agent started again goes on from there: output written
  * while no agent ran is not lost, and what was copied is not copied twice (unless the agent died
  * between a copy and its record). A given stdin is typed into the terminal
  * through conmon's attach socket. Thread-safe.
  */
-public final class Console implements ProcessStreams {
+public final class Console implements LoggedStreams {
     static final String LOG = "console.log";
     private static final String OFFSET = "console.offset";
     /** How long the log is still read once the process has exited. */
@@ -38,7 +37,7 @@ public final class Console implements ProcessStreams {
     /** conmon's log is started anew past this size ({@code --log-size-max}): the disk is not filled by it. */
     private static final long LOG_SIZE_MAX = 1 << 20;
 
-    private final ConsoleLog copy;
+    private final LogCopy copy;
     private final Path control;
     private final Optional<Path> attach;
     private final int input; // the stdin file's descriptor, until its relay starts; -1 without one
@@ -47,16 +46,19 @@ public final class Console implements ProcessStreams {
     private volatile Relay attachDrain;
     private final Executor threads;
 
-    private Console(MonitorDir dir, Path controlDir, int stdout, Optional<Path> attach, int input, Executor threads) {
+    private Console(MonitorDir dir, Path controlDir, LogCopy.Sink stdout, Optional<Path> attach, int input,
+            Executor threads) {
         this.threads = threads;
-        this.copy = new ConsoleLog(dir.dir().resolve(LOG), dir.dir().resolve(OFFSET), stdout, threads);
+        this.copy = new LogCopy(dir.dir().resolve(LOG), dir.dir().resolve(OFFSET), stdout, LogCopy.Sink.NONE, threads);
         this.control = controlDir.resolve("ctl");
         this.attach = attach;
         this.input = input;
     }
 
     /** conmon's arguments for a terminal whose log and attach socket are in {@code dir}. */
-    static java.util.List<String> conmonArgs(MonitorDir dir, boolean stdin) {
+    @Override
+    public java.util.List<String> conmonArgs(MonitorDir dir) {
+        boolean stdin = typesInput();
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--terminal",
                 "-l", "k8s-file:" + dir.dir().resolve(LOG), "--log-size-max", Long.toString(LOG_SIZE_MAX),
                 "--socket-dir-path", dir.dir().toString(),
@@ -77,10 +79,12 @@ public final class Console implements ProcessStreams {
      */
     public static Console open(MonitorDir dir, Path controlDir, Stdio stdio, Executor threads)
             throws PosixSpawn.SpawnException {
+        OutputCopy.recordCaps(dir, stdio);
         try (OpenStreams files = OpenStreams.open(new Stdio(stdio.stdin(), stdio.stdout(), Stdio.DEV_NULL),
                 Stdio.PEER_TIMEOUT, threads)) {
             int input = stdio.stdin().isPresent() ? files.take(0) : -1;
-            return new Console(dir, controlDir, files.take(1), stdio.stdin().isPresent()
+            return new Console(dir, controlDir, OutputCopy.sink(stdio.stdout(), stdio.stdoutCap(), files.take(1)),
+                    stdio.stdin().isPresent()
                     ? Optional.of(dir.dir().resolve("attach")) : Optional.empty(), input, threads);
         }
     }
@@ -97,7 +101,9 @@ public final class Console implements ProcessStreams {
         try {
             int out = LibC.INSTANCE.open(stdio.stdout().toString(),
                     LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0644);
-            Console console = new Console(dir, controlDir, out, Optional.empty(), -1, threads);
+            Stdio capped = OutputCopy.recordedCaps(dir, stdio);
+            Console console = new Console(dir, controlDir, OutputCopy.sink(capped.stdout(), capped.stdoutCap(), out),
+                    Optional.empty(), -1, threads);
             console.inputClosed.set(true);
             console.follow();
             return Optional.of(console);
@@ -112,7 +118,8 @@ public final class Console implements ProcessStreams {
     }
 
     /** conmon runs: the log is followed into stdout, the stdin file typed into the terminal. */
-    void follow() {
+    @Override
+    public void follow() {
         copy.start();
         if (input >= 0) {
             try {
@@ -127,7 +134,8 @@ public final class Console implements ProcessStreams {
     }
 
     /** conmon could not be launched: the files go. */
-    void abandon() {
+    @Override
+    public void abandon() {
         copy.abandon();
         if (input >= 0) {
             LibC.INSTANCE.close(input);
@@ -135,7 +143,7 @@ public final class Console implements ProcessStreams {
     }
 
     /** A connection to conmon's attach socket (SOCK_SEQPACKET), by a short path to its directory. */
-    private static int connect(Path socket) {
+    static int connect(Path socket) {
         int dir = LibC.INSTANCE.open(socket.getParent().toString(), LibC.O_PATH | LibC.O_CLOEXEC, 0);
         try {
             int fd = LibC.INSTANCE.socket(LibC.AF_UNIX, LibC.SOCK_SEQPACKET | LibC.O_CLOEXEC, 0);

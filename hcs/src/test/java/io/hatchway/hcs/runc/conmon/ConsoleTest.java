@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /** How a line of conmon's k8s-file log becomes the text the process wrote. */
 class ConsoleTest {
     private static String text(String line) {
-        return new String(ConsoleLog.textOf(line), StandardCharsets.UTF_8);
+        return new String(LogCopy.textOf(line), StandardCharsets.UTF_8);
     }
 
     @Test

@@ -3,8 +3,8 @@ package io.hatchway.hcs.runc.conmon;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import io.hatchway.hcs.linux.AtomicFile;
+import io.hatchway.hcs.linux.CappedFile;
 import io.hatchway.hcs.linux.LibC;
-import io.hatchway.hcs.linux.Relay;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,20 +23,21 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * conmon's k8s-file log of a terminal ({@code <time> stdout <F|P> <text>} lines) copied, as the
- * text the process wrote, into a descriptor, on a {@code hatchway-relay-*} thread that looks every
- * 20 ms; how far it got is recorded beside the log, and a copy started again (by the next agent)
- * goes on from there. A log conmon started anew (past its size) is followed into the new one. It
- * owns the descriptor and closes it as it ends. Thread-safe.
+ * conmon's k8s-file log ({@code <time> <stdout|stderr> <F|P> <text>} lines) copied, as the text
+ * the process wrote, into its stdout and stderr ({@link Sink}s), on a {@code hatchway-relay-*}
+ * thread that looks every 20 ms; how far it got is recorded beside the log, and a copy started
+ * again (by the next agent) goes on from there. A log conmon started anew (past its size) is
+ * followed into the new one. It owns the sinks and closes them as it ends. Thread-safe.
  */
-final class ConsoleLog {
+final class LogCopy {
     private static final Duration POLL = Duration.ofMillis(20);
     /** How long a write may wait for a reader that does not read. */
     private static final Duration WRITE_BOUND = Duration.ofSeconds(1);
 
     private final Path log;
     private final Path offsetFile;
-    private final int stdout;
+    private final Sink stdout;
+    private final Sink stderr;
     private final Executor threads;
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private volatile long drainDeadline; // System.nanoTime(); 0 while the process runs
@@ -44,24 +45,82 @@ final class ConsoleLog {
     private volatile Thread follower;
 
     /**
-     * @param stdout where the text goes (made non-blocking: a write never waits without bound)
+     * @param stdout where the text of {@code stdout} lines goes
+     * @param stderr where the text of {@code stderr} lines goes
      * @param threads where the copy runs (it blocks its thread while the process runs)
      */
-    ConsoleLog(Path log, Path offsetFile, int stdout, Executor threads) {
+    LogCopy(Path log, Path offsetFile, Sink stdout, Sink stderr, Executor threads) {
         this.log = log;
         this.threads = threads;
         this.offsetFile = offsetFile;
         this.stdout = stdout;
-        LibC.INSTANCE.fcntl(stdout, LibC.F_SETFL, LibC.INSTANCE.fcntl(stdout, LibC.F_GETFL, 0) | LibC.O_NONBLOCK);
+        this.stderr = stderr;
+    }
+
+    /** Where one stream's text goes. */
+    interface Sink {
+        /** Writes {@code bytes}, or drops them when they cannot be written (bounded: never waits long). */
+        void write(byte[] bytes);
+
+        void close();
+
+        /** Nowhere: the text is dropped. */
+        Sink NONE = new Sink() {
+            @Override
+            public void write(byte[] bytes) {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+
+        /**
+         * A descriptor (a file or FIFO the caller named), made non-blocking: a write waits at most
+         * {@link #WRITE_BOUND} for a reader that does not read.
+         */
+        static Sink of(int fd) {
+            LibC.INSTANCE.fcntl(fd, LibC.F_SETFL, LibC.INSTANCE.fcntl(fd, LibC.F_GETFL, 0) | LibC.O_NONBLOCK);
+            return new Sink() {
+                @Override
+                public void write(byte[] bytes) {
+                    writeBounded(fd, bytes);
+                }
+
+                @Override
+                public void close() {
+                    LibC.INSTANCE.close(fd);
+                }
+            };
+        }
+
+        /** A kept output, held within its cap. */
+        static Sink of(CappedFile file) {
+            return new Sink() {
+                @Override
+                public void write(byte[] bytes) {
+                    try (Memory memory = new Memory(bytes.length)) {
+                        memory.write(0, bytes, 0, bytes.length);
+                        file.write(memory, bytes.length);
+                    }
+                }
+
+                @Override
+                public void close() {
+                    file.close();
+                }
+            };
+        }
     }
 
     void start() {
         threads.execute(this::copyLog);
     }
 
-    /** Never started: the descriptor goes. */
+    /** Never started: the sinks go. */
     void abandon() {
-        LibC.INSTANCE.close(stdout);
+        stdout.close();
+        stderr.close();
     }
 
     /** The process has exited: the copy ends once the log is read to its end, at most {@code bound} from now. */
@@ -129,13 +188,14 @@ final class ConsoleLog {
         } catch (IOException | RuntimeException e) { // the copy ends; the log keeps what was not copied
         } finally {
             follower = null;
-            LibC.INSTANCE.close(stdout);
+            stdout.close();
+            stderr.close();
             ended.complete(null);
         }
     }
 
     /**
-     * Whether conmon started its log anew (past {@link #LOG_SIZE_MAX}) since {@code channel} was
+     * Whether conmon started its log anew (past its {@code --log-size-max}) since {@code channel} was
      * opened: cut below what was read, or replaced by a new file once the old one is read to its end
      * ({@code read}).
      */
@@ -156,7 +216,9 @@ final class ConsoleLog {
      * before) and records how far it got. @return the offset of the first byte not yet copied
      */
     private long copyLines(ByteBuffer bytes, ByteArrayOutputStream line, long offset) throws IOException {
-        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        long start = offset;
         while (bytes.hasRemaining()) {
             byte b = bytes.get();
             if (b != '\n') {
@@ -164,14 +226,29 @@ final class ConsoleLog {
                 continue;
             }
             offset += line.size() + 1;
-            text.writeBytes(textOf(line.toString(StandardCharsets.UTF_8)));
+            String text = line.toString(StandardCharsets.UTF_8);
+            (isStderr(text) ? err : out).writeBytes(textOf(text));
             line.reset();
         }
-        if (text.size() > 0) {
-            write(text.toByteArray());
-            AtomicFile.write(offsetFile, Long.toString(offset));
+        if (out.size() > 0) {
+            stdout.write(out.toByteArray());
+        }
+        if (err.size() > 0) {
+            stderr.write(err.toByteArray());
+        }
+        if (offset != start) {
+            try {
+                AtomicFile.write(offsetFile, Long.toString(offset));
+            } catch (IOException e) { // a full disk: the copy goes on; a next agent may copy some lines twice
+            }
         }
         return offset;
+    }
+
+    /** Whether a k8s-file line is of stderr: {@code <time> stderr ...}. */
+    static boolean isStderr(String line) {
+        int space = line.indexOf(' ');
+        return space >= 0 && line.startsWith("stderr ", space + 1);
     }
 
     /** A k8s-file line's text: after the time, the stream and the tag; a full line ({@code F}) gets its newline back. */
@@ -184,14 +261,14 @@ final class ConsoleLog {
         return (fields[2].equals("P") ? text : text + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    private void write(byte[] bytes) {
+    private static void writeBounded(int fd, byte[] bytes) {
         try (Memory memory = new Memory(bytes.length)) {
             memory.write(0, bytes, 0, bytes.length);
             long done = 0;
             long until = System.nanoTime() + WRITE_BOUND.toNanos();
             while (done < bytes.length) {
                 try {
-                    done += LibC.INSTANCE.write(stdout, memory.share(done), bytes.length - done);
+                    done += LibC.INSTANCE.write(fd, memory.share(done), bytes.length - done);
                 } catch (LastErrorException e) {
                     if ((e.getErrorCode() != LibC.EAGAIN && e.getErrorCode() != LibC.EINTR)
                             || System.nanoTime() - until > 0) {
