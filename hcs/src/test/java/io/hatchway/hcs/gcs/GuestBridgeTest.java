@@ -201,6 +201,22 @@ class GuestBridgeTest {
                 after.getMessage());
     }
 
+    @Test
+    void closingTheConnectionFailsEveryWaiterAndLaterRequestWithoutReachingTheGuest() throws Exception {
+        connection.negotiate();
+        GuestProcess sleeper = connection.execInHost(List.of("/bin/sleep", "300"), "/", PATH, StdioPorts.NONE);
+        CompletableFuture<Long> exit = sleeper.exitCode();
+
+        connection.close();
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> exit.get(1, TimeUnit.SECONDS));
+        assertEquals("Unavailable: WaitForProcess of pid " + sleeper.pid() + " in the guest: the bridge to the test's GCS"
+                + " was lost: closed by the host", failed.getCause().getMessage());
+        HatchwayException later = assertThrows(HatchwayException.class, connection::dumpStacks);
+        assertEquals("Unavailable: DumpStacks: the bridge to the test's GCS was lost: closed by the host", later.getMessage());
+        assertEquals(0, bridge().inFlight());
+        connection.close(); // idempotent
+    }
+
     private Bridge bridge() {
         return ((GcsConnection) connection).bridge();
     }
