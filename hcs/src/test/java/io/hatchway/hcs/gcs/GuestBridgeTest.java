@@ -134,6 +134,17 @@ class GuestBridgeTest {
     }
 
     @Test
+    void theNullContainerHasNoPropertiesToGive() {
+        connection.negotiate();
+        ObjectNode request = Bridge.request(GuestConnection.NULL_CONTAINER_ID)
+                .put("Query", "{\"PropertyTypes\":[\"ProcessList\"]}");
+        HatchwayException refused = assertThrows(HatchwayException.class,
+                () -> bridge().call(Rpc.GetProperties, "GetProperties of the guest", request));
+        assertEquals("Unavailable: GetProperties of the guest: HRESULT 0x80004005 (E_FAIL): getPropertiesV2 is not supported"
+                + " against the UVM", refused.getMessage());
+    }
+
+    @Test
     void whatNeedsVsockIsRefusedByTheGuestItself() {
         connection.negotiate();
         HatchwayException plan9 = assertThrows(HatchwayException.class, () -> connection.addMappedDirectory(
