@@ -2,8 +2,9 @@
  * gcs-jail: runs one program — hcsshim's Linux guest agent (the GCS), in Hatchway's tests — the way
  * a utility VM would contain it, on a Linux host, so that it cannot touch the host it believes it
  * owns. Usage: gcs-jail <program> [args...]. The program's stdin, stdout and stderr are the jail's
- * own (a caller hands it pipes or a connected Unix socket); the jail keeps only stderr, for its own
- * messages, so the program's stdout reaches end of file as soon as the program is gone.
+ * own (a caller hands it pipes or a connected Unix socket), and no other descriptor reaches it; the
+ * jail keeps only stderr, for its own messages, so the program's stdout reaches end of file as soon
+ * as the program is gone.
  *
  * What the program gets:
  *  - a cgroup of its own in every mounted hierarchy: a child "hatchway-gcs-<jail pid>" of the
@@ -34,6 +35,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/audit.h>
+#include <linux/close_range.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -529,6 +531,10 @@ static void run_program(char **argv, int parent_alive_fd, const sigset_t *mask) 
     mount_private_run();
     install_filter();
     sigprocmask(SIG_SETMASK, mask, NULL);
+    /* stdio only: a descriptor the caller leaked (a JVM's socket, a pipe's other end) must not live on in it */
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        fail("close_range");
+    }
     execvp(argv[0], argv);
     int error = errno;
     say("cannot run %s: %s", argv[0], strerror(error));
@@ -573,6 +579,8 @@ int main(int argc, char **argv) {
     }
     snprintf(cgroup_name, sizeof cgroup_name, PREFIX "%d", (int)getpid());
 
+    /* an ignored SIGCHLD (inherited) would make the kernel reap pid 1 before the jail can wait for it */
+    signal(SIGCHLD, SIG_DFL);
     sigset_t signals, old_mask;
     sigemptyset(&signals);
     sigaddset(&signals, SIGCHLD);
@@ -609,6 +617,8 @@ int main(int argc, char **argv) {
         remove_cgroups();
         return STATUS_JAIL;
     }
+    /* a reader of stderr that went away must not end the jail before it cleaned up */
+    signal(SIGPIPE, SIG_IGN);
     /* the program alone holds the bridge: its end of file is the reader's */
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {

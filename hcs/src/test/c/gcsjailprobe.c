@@ -11,6 +11,7 @@
  *   reboot=       reboot(2) with an invalid magic number, the errno's name: EINVAL unfiltered (it
  *                 cannot reboot anything), EPERM when the filter denies it
  *   proc.sys=     opening /proc/sys/kernel/hostname for writing: "ok" or the errno's name
+ *   fds=          its open file descriptors (of /proc/self/fd, less the one reading it)
  * Arguments: "marker <name>" writes /run/<name>; "hold" starts a child and an orphaned grandchild
  * that sleep, prints "held=<n>" and sleeps until killed; "exit <n>" exits n (default 0).
  */
@@ -76,7 +77,25 @@ static void sleep_forever(void) {
     }
 }
 
+/* The descriptors open before this call: /proc/self/fd less the directory's own. */
+static void descriptors(void) {
+    printf("fds=");
+    DIR *d = opendir("/proc/self/fd");
+    const char *sep = "";
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d)) {
+            printf("%s%s", sep, e->d_name);
+            sep = ",";
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    printf("\n");
+}
+
 int main(int argc, char **argv) {
+    descriptors();
     printf("pid=%d\n", (int)getpid());
     list("proc", "/proc", 1);
     list("run", "/run", 0);

@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What gcs-jail promises a user of the real GCS, shown by a probe program run in it
@@ -63,6 +65,7 @@ class GuestAgentContainmentTest {
             }
             assertEquals("1", seen.get("memory.procs"), "its memory hierarchy's root holds it alone");
             assertEquals("EROFS", seen.get("proc.sys"), "kernel settings are read-only to it");
+            assertEquals("0,1,2", seen.get("fds"), "it holds no descriptor of the jail's, only its stdio");
             assertEquals(Optional.of(7), jailed.awaitExit(BOUND), "the jail exits with the program's status");
         }
     }
@@ -100,6 +103,17 @@ class GuestAgentContainmentTest {
             assertEquals(List.of(), jailed.cgroups().stream().filter(Files::exists).toList(), "cgroups of the jail left");
         } finally {
             jailed.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"INT", "HUP", "QUIT"})
+    void everyStopSignalEndsTheProgramLikeSigterm(String signal) throws Exception {
+        try (GuestAgentFixture jailed = GuestAgentFixture.jailed(probe(), List.of("hold"))) {
+            assertEquals("2", report(jailed).get("held"));
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(jailed.pid())).inheritIO().start();
+            assertTrue(kill.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal);
+            assertEquals(Optional.of(128 + 9), jailed.awaitExit(BOUND), "SIG" + signal + "; log:\n" + jailed.log());
         }
     }
 
@@ -167,7 +181,7 @@ class GuestAgentContainmentTest {
             assertEquals(1, inContainer.size(), "the container's sleep: " + inContainer + "; log:\n" + gcs.log());
             assertEquals("sleep 600", Files.readString(Path.of("/proc", Long.toString(inContainer.get(0).pid()), "cmdline"))
                     .replace('\0', ' ').trim());
-            assertEquals(List.of(), GuestAgentFixture.mountInfo().filter(m -> m.mountPoint().contains(cid)).toList(),
+            assertEquals(List.of(), JailHost.mountInfo().filter(m -> m.mountPoint().contains(cid)).toList(),
                     "the container's mounts are not the host's");
 
             assertEquals(128 + 9, gcs.stop(), gcs.log()); // and the fixture checks runc state, mounts, cgroups
@@ -289,7 +303,7 @@ class GuestAgentContainmentTest {
 
     /** Where the host puts {@code pid} in the memory hierarchy ({@code /proc/<pid>/cgroup}), as a directory. */
     private static Path hostCgroupOf(long pid) {
-        return GuestAgentFixture.cgroupsOf(Long.toString(pid)).stream()
+        return JailHost.cgroupsOf(Long.toString(pid)).stream()
                 .filter(dir -> dir.toString().contains("/memory/")).findFirst().orElseThrow();
     }
 }

@@ -3,14 +3,12 @@ package io.hatchway.hcs.gcs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.hatchway.hcs.linux.Mounts;
 import io.hatchway.testsupport.BusyboxBundle;
 import io.hatchway.testsupport.Leftovers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +19,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * hcsshim's Linux guest agent (the GCS) for tests, only ever run inside {@code gcs-jail}
@@ -55,7 +52,6 @@ public final class GuestAgentFixture implements AutoCloseable {
     public static final List<String> GCS_ARGS = List.of("-v4", "-use-inouterr", "-disable-time-sync", "-loglevel", "debug");
     /** Put in the jail's environment, inherited by everything the GCS starts outside containers. */
     private static final String MARKER_ENV = "HATCHWAY_GCS_FIXTURE";
-    private static final String CGROUP_PREFIX = "hatchway-gcs-";
     private static final Duration STOP_BOUND = Duration.ofSeconds(45); // the jail's own: 30 s after SIGKILL, 5 s of rmdir
     private static final int LOG_TAIL = 16 * 1024;
     private static final AtomicInteger STARTED = new AtomicInteger();
@@ -64,13 +60,15 @@ public final class GuestAgentFixture implements AutoCloseable {
     private final Path log;
     private final String marker;
     private final List<Path> cgroups;
+    private final List<String> tracesBefore;
     private boolean closed;
 
-    private GuestAgentFixture(Process jail, Path log, String marker) {
+    private GuestAgentFixture(Process jail, Path log, String marker, List<String> tracesBefore) {
         this.jail = jail;
+        this.tracesBefore = tracesBefore;
         this.log = log;
         this.marker = marker;
-        this.cgroups = callerCgroups().stream().map(dir -> dir.resolve(CGROUP_PREFIX + jail.pid())).toList();
+        this.cgroups = JailHost.callerCgroups().stream().map(dir -> dir.resolve(JailHost.CGROUP_PREFIX + jail.pid())).toList();
     }
 
     // --- where things are
@@ -111,6 +109,10 @@ public final class GuestAgentFixture implements AutoCloseable {
             return "no gcs-jail at " + jail.map(Path::toString).orElse("$" + JAIL_ENV + " (unset) or hcs/target/standin")
                     + " (hcs's test build compiles it with gcc)";
         }
+        List<Path> readOnly = JailHost.callerCgroups().stream().filter(dir -> !Files.isWritable(dir)).toList();
+        if (!readOnly.isEmpty()) {
+            return "gcs-jail makes its cgroups below this JVM's, and these are read-only: " + readOnly;
+        }
         return null;
     }
 
@@ -128,7 +130,7 @@ public final class GuestAgentFixture implements AutoCloseable {
         if (BusyboxBundle.onPath("runc").isEmpty()) {
             return "the GCS runs containers with runc, which is not installed (apt-get install runc)";
         }
-        if (mountInfo().noneMatch(m -> m.type().equals("cgroup") && m.hasOption("memory"))) {
+        if (JailHost.mountInfo().noneMatch(m -> m.type().equals("cgroup") && m.hasOption("memory"))) {
             return "the GCS (v0.12) needs a cgroup v1 memory hierarchy, and this host has none";
         }
         return null;
@@ -140,9 +142,16 @@ public final class GuestAgentFixture implements AutoCloseable {
     public static GuestAgentFixture start(String... extraGcsArgs) throws IOException {
         String reason = unusableReason();
         assumeTrue(reason == null, reason);
-        List<String> args = new ArrayList<>(GCS_ARGS);
-        args.addAll(List.of(extraGcsArgs));
-        return jailed(gcs().orElseThrow(), args);
+        List<String> command = commandLine(extraGcsArgs);
+        return jailed(Path.of(command.get(1)), command.subList(2, command.size()));
+    }
+
+    /** The jailed GCS's command line: the jail, the GCS, {@link #GCS_ARGS}, {@code extraGcsArgs}; needs {@link #unusableReason()} null. */
+    public static List<String> commandLine(String... extraGcsArgs) {
+        List<String> command = new ArrayList<>(List.of(jail().orElseThrow().toString(), gcs().orElseThrow().toString()));
+        command.addAll(GCS_ARGS);
+        command.addAll(List.of(extraGcsArgs));
+        return command;
     }
 
     /** Any program in the jail (the tests' probe), the same way; skips the test where the jail cannot run. */
@@ -159,7 +168,8 @@ public final class GuestAgentFixture implements AutoCloseable {
         String marker = UUID.randomUUID().toString();
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
         builder.environment().put(MARKER_ENV, marker);
-        return new GuestAgentFixture(builder.start(), log, marker);
+        List<String> tracesBefore = JailHost.traces();
+        return new GuestAgentFixture(builder.start(), log, marker, tracesBefore);
     }
 
     /** The bridge from the guest: what the GCS writes (its stdout). */
@@ -222,7 +232,9 @@ public final class GuestAgentFixture implements AutoCloseable {
         closed = true;
         try {
             if (jail.isAlive()) {
-                jail.destroy();
+                // the handle's destroy, not the Process's: that one also closes the GCS's stdin at once,
+                // and a GCS reading end of file first exits 1 on its own (and leaves its cgroups)
+                jail.toHandle().destroy();
                 if (!jail.waitFor(STOP_BOUND.toMillis(), TimeUnit.MILLISECONDS)) {
                     jail.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                     throw new AssertionError("gcs-jail " + jail.pid() + " still ran " + STOP_BOUND.toSeconds()
@@ -242,39 +254,19 @@ public final class GuestAgentFixture implements AutoCloseable {
         stop();
     }
 
-    /** Fails unless nothing of the jailed program is left: processes, cgroups, mounts, runc state. */
+    /**
+     * Fails unless nothing of the jailed program is left: processes (those outside containers carry
+     * the fixture's marker in their environment; those in containers are in the jail's cgroups),
+     * cgroups, mounts, runc state.
+     */
     private void assertNothingLeft() {
         Leftovers.awaitNoProcess("processes of gcs-jail " + jail.pid(), Duration.ofSeconds(10),
                 () -> Leftovers.processesWithEnv(MARKER_ENV + "=" + marker));
         assertEquals(List.of(), cgroups.stream().filter(Files::exists).toList(),
                 "cgroups of gcs-jail " + jail.pid() + " left; log:\n" + log());
-        String name = CGROUP_PREFIX + jail.pid();
-        assertEquals(List.of(), mountInfo().filter(m -> m.mountPoint().startsWith("/run/gcs")
-                || m.mountPoint().contains(name) || m.root().contains(name)).map(MountInfo::mountPoint).toList(),
-                "mounts of gcs-jail " + jail.pid() + " left on the host");
-        // the GCS's own state, which only a GCS that escaped its private /run could leave on the host's
-        assertEquals(List.of(), Stream.of("/run/gcs", "/run/gcsrunc", "/var/run/gcsrunc").map(Path::of)
-                .filter(Files::exists).toList(), "the GCS's state on the host");
-        assertEquals(List.of(), runcStatesOfGcsContainers(), "runc state of the GCS's containers in the host's /run/runc");
-    }
-
-    /** Containers in the host's runc root whose bundle is where the GCS keeps bundles. */
-    private static List<Path> runcStatesOfGcsContainers() {
-        Path root = Path.of("/run/runc");
-        if (!Files.isDirectory(root)) {
-            return List.of();
-        }
-        try (Stream<Path> states = Files.list(root)) {
-            return states.map(dir -> dir.resolve("state.json")).filter(state -> {
-                try {
-                    return Files.readString(state).contains("\"/run/gcs/");
-                } catch (IOException e) { // gone meanwhile, or no state
-                    return false;
-                }
-            }).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        List<String> traces = new ArrayList<>(JailHost.traces());
+        traces.removeAll(tracesBefore);
+        assertEquals(List.of(), traces, "what a GCS leaves on the host only when it escapes its mount namespace");
     }
 
     private static void closeQuietly(AutoCloseable stream) {
@@ -282,64 +274,6 @@ public final class GuestAgentFixture implements AutoCloseable {
             stream.close();
         } catch (Exception e) { // the jail is gone; nothing to flush to
         }
-    }
-
-    // --- the host's cgroups and mounts, as the jail finds them
-
-    /** One line of {@code /proc/self/mountinfo}. */
-    record MountInfo(String root, String mountPoint, String type, List<String> superOptions) {
-        boolean hasOption(String option) {
-            return superOptions.contains(option);
-        }
-    }
-
-    static Stream<MountInfo> mountInfo() {
-        List<MountInfo> mounts = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                // id parent major:minor root mount-point options [optional...] - type source super-options
-                String[] f = line.split(" ");
-                int dash = List.of(f).indexOf("-");
-                if (dash >= 6 && dash + 3 < f.length) {
-                    mounts.add(new MountInfo(Mounts.unescape(f[3]), Mounts.unescape(f[4]), f[dash + 1],
-                            List.of(f[dash + 3].split(","))));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return mounts.stream();
-    }
-
-    /** This JVM's cgroup directory in every mounted hierarchy: where the jail makes its own, as children. */
-    static List<Path> callerCgroups() {
-        return cgroupsOf("self");
-    }
-
-    /** The cgroup directories of process {@code pid} ("self" for this JVM), one per hierarchy mounted here. */
-    static List<Path> cgroupsOf(String pid) {
-        List<MountInfo> mounts = mountInfo().filter(m -> m.type().equals("cgroup") || m.type().equals("cgroup2")).toList();
-        List<Path> dirs = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", pid, "cgroup"))) {
-                String[] f = line.split(":", 3); // hierarchy id : controllers : path
-                if (f.length < 3) {
-                    continue;
-                }
-                boolean v2 = f[0].equals("0") && f[1].isEmpty();
-                List<String> controllers = List.of(f[1].split(","));
-                mounts.stream()
-                        .filter(m -> v2 ? m.type().equals("cgroup2")
-                                : m.type().equals("cgroup") && m.superOptions().containsAll(controllers))
-                        .filter(m -> m.root().equals("/") || f[2].equals(m.root()) || f[2].startsWith(m.root() + "/"))
-                        .findFirst()
-                        .ifPresent(m -> dirs.add(Path.of(m.mountPoint() + (m.root().equals("/") ? f[2]
-                                : f[2].substring(m.root().length())))));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return dirs;
     }
 
     private static int uid() {
