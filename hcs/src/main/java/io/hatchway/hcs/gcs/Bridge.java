@@ -43,8 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Bridge implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Bridge.class);
-    /** How long {@link #close()} waits for the reader to end once the transport is closed. */
-    private static final Duration READER_END = Duration.ofSeconds(2);
 
     /** A request in flight: what it does (for messages) and what its response completes. */
     record Call(long id, String operation, CompletableFuture<JsonNode> response) {
@@ -60,7 +58,6 @@ final class Bridge implements AutoCloseable {
     private final AtomicLong nextId = new AtomicLong();
     private final Map<Long, Call> inFlight = new ConcurrentHashMap<>();
     private final CompletableFuture<HatchwayException> lost = new CompletableFuture<>();
-    private final Thread reader;
 
     /**
      * Starts reading at once.
@@ -80,7 +77,7 @@ final class Bridge implements AutoCloseable {
         this.transport = Objects.requireNonNull(transport);
         this.timeout = Objects.requireNonNull(timeout);
         this.notifications = Objects.requireNonNull(notifications);
-        this.reader = threads.watch("hatchway-gcs-bridge", this::read);
+        threads.watch("hatchway-gcs-bridge", this::read);
     }
 
     /** A request body: {@code ContainerId} and a fresh {@code ActivityId} (hcsshim's {@code RequestBase}). */
@@ -170,15 +167,13 @@ final class Bridge implements AutoCloseable {
         return lost;
     }
 
-    /** Closes the transport and fails every request in flight; waits briefly for the reader to end. Idempotent. */
+    /**
+     * Closes the transport and fails every request in flight, without waiting: the reader ends as
+     * its read does (at once for a socket, when the far end goes for a pipe). Idempotent.
+     */
     @Override
     public void close() {
         lose("closed by the host");
-        try {
-            reader.join(READER_END.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private void read() {

@@ -134,6 +134,17 @@ class GuestBridgeTest {
     }
 
     @Test
+    void theNullContainerHasNoPropertiesToGive() {
+        connection.negotiate();
+        ObjectNode request = Bridge.request(GuestConnection.NULL_CONTAINER_ID)
+                .put("Query", "{\"PropertyTypes\":[\"ProcessList\"]}");
+        HatchwayException refused = assertThrows(HatchwayException.class,
+                () -> bridge().call(Rpc.GetProperties, "GetProperties of the guest", request));
+        assertEquals("Unavailable: GetProperties of the guest: HRESULT 0x80004005 (E_FAIL): getPropertiesV2 is not supported"
+                + " against the UVM", refused.getMessage());
+    }
+
+    @Test
     void whatNeedsVsockIsRefusedByTheGuestItself() {
         connection.negotiate();
         HatchwayException plan9 = assertThrows(HatchwayException.class, () -> connection.addMappedDirectory(
@@ -199,6 +210,22 @@ class GuestBridgeTest {
         HatchwayException after = assertThrows(HatchwayException.class, connection::dumpStacks);
         assertTrue(after.getMessage().matches("Unavailable: DumpStacks: the bridge to the test's GCS was lost: " + LOSS),
                 after.getMessage());
+    }
+
+    @Test
+    void closingTheConnectionFailsEveryWaiterAndLaterRequestWithoutReachingTheGuest() throws Exception {
+        connection.negotiate();
+        GuestProcess sleeper = connection.execInHost(List.of("/bin/sleep", "300"), "/", PATH, StdioPorts.NONE);
+        CompletableFuture<Long> exit = sleeper.exitCode();
+
+        connection.close();
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> exit.get(1, TimeUnit.SECONDS));
+        assertEquals("Unavailable: WaitForProcess of pid " + sleeper.pid() + " in the guest: the bridge to the test's GCS"
+                + " was lost: closed by the host", failed.getCause().getMessage());
+        HatchwayException later = assertThrows(HatchwayException.class, connection::dumpStacks);
+        assertEquals("Unavailable: DumpStacks: the bridge to the test's GCS was lost: closed by the host", later.getMessage());
+        assertEquals(0, bridge().inFlight());
+        connection.close(); // idempotent
     }
 
     private Bridge bridge() {

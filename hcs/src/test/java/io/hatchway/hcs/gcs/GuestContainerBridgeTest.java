@@ -92,12 +92,12 @@ class GuestContainerBridgeTest {
         assertEquals(ErrorKind.NotFound, unknownSignal.kind(), unknownSignal.getMessage());
 
         GuestStatistics figures = container.statistics();
-        assertTrue(figures.pidsCurrent() >= 2, "init and its sleep: " + figures);
+        assertTrue(figures.pidsCurrent() >= 1, "at least the init: " + figures);
         assertTrue(figures.cpuTotalNanos() > 0 && figures.memoryUsageBytes() > 0, figures.toString());
         container.updateConstraints(Json.MAPPER.readTree("{\"memory\":{\"limit\":268435456},\"cpu\":{\"shares\":512}}"));
         assertEquals(268435456L, container.statistics().memoryLimitBytes());
 
-        GuestProcess tty = container.execute(process(true, "sleep", "1"), StdioPorts.NONE);
+        GuestProcess tty = container.execute(process(true, "sleep", "2"), StdioPorts.NONE);
         tty.resizeConsole(120, 40);
         assertEquals(0L, tty.waitForExit(Duration.ofSeconds(10)));
 
