@@ -5,6 +5,7 @@ import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
 import io.hatchway.hcs.HatchwayException;
 import io.hatchway.hcs.Statistics;
+import io.hatchway.hcs.gcs.HvsockTransport;
 import io.hatchway.hcs.oci.Json;
 import io.hatchway.hcs.windows.ComputeCore.HCS_SYSTEM;
 import io.hatchway.hcs.windows.schema.ComputeSystem;
@@ -27,8 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HcsVirtualMachine {
     private static final Logger log = LoggerFactory.getLogger(HcsVirtualMachine.class);
-    /** go-winio's hvsock service id of the Linux GCS's vsock port 0x40000000 ({@code LinuxGcsVsockPort}). */
-    public static final String GCS_SERVICE_ID = "40000000-facb-11e6-bd58-64006a7986d3";
+    /** The hvsock service id the Linux GCS dials ({@code LinuxGcsVsockPort} 0x40000000). */
+    public static final String GCS_SERVICE_ID = HvsockTransport.LINUX_GCS_SERVICE_ID.toString();
 
     private final HcsLibrary library;
     private final String id;

@@ -1,6 +1,11 @@
 package io.hatchway.hcs.windows.lcow;
 
+import com.sun.jna.Platform;
+import io.hatchway.hcs.ComputeThreads;
 import io.hatchway.hcs.ErrorKind;
+import io.hatchway.hcs.HatchwayException;
+import io.hatchway.hcs.gcs.HvsockTransport;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,12 +19,13 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Where the host listens for a service of a utility VM, as hcsshim's {@code uvm.listenVsock}: on
- * Windows an hvsock listener on (VmId, ServiceId); here, where the VM is the HCS stand-in's, a
- * Unix socket at {@code <dir>/<VmId>_<ServiceId>} that the stand-in's VM connects to, the way
+ * Windows an hvsock listener on (VmId, ServiceId) ({@link HvsockTransport}); elsewhere, where the VM
+ * is the HCS stand-in's, a Unix socket at {@code <dir>/<VmId>_<ServiceId>} that the stand-in's VM connects to, the way
  * Firecracker and Cloud Hypervisor map vsock to Unix sockets. {@code dir} is the system property
  * {@value #DIR_PROPERTY}, else {@value #DEFAULT_DIR} (the stand-in reads the same from
  * {@code HATCHWAY_HVSOCK_DIR}). One accept, bounded; the socket file goes with {@link #close()}.
@@ -29,15 +35,23 @@ final class GuestListener implements AutoCloseable {
     static final String DEFAULT_DIR = "/tmp/hatchway-hvsock";
 
     private final Path path;
-    private final ServerSocketChannel server;
+    private final ServerSocketChannel server; // null on Windows
+    private final HvsockTransport hvsock; // null elsewhere
+    private final ComputeThreads threads;
 
-    private GuestListener(Path path, ServerSocketChannel server) {
+    private GuestListener(Path path, ServerSocketChannel server, HvsockTransport hvsock, ComputeThreads threads) {
         this.path = path;
         this.server = server;
+        this.hvsock = hvsock;
+        this.threads = threads;
     }
 
     /** Listens for service {@code serviceId} of the VM whose RuntimeId is {@code vmId}. @throws io.hatchway.hcs.HatchwayException Unavailable */
-    static GuestListener listen(String vmId, String serviceId) {
+    static GuestListener listen(String vmId, String serviceId, ComputeThreads threads) {
+        if (Platform.isWindows()) {
+            return new GuestListener(null, null, HvsockTransport.listen(UUID.fromString(vmId), UUID.fromString(serviceId)),
+                    threads);
+        }
         Path path = Path.of(System.getProperty(DIR_PROPERTY, DEFAULT_DIR), vmId + "_" + serviceId);
         try {
             Files.createDirectories(path.getParent());
@@ -50,7 +64,7 @@ final class GuestListener implements AutoCloseable {
                 server.close();
                 throw e;
             }
-            return new GuestListener(path, server);
+            return new GuestListener(path, server, null, threads);
         } catch (IOException e) {
             throw ErrorKind.Unavailable.error("cannot listen for the guest of utility VM %s at '%s': %s", vmId, path,
                     e.getMessage());
@@ -65,6 +79,18 @@ final class GuestListener implements AutoCloseable {
      *     Unavailable when {@code gone} completes first
      */
     Connection accept(Duration timeout, CompletionStage<?> gone) {
+        if (hvsock != null) {
+            gone.whenComplete((stopped, failure) -> hvsock.close()); // ends the blocked accept
+            try {
+                HvsockTransport socket = hvsock.accept(timeout, threads);
+                return new Connection(socket.in(), socket.out(), socket);
+            } catch (HatchwayException e) {
+                if (gone.toCompletableFuture().isDone()) {
+                    throw ErrorKind.Unavailable.error("the utility VM stopped before its guest agent connected");
+                }
+                throw e;
+            }
+        }
         try (Selector selector = Selector.open()) {
             server.register(selector, SelectionKey.OP_ACCEPT);
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -77,7 +103,7 @@ final class GuestListener implements AutoCloseable {
                 SocketChannel channel = server.accept();
                 if (channel != null) {
                     channel.configureBlocking(true);
-                    return new Connection(channel);
+                    return Connection.of(channel);
                 }
             }
         } catch (IOException e) {
@@ -89,6 +115,10 @@ final class GuestListener implements AutoCloseable {
 
     @Override
     public void close() {
+        if (hvsock != null) {
+            hvsock.close();
+            return;
+        }
         try {
             server.close();
             Files.deleteIfExists(path);
@@ -97,18 +127,15 @@ final class GuestListener implements AutoCloseable {
         }
     }
 
-    /**
-     * A connected stream socket as two streams that read and write independently (the JDK's channel
-     * streams would serialise a blocked read with every write). Closing it ends a blocked read.
-     */
-    static final class Connection implements java.io.Closeable {
-        private final SocketChannel channel;
-        final InputStream in;
-        final OutputStream out;
-
-        Connection(SocketChannel channel) {
-            this.channel = channel;
-            this.in = new InputStream() {
+    /** The guest's connection: what it sends, what goes to it, and the transport that closing ends. */
+    record Connection(InputStream in, OutputStream out, Closeable transport) implements Closeable {
+        /**
+         * A connected stream socket as two streams that read and write independently (the JDK's
+         * channel streams would serialise a blocked read with every write). Closing it ends a
+         * blocked read.
+         */
+        static Connection of(SocketChannel channel) {
+            InputStream in = new InputStream() {
                 @Override
                 public int read() throws IOException {
                     byte[] one = new byte[1];
@@ -120,7 +147,7 @@ final class GuestListener implements AutoCloseable {
                     return length == 0 ? 0 : channel.read(ByteBuffer.wrap(buffer, offset, length));
                 }
             };
-            this.out = new OutputStream() {
+            OutputStream out = new OutputStream() {
                 @Override
                 public void write(int b) throws IOException {
                     write(new byte[] {(byte) b}, 0, 1);
@@ -134,12 +161,13 @@ final class GuestListener implements AutoCloseable {
                     }
                 }
             };
+            return new Connection(in, out, channel);
         }
 
         @Override
         public void close() {
             try {
-                channel.close();
+                transport.close();
             } catch (IOException e) {
                 // closed either way
             }

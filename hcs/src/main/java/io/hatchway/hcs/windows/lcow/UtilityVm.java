@@ -71,11 +71,11 @@ final class UtilityVm implements AutoCloseable {
         GuestListener.Connection connection = null;
         GuestConnection guest = null;
         try {
-            try (GuestListener listener = GuestListener.listen(vm.runtimeId(), HcsVirtualMachine.GCS_SERVICE_ID)) {
+            try (GuestListener listener = GuestListener.listen(vm.runtimeId(), HcsVirtualMachine.GCS_SERVICE_ID, threads)) {
                 vm.start();
                 connection = listener.accept(CONNECT, vm.exited());
             }
-            guest = GuestConnection.open("the guest agent of utility VM '" + id + "'", connection.in, connection.out,
+            guest = GuestConnection.open("the guest agent of utility VM '" + id + "'", connection.in(), connection.out(),
                     connection, threads, GuestConnection.DEFAULT_TIMEOUT);
             GuestCapabilities capabilities = guest.negotiate();
             if (!"linux".equalsIgnoreCase(capabilities.runtimeOsType())) {
