@@ -1029,6 +1029,7 @@ static struct system *system_named(const char *id) {
 
 static struct proc_entry *system_tree(struct system *s, int *count);
 static int read_stat(pid_t pid, struct proc_entry *e);
+static struct proc_entry *proc_all(int *count);
 
 /* whether `pid` is one of the processes `s` spawned and has not told the end of yet */
 static int spawned_unnotified(struct system *s, pid_t pid) {
@@ -1384,24 +1385,8 @@ static void vm_stop(struct operation *op) {
 
 /* every process of the VM's guest: the jail and its descendants, zombies left out */
 static struct proc_entry *vm_tree(struct system *s, int *count) {
-    int capacity = 256, n = 0;
-    struct proc_entry *all = malloc((size_t)capacity * sizeof *all);
-    DIR *proc = opendir("/proc");
-    struct dirent *entry;
-    while (proc && (entry = readdir(proc))) {
-        pid_t pid = (pid_t)atoi(entry->d_name);
-        if (pid <= 0) {
-            continue;
-        }
-        if (n == capacity) {
-            capacity *= 2;
-            all = realloc(all, (size_t)capacity * sizeof *all);
-        }
-        n += read_stat(pid, &all[n]);
-    }
-    if (proc) {
-        closedir(proc);
-    }
+    int n = 0;
+    struct proc_entry *all = proc_all(&n);
     char *member = calloc((size_t)n + 1, 1);
     for (int i = 0; i < n; i++) {
         member[i] = s->guest && all[i].pid == s->guest && all[i].state != 'Z';
@@ -2502,6 +2487,30 @@ static int read_stat(pid_t pid, struct proc_entry *e) {
     return 1;
 }
 
+/* every process in /proc now, as read_stat reads it; *count is how many */
+static struct proc_entry *proc_all(int *count) {
+    int capacity = 256, n = 0;
+    struct proc_entry *all = malloc((size_t)capacity * sizeof *all);
+    DIR *proc = opendir("/proc");
+    struct dirent *entry;
+    while (proc && (entry = readdir(proc))) {
+        pid_t pid = (pid_t)atoi(entry->d_name);
+        if (pid <= 0) {
+            continue;
+        }
+        if (n == capacity) {
+            capacity *= 2;
+            all = realloc(all, (size_t)capacity * sizeof *all);
+        }
+        n += read_stat(pid, &all[n]);
+    }
+    if (proc) {
+        closedir(proc);
+    }
+    *count = n;
+    return all;
+}
+
 /* a "Key: value" of /proc/<pid>/<file>, times `scale` */
 static uint64_t proc_value(pid_t pid, const char *file, const char *key, uint64_t scale) {
     char path[64], line[256];
@@ -2527,24 +2536,8 @@ static uint64_t proc_value(pid_t pid, const char *file, const char *key, uint64_
  * holds a process's children also once the process itself has gone), and their descendants.
  */
 static struct proc_entry *system_tree(struct system *s, int *count) {
-    int capacity = 256, n = 0;
-    struct proc_entry *all = malloc((size_t)capacity * sizeof *all);
-    DIR *proc = opendir("/proc");
-    struct dirent *entry;
-    while (proc && (entry = readdir(proc))) {
-        pid_t pid = (pid_t)atoi(entry->d_name);
-        if (pid <= 0) {
-            continue;
-        }
-        if (n == capacity) {
-            capacity *= 2;
-            all = realloc(all, (size_t)capacity * sizeof *all);
-        }
-        n += read_stat(pid, &all[n]);
-    }
-    if (proc) {
-        closedir(proc);
-    }
+    int n = 0;
+    struct proc_entry *all = proc_all(&n);
     char *member = calloc((size_t)n + 1, 1);
     for (int i = 0; i < n; i++) {
         for (struct process *p = s->processes; p && all[i].state != 'Z'; p = p->next) {
