@@ -252,8 +252,11 @@ class ProcessBackendTest {
     void refusesIsolationAndRuntimes() throws Exception {
         create("true");
         Bundle bundle = Bundle.load(dir.toString());
-        assertEquals(ErrorKind.NotImplemented, assertThrows(HatchwayException.class,
-                () -> backend.create("t3", bundle, new TaskOptions(TaskOptions.Isolation.SANDBOX, Map.of()), stdio("t3"))).kind());
+        for (TaskOptions.Isolation isolation : List.of(TaskOptions.Isolation.SANDBOX, TaskOptions.Isolation.HYPERVISOR)) {
+            HatchwayException refused = assertThrows(HatchwayException.class,
+                    () -> backend.create("t3", bundle, new TaskOptions(isolation, Map.of()), stdio("t3")));
+            assertEquals(ErrorKind.InvalidArgument, refused.kind(), refused.getMessage());
+        }
         assertEquals(ErrorKind.NotImplemented, assertThrows(HatchwayException.class,
                 () -> backend.create("t3", bundle, new TaskOptions(TaskOptions.Isolation.NONE, Map.of("runtime", "crun")), stdio("t3"))).kind());
     }
