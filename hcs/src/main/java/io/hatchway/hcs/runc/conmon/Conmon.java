@@ -20,11 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 
 /**
  * conmon, the container monitor of Podman and CRI-O, as the parent of every container and exec
@@ -94,11 +90,8 @@ public final class Conmon {
      *     whose other end did not open within {@link Stdio#PEER_TIMEOUT}
      */
     public ChildStdio open(Stdio stdio, String what) {
-        try { // conmon holds the caps (its log), not the JVM: a process must outlive the agent
-            return ChildStdio.open(stdio.withCaps(OptionalLong.empty(), OptionalLong.empty()), relays);
-        } catch (PosixSpawn.SpawnException e) {
-            throw ErrorKind.InvalidArgument.error("conmon: %s: %s", what, e.getMessage());
-        }
+        // conmon holds the caps (its log), not the JVM: a process must outlive the agent
+        return opened(what, () -> ChildStdio.open(stdio.withCaps(OptionalLong.empty(), OptionalLong.empty()), relays));
     }
 
     /**
@@ -107,11 +100,7 @@ public final class Conmon {
      * it, its output copied into {@code stdio}'s stdout. Errors as {@link #open}.
      */
     public Console console(MonitorDir dir, Path controlDir, Stdio stdio, String what) {
-        try {
-            return Console.open(dir, controlDir, stdio, relays);
-        } catch (PosixSpawn.SpawnException e) {
-            throw ErrorKind.InvalidArgument.error("conmon: %s: %s", what, e.getMessage());
-        }
+        return opened(what, () -> Console.open(dir, controlDir, stdio, relays));
     }
 
     /**
@@ -119,43 +108,26 @@ public final class Conmon {
      * ({@code what}) without a terminal whose kept output has a cap. Errors as {@link #open}.
      */
     public OutputCopy output(MonitorDir dir, Stdio stdio, String what) {
+        return opened(what, () -> OutputCopy.open(dir, stdio, relays));
+    }
+
+    /** What opens a launch's files, failing as the files of a launch fail. */
+    private interface Opening<T> {
+        T open() throws PosixSpawn.SpawnException;
+    }
+
+    /** A file of the caller's that cannot be opened is InvalidArgument, as on every backend. */
+    private static <T> T opened(String what, Opening<T> opening) {
         try {
-            return OutputCopy.open(dir, stdio, relays);
+            return opening.open();
         } catch (PosixSpawn.SpawnException e) {
-            throw ErrorKind.Unavailable.error("conmon: %s: %s", what, e.getMessage());
+            throw ErrorKind.InvalidArgument.error("conmon: %s: %s", what, e.getMessage());
         }
     }
 
-    /**
-     * {@link Console#resume}, else {@link OutputCopy#resume}, on this conmon's relay threads. Of a
-     * process that has exited already, the rest of the log is copied now (bounded) and nothing is
-     * left to follow: it is found exited with all its output.
-     */
+    /** {@link LoggedStreams#resume} on this conmon's relay threads. */
     public Optional<LoggedStreams> resume(MonitorDir dir, Path controlDir, Stdio stdio) {
-        Optional<LoggedStreams> console = Console.resume(dir, controlDir, stdio, relays).map(LoggedStreams.class::cast);
-        Optional<LoggedStreams> found = console.isPresent() ? console
-                : OutputCopy.resume(dir, stdio, relays).map(LoggedStreams.class::cast);
-        if (found.isPresent() && exited(dir)) {
-            try {
-                found.get().finish().toCompletableFuture().get(ChildStdio.DRAIN.toMillis() * 2, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) { // what is not copied stays in the log
-                found.get().detach();
-            } catch (InterruptedException e) {
-                found.get().detach();
-                Thread.currentThread().interrupt();
-            }
-            return Optional.empty();
-        }
-        return found;
-    }
-
-    /** Whether conmon has written the process's exit status. */
-    private static boolean exited(MonitorDir dir) {
-        try (Stream<Path> files = Files.list(dir.exitDir())) {
-            return files.findAny().isPresent();
-        } catch (IOException e) {
-            return false;
-        }
+        return LoggedStreams.resume(dir, controlDir, stdio, relays);
     }
 
     /** conmon's own streams where it logs the process's output: no input, its messages into stderr. */

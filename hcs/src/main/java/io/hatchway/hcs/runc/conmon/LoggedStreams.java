@@ -1,7 +1,18 @@
 package io.hatchway.hcs.runc.conmon;
 
+import io.hatchway.hcs.Stdio;
+import io.hatchway.hcs.linux.ChildStdio;
 import io.hatchway.hcs.linux.ProcessStreams;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 
 /**
  * The streams of a process whose output conmon writes into a k8s-file log of its own, bounded by
@@ -20,4 +31,36 @@ public sealed interface LoggedStreams extends ProcessStreams permits Console, Ou
 
     /** conmon could not be launched: the files go. */
     void abandon();
+
+    /**
+     * {@link Console#resume}, else {@link OutputCopy#resume}, on {@code relays}. Of a
+     * process that has exited already, the rest of the log is copied now (bounded) and nothing is
+     * left to follow: it is found exited with all its output.
+     */
+    static Optional<LoggedStreams> resume(MonitorDir dir, Path controlDir, Stdio stdio, Executor relays) {
+        Optional<LoggedStreams> console = Console.resume(dir, controlDir, stdio, relays).map(LoggedStreams.class::cast);
+        Optional<LoggedStreams> found = console.isPresent() ? console
+                : OutputCopy.resume(dir, stdio, relays).map(LoggedStreams.class::cast);
+        if (found.isPresent() && exited(dir)) {
+            try {
+                found.get().finish().toCompletableFuture().get(ChildStdio.DRAIN.toMillis() * 2, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) { // what is not copied stays in the log
+                found.get().detach();
+            } catch (InterruptedException e) {
+                found.get().detach();
+                Thread.currentThread().interrupt();
+            }
+            return Optional.empty();
+        }
+        return found;
+    }
+
+    /** Whether conmon has written the process's exit status. */
+    private static boolean exited(MonitorDir dir) {
+        try (Stream<Path> files = Files.list(dir.exitDir())) {
+            return files.findAny().isPresent();
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }
