@@ -31,6 +31,9 @@ import com.sun.jna.ptr.PointerByReference;
  * <p>Asynchronous functions take an {@code HCS_OPERATION} made by {@link #HcsCreateOperation}; their
  * {@code S_OK} only means "started": the result comes from {@link #HcsWaitForOperationResult} (see
  * {@link Operations}). The library is loaded by {@link HcsLibrary}, never by this interface.
+ *
+ * <p>A little over 300 lines, kept whole: one interface per DLL, one method per function of the
+ * header, so it reads against {@code ComputeCore.h} line by line.
  */
 public interface ComputeCore extends Library {
 
