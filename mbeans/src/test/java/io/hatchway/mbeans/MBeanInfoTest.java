@@ -181,7 +181,7 @@ class MBeanInfoTest {
                 new Invocation(ErrorKind.InvalidArgument, TaskService.NAME, "createTask",
                         new Object[] {"bad id", bundle, ""}, new String[] {S, S, S}),
                 new Invocation(ErrorKind.NotImplemented, TaskService.NAME, "createTask",
-                        new Object[] {"other", bundle, "{\"isolation\":\"sandbox\"}"}, new String[] {S, S, S}),
+                        new Object[] {"other", bundle, "{\"runtime\":\"crun\"}"}, new String[] {S, S, S}),
                 new Invocation(ErrorKind.DeadlineExceeded, task, "waitExec", new Object[] {"", 1L},
                         new String[] {S, "long"}),
                 new Invocation(ErrorKind.InvalidArgument, TaskService.execName(TID, EXEC), "waitFor",

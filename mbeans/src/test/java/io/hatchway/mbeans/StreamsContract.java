@@ -392,8 +392,9 @@ abstract class StreamsContract extends BackendContract {
         try {
             onSmall = new TaskFixture(backend, small);
             TaskMXBean task = onSmall.started(TID);
-            task.createExec(EXEC, Bundles.process(shell("trap 'yes | head -c 3000000; exit 7' USR1; echo ready;"
-                    + " while :; do sleep 0.05; done")));
+            Backend.UserSignal signal = backend.userSignal();
+            task.createExec(EXEC, Bundles.process(shell("trap 'yes | head -c 3000000; exit 7' " + signal.trapName()
+                    + "; echo ready; while :; do sleep 0.05; done")));
             task.start(EXEC);
             ExecMXBean exec = onSmall.exec(TID, EXEC);
             TaskFixture.eventually("the exec is ready").until(() -> exec.getStdout().equals("ready\n"));
@@ -401,7 +402,7 @@ abstract class StreamsContract extends BackendContract {
             fill(filler);
             assertEquals(0, Files.getFileStore(small).getUsableSpace(), "the state directory's disk is full");
 
-            task.killExec(EXEC, TaskFixture.SIGUSR1, false);
+            task.killExec(EXEC, signal.number(), false);
             assertEquals(7, awaitExit(task, EXEC).getExitStatus(), "its own status, not 4294967295");
             assertTrue(exec.getStdout().startsWith("ready\n"), "what it wrote before the disk was full");
             Files.delete(filler);
