@@ -213,7 +213,7 @@ public final class HatchwayAgent {
             }
             service.close();
             if (!endComputeThreads()) {
-                reapers = " (their reaper threads, and Hatchway's classes, stay until they exit)";
+                reapers = " (their reaper and output relay threads, and Hatchway's classes, stay until they exit)";
             }
         } catch (Throwable t) {
             AgentLog.error("stop failed", t);

@@ -109,8 +109,8 @@ class StopLeavesNothingTest {
     }
 
     /**
-     * A task's process still running at the stop keeps its reaper thread (and so Hatchway's class
-     * loader) and nothing else; once it exits it is reaped, and the rest goes as after any stop.
+     * A task's process still running at the stop keeps its reaper thread and its output relays (and
+     * so Hatchway's class loader) and nothing else; once it exits it is reaped, and the rest goes as after any stop.
      */
     @Test
     void aTaskProcessRunningAtTheStopKeepsOnlyItsReaperUntilItExits() throws Exception {
@@ -129,8 +129,9 @@ class StopLeavesNothingTest {
                 assertFalse(Leftovers.ended(task), "the task's process keeps running");
                 List<String> left = ours(jcmd.threadNames());
                 assertTrue(left.stream().anyMatch(name -> name.startsWith("hatchway-reaper-"))
-                        && left.stream().allMatch(name -> name.startsWith("hatchway-reaper-") || name.equals("JNA Cleaner")),
-                        "only the reaper of the running process (and JNA's cleaner) stay: " + left);
+                        && left.stream().allMatch(name -> name.startsWith("hatchway-reaper-")
+                                || name.startsWith("hatchway-relay-") || name.equals("JNA Cleaner")),
+                        "only the reaper and the output relays of the running process (and JNA's cleaner) stay: " + left);
             } finally { // no agent ends it now: the test does, its shell's child first
                 task.descendants().forEach(ProcessHandle::destroyForcibly);
                 task.destroyForcibly();
