@@ -1030,6 +1030,7 @@ static struct system *system_named(const char *id) {
 static struct proc_entry *system_tree(struct system *s, int *count);
 static int read_stat(pid_t pid, struct proc_entry *e);
 static struct proc_entry *proc_all(int *count);
+static struct proc_entry *with_descendants(struct proc_entry *all, int n, char *member, int *count);
 
 /* whether `pid` is one of the processes `s` spawned and has not told the end of yet */
 static int spawned_unnotified(struct system *s, pid_t pid) {
@@ -1391,25 +1392,7 @@ static struct proc_entry *vm_tree(struct system *s, int *count) {
     for (int i = 0; i < n; i++) {
         member[i] = s->guest && all[i].pid == s->guest && all[i].state != 'Z';
     }
-    for (int grew = 1; grew;) {
-        grew = 0;
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n && !member[i]; j++) {
-                if (member[j] && all[i].ppid == all[j].pid && all[i].state != 'Z') {
-                    member[i] = grew = 1;
-                }
-            }
-        }
-    }
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-        if (member[i]) {
-            all[k++] = all[i];
-        }
-    }
-    free(member);
-    *count = k;
-    return all;
+    return with_descendants(all, n, member, count);
 }
 
 /* the VM's Memory property (MemoryInformationForVm): all of its memory assigned, in 4 KiB pages */
@@ -2487,6 +2470,29 @@ static int read_stat(pid_t pid, struct proc_entry *e) {
     return 1;
 }
 
+/* of `all` (n entries), the members and, added until none is new, their living descendants; frees `member` */
+static struct proc_entry *with_descendants(struct proc_entry *all, int n, char *member, int *count) {
+    for (int grew = 1; grew;) { /* add children of members until none is new */
+        grew = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n && !member[i]; j++) {
+                if (member[j] && all[i].ppid == all[j].pid && all[i].state != 'Z') {
+                    member[i] = grew = 1;
+                }
+            }
+        }
+    }
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (member[i]) {
+            all[k++] = all[i];
+        }
+    }
+    free(member);
+    *count = k;
+    return all;
+}
+
 /* every process in /proc now, as read_stat reads it; *count is how many */
 static struct proc_entry *proc_all(int *count) {
     int capacity = 256, n = 0;
@@ -2544,25 +2550,7 @@ static struct proc_entry *system_tree(struct system *s, int *count) {
             member[i] |= all[i].session == p->pid || (!p->exited && all[i].pid == p->pid);
         }
     }
-    for (int grew = 1; grew;) { /* add children of members until none is new */
-        grew = 0;
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n && !member[i]; j++) {
-                if (member[j] && all[i].ppid == all[j].pid && all[i].state != 'Z') {
-                    member[i] = grew = 1;
-                }
-            }
-        }
-    }
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-        if (member[i]) {
-            all[k++] = all[i];
-        }
-    }
-    free(member);
-    *count = k;
-    return all;
+    return with_descendants(all, n, member, count);
 }
 
 static void rfc3339(char *out, size_t size, time_t seconds, long nanoseconds) {
